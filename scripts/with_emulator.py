@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run a command against the bundled Falcon API emulator on loopback, then stop the emulator.
 
 Usage: python scripts/with_emulator.py [--hosts N] [--seed N] [--containment-delay S] -- CMD [ARGS...]
