@@ -1,0 +1,75 @@
+"""Unauthenticated control endpoints under /_emulator/ for subprocesses (demo, bench, ansible-playbook)."""
+import json
+
+from .clients import ALL_CIDS, DEFAULT_CLIENT, normalise_cid
+from .envelope import Response
+
+
+def _json_body(request):
+    """Parse an optional JSON object body; return (dict, error Response or None)."""
+    if not request.body:
+        return {}, None
+    try:
+        body = json.loads(request.body.decode('utf-8'))
+    except (ValueError, UnicodeDecodeError) as err:
+        return None, Response(400, {'error': 'invalid JSON body: %s' % err})
+    if not isinstance(body, dict):
+        return None, Response(400, {'error': 'the body must be a JSON object'})
+    return body, None
+
+
+def device_records(app, cid=None):
+    """Current device records of a CID (settled first, so statuses are up to date)."""
+    cid = normalise_cid(cid) or DEFAULT_CLIENT.cid
+    if cid not in ALL_CIDS:
+        raise ValueError('unknown CID %r; the emulator serves %s' % (cid, ', '.join(ALL_CIDS)))
+    tenant = app.tenant(cid)
+    with tenant.lock:
+        tenant.settle(app.config.containment_delay)
+        return [h.to_dict() for h in tenant.hosts]
+
+
+def apply_config(app, values):
+    """Validate and apply run-time settings (the configure() keys)."""
+    from .config import check_runtime  # pylint: disable=import-outside-toplevel
+    check_runtime(values)
+    for key, value in values.items():
+        if key == 'faults':
+            app.faults.set(value)
+        setattr(app.config, key, value)
+
+
+def handle(app, request):
+    """Dispatch /_emulator/* requests."""
+    route = (request.method, request.path.rstrip('/'))
+    if route == ('GET', '/_emulator/counters'):
+        return Response(200, app.counters.snapshot())
+    if route == ('POST', '/_emulator/reset'):
+        body, error = _json_body(request)
+        if error:
+            return error
+        if body.get('counters', True):
+            app.counters.reset()
+        if body.get('state', False):
+            app.reset_state()
+        return Response(200, {'reset': True})
+    if route == ('POST', '/_emulator/config'):
+        body, error = _json_body(request)
+        if error:
+            return error
+        try:
+            apply_config(app, body)
+        except ValueError as err:
+            return Response(400, {'error': str(err)})
+        return Response(200, {'config': {k: getattr(app.config, k) for k in sorted(body)}, 'faults': app.faults.describe()})
+    if route == ('POST', '/_emulator/revoke-all'):
+        app.tokens.revoke_all()
+        return Response(200, {'revoked': True})
+    if route == ('GET', '/_emulator/devices'):
+        try:
+            return Response(200, {'devices': device_records(app, request.arg('cid'))})
+        except ValueError as err:
+            return Response(404, {'error': str(err)})
+    if route == ('GET', '/_emulator/faults'):
+        return Response(200, {'faults': app.faults.describe()})
+    return Response(404, {'error': 'unknown emulator control %s %s' % (request.method, request.path)})

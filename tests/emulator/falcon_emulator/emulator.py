@@ -1,0 +1,104 @@
+"""The Emulator object tests use: start one listener per cloud, read counters, change settings, stop."""
+import dataclasses
+import shutil
+import threading
+
+from .admin import apply_config, device_records
+from .app import App
+from .config import CLOUDS, EmulatorConfig
+from .server import start_listener
+from .tls import make_certificates, server_context
+
+
+class Emulator:
+    """A running (after start()) local Falcon API: one HTTP(S) listener per cloud sharing one state."""
+
+    def __init__(self, config=None, **overrides):
+        config = dataclasses.replace(config or EmulatorConfig(), **overrides)
+        self.config = config.validate()
+        self.app = App(self.config)
+        self.ca_path = None
+        self._tls_dir = None
+        self._listeners = []
+
+    def start(self):
+        """Open the listeners (ports: config.port + cloud index, or ephemeral when 0); return self."""
+        context = None
+        if self.config.tls:
+            self._tls_dir, paths = make_certificates()
+            self.ca_path = paths['ca.pem']
+            context = server_context(paths)
+        try:
+            for index, cloud in enumerate(CLOUDS):
+                port = self.config.port + index if self.config.port else 0
+                server, thread, url = start_listener(self.app, cloud, self.config.bind, port, context)
+                self._listeners.append((server, thread))
+                self.app.urls[cloud] = url
+        except OSError:
+            self.stop()
+            raise
+        self.app.tenant()  # seed the default CID now, so the first request is not slow
+        return self
+
+    def stop(self):
+        """Close every listener and remove the TLS files."""
+        # Shut the listeners down in parallel: each shutdown() waits up to one poll interval.
+        stoppers = [threading.Thread(target=server.shutdown) for server, _thread in self._listeners]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(timeout=5)
+        for server, thread in self._listeners:
+            server.server_close()
+            server.close_connections()
+            thread.join(timeout=5)
+        self._listeners = []
+        if self._tls_dir:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    @property
+    def url(self):
+        """Base URL of us-1 (no trailing slash)."""
+        return self.app.urls['us-1']
+
+    @property
+    def urls(self):
+        """{cloud: base URL} of every listener."""
+        return dict(self.app.urls)
+
+    def url_for(self, cloud):
+        """Base URL of a cloud's listener (us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2)."""
+        if cloud not in self.app.urls:
+            raise ValueError('unknown cloud %r; served: %s' % (cloud, ', '.join(CLOUDS)))
+        return self.app.urls[cloud]
+
+    def counters(self):
+        """Token requests per client id, revocations and calls per 'METHOD /path'."""
+        return self.app.counters.snapshot()
+
+    def reset_counters(self):
+        """Zero the counters."""
+        self.app.counters.reset()
+
+    def reset_state(self):
+        """Forget all changes (containment, hidden hosts ...): data is re-seeded on next use."""
+        self.app.reset_state()
+
+    def configure(self, **values):
+        """Change run-time settings: containment_delay, token_lifetime, faults, token_rate_limit, api_rate_limit, ..."""
+        apply_config(self.app, values)
+
+    def devices(self, cid=None):
+        """Current device records (list of dicts) of a CID (default: DEFAULT_CLIENT's CID)."""
+        return device_records(self.app, cid)
+
+    def revoke_all_tokens(self):
+        """Revoke every issued token (a token revoked mid-play)."""
+        self.app.tokens.revoke_all()
