@@ -1,0 +1,315 @@
+# -*- coding: utf-8 -*-
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The common connection options of every secops.falcon module and lookup, and the attributes they declare."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment:
+    """Fragments: secops.falcon.common (modules), .plugins (lookups), and the attributes variants."""
+
+    # Module variant: the values come from task options, module_defaults or the FALCON_* environment variables.
+    DOCUMENTATION = r"""
+options:
+  client_id:
+    description:
+      - The OAuth2 API client ID (Falcon console, Support and resources, API clients and keys).
+      - Required unless O(access_token) or O(auth) is given.
+      - If not set, the environment variable E(FALCON_CLIENT_ID) is used.
+    type: str
+  client_secret:
+    description:
+      - The secret of the API client. It is never shown in output or logs, and never written to disk in plain text.
+      - Required unless O(access_token) or O(auth) is given.
+      - If not set, the environment variable E(FALCON_CLIENT_SECRET) is used.
+    type: str
+  member_cid:
+    description:
+      - For a Flight Control (MSSP) parent client, lock the token to this member (child) CID.
+      - If not set, the environment variable E(FALCON_MEMBER_CID) is used.
+    type: str
+  cloud:
+    description:
+      - The Falcon cloud of the API client.
+      - V(autodiscover) starts at us-1 and follows the token endpoint's redirect to the client's home cloud, as the
+        official SDKs do. GovCloud is never autodiscovered, a GovCloud client must name V(us-gov-1) or V(us-gov-2).
+      - If not set, the environment variable E(FALCON_CLOUD) is used.
+    type: str
+    default: autodiscover
+    choices: [us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, autodiscover]
+  base_url:
+    description:
+      - The full API URL, overriding O(cloud) (a private gateway, or a local emulator for tests).
+      - Must use https; plain http is refused unless the host is loopback (127.0.0.0/8, ::1 or localhost).
+      - With O(cloud=autodiscover), discovery starts at this URL and follows its redirect.
+      - If not set, the environment variable E(FALCON_BASE_URL) is used.
+    type: str
+  access_token:
+    description:
+      - A token to use instead of issuing one, for example the
+        RV(secops.falcon.falcon_token#module:access_token) return value.
+      - Tokens only work in the cloud that issued them; set O(cloud) or O(base_url) with it.
+      - When O(client_id) and O(client_secret) are also set, a refused (expired or revoked) token is replaced by a new one.
+      - Mutually exclusive with O(auth).
+    type: str
+  auth:
+    description:
+      - A token and its cloud as one dictionary with the keys C(access_token) and optionally C(cloud) and C(base_url),
+        the form the C(crowdstrike.falcon) collection passes (its auth module's result), or the registered result of
+        M(secops.falcon.falcon_token). Other keys are ignored.
+      - O(cloud) and O(base_url), when set, win over the values in this dictionary.
+      - Mutually exclusive with O(access_token).
+    type: dict
+  validate_certs:
+    description:
+      - Verify the API's TLS certificate. Set to V(false) only for tests against a self-signed endpoint.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle file (or directory) to verify the API's certificate with, for example a TLS-inspecting proxy's CA.
+    type: path
+  proxy:
+    description:
+      - An HTTP(S) proxy URL for the API calls, for example V(http://proxy.example.com:3128).
+      - Proxy settings in the environment (E(HTTPS_PROXY)) are not used; set this option instead.
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for the API to connect and to answer each request (1 to 600).
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after a rate limit (HTTP 429, waiting as the API asks), a server error
+        (500, 502, 503, 504) or a lost connection, with exponential backoff (0 to 10).
+      - A write (for example containing hosts) is retried only when it certainly did not reach the API (a refused
+        connection or HTTP 429).
+    type: int
+    default: 3
+  user_agent:
+    description:
+      - Text appended to the User-Agent C(secops-falcon/<version>) the requests carry.
+    type: str
+  token_cache:
+    description:
+      - Reuse one token per API client, cloud and member CID across tasks, hosts and forks on the machine that runs the
+        task, until two minutes before it expires. The cache is encrypted with a key derived from the client secret.
+      - V(false) issues a new token for every task.
+    type: bool
+    default: true
+  token_cache_dir:
+    description:
+      - Directory of the token cache. It must belong to the user running the task and not be writable by others.
+      - Defaults to C($XDG_CACHE_HOME/secops.falcon), or C(~/.cache/secops.falcon).
+      - If not set, the environment variable E(FALCON_TOKEN_CACHE_DIR) is used.
+    type: path
+requirements:
+  - requests
+  - cryptography (for the token cache; without it every task issues its own token)
+notes:
+  - Every option above can be set once for a play with C(module_defaults) for C(group/secops.falcon.falcon).
+  - The token requests and API calls run on the host that runs the task (usually C(localhost)).
+seealso:
+  - module: secops.falcon.falcon_token
+  - plugin: secops.falcon.falcon_cloud
+    plugin_type: lookup
+"""
+
+    # Lookup variant: the same options, also from variables, environment variables and ansible.cfg.
+    PLUGINS = r"""
+options:
+  client_id:
+    description:
+      - The OAuth2 API client ID.
+      - Required unless O(access_token) or O(auth) is given.
+    type: str
+    env:
+      - name: FALCON_CLIENT_ID
+    vars:
+      - name: falcon_client_id
+    ini:
+      - section: secops_falcon
+        key: client_id
+  client_secret:
+    description:
+      - The secret of the API client. It is never shown in output or logs, and never written to disk in plain text.
+      - Required unless O(access_token) or O(auth) is given.
+    type: str
+    env:
+      - name: FALCON_CLIENT_SECRET
+    vars:
+      - name: falcon_client_secret
+  member_cid:
+    description:
+      - For a Flight Control (MSSP) parent client, lock the token to this member (child) CID.
+    type: str
+    env:
+      - name: FALCON_MEMBER_CID
+    vars:
+      - name: falcon_member_cid
+    ini:
+      - section: secops_falcon
+        key: member_cid
+  cloud:
+    description:
+      - The Falcon cloud of the API client.
+      - V(autodiscover) starts at us-1 and follows the token endpoint's redirect to the client's home cloud.
+        GovCloud is never autodiscovered, a GovCloud client must name V(us-gov-1) or V(us-gov-2).
+    type: str
+    default: autodiscover
+    choices: [us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, autodiscover]
+    env:
+      - name: FALCON_CLOUD
+    vars:
+      - name: falcon_cloud
+    ini:
+      - section: secops_falcon
+        key: cloud
+  base_url:
+    description:
+      - The full API URL, overriding O(cloud). Must use https; plain http only to a loopback host.
+    type: str
+    env:
+      - name: FALCON_BASE_URL
+    vars:
+      - name: falcon_base_url
+    ini:
+      - section: secops_falcon
+        key: base_url
+  access_token:
+    description:
+      - A token to use instead of issuing one. Set O(cloud) or O(base_url) with it.
+    type: str
+    vars:
+      - name: falcon_access_token
+  auth:
+    description:
+      - A dictionary with C(access_token) and optionally C(cloud) and C(base_url) (the C(crowdstrike.falcon) form).
+    type: dict
+    vars:
+      - name: falcon_auth
+  validate_certs:
+    description:
+      - Verify the API's TLS certificate.
+    type: bool
+    default: true
+    vars:
+      - name: falcon_validate_certs
+    ini:
+      - section: secops_falcon
+        key: validate_certs
+  ca_path:
+    description:
+      - A CA bundle file (or directory) to verify the API's certificate with.
+    type: path
+    vars:
+      - name: falcon_ca_path
+    ini:
+      - section: secops_falcon
+        key: ca_path
+  proxy:
+    description:
+      - An HTTP(S) proxy URL for the API calls.
+    type: str
+    vars:
+      - name: falcon_proxy
+    ini:
+      - section: secops_falcon
+        key: proxy
+  timeout:
+    description:
+      - Seconds to wait for the API to connect and to answer each request (1 to 600).
+    type: int
+    default: 30
+    vars:
+      - name: falcon_timeout
+    ini:
+      - section: secops_falcon
+        key: timeout
+  retries:
+    description:
+      - Retries after HTTP 429, 500, 502, 503, 504 or a lost connection (0 to 10).
+    type: int
+    default: 3
+    vars:
+      - name: falcon_retries
+    ini:
+      - section: secops_falcon
+        key: retries
+  user_agent:
+    description:
+      - Text appended to the User-Agent C(secops-falcon/<version>).
+    type: str
+    vars:
+      - name: falcon_user_agent
+  token_cache:
+    description:
+      - Reuse one token per API client, cloud and member CID across tasks (encrypted on disk).
+    type: bool
+    default: true
+    vars:
+      - name: falcon_token_cache
+    ini:
+      - section: secops_falcon
+        key: token_cache
+  token_cache_dir:
+    description:
+      - Directory of the token cache; defaults to C($XDG_CACHE_HOME/secops.falcon), or C(~/.cache/secops.falcon).
+    type: path
+    env:
+      - name: FALCON_TOKEN_CACHE_DIR
+    vars:
+      - name: falcon_token_cache_dir
+    ini:
+      - section: secops_falcon
+        key: token_cache_dir
+requirements:
+  - requests (on the controller)
+  - cryptography (for the token cache)
+"""
+
+    # Read-only modules: check mode is the same as a normal run, no diff.
+    INFO_ATTRIBUTES = r"""
+attributes:
+  action_group:
+    description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
+    support: full
+    membership:
+      - secops.falcon.falcon
+  check_mode:
+    description: Can run in check mode and return the same information as a normal run (it only reads).
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is no diff.
+    support: none
+"""
+
+    # Modules that change the platform: check mode predicts, diff shows the change.
+    ACTION_ATTRIBUTES = r"""
+attributes:
+  action_group:
+    description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
+    support: full
+    membership:
+      - secops.falcon.falcon
+  check_mode:
+    description: Can run in check mode and return the changed status prediction without modifying the platform.
+    support: full
+  diff_mode:
+    description: Returns details on what has changed (or would change in check mode), in diff mode.
+    support: full
+"""
+
+    # Action group membership alone, for modules that declare check and diff mode themselves.
+    ATTRIBUTES_ACTION_GROUP = r"""
+attributes:
+  action_group:
+    description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
+    support: full
+    membership:
+      - secops.falcon.falcon
+"""

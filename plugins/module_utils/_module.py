@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""FalconModule: the thin layer between AnsibleModule and the core (common options, client, errors). Internal use only."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, scrub
+from ansible_collections.secops.falcon.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FalconClient
+from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC, ConnectionSettings
+
+# access_token and auth are two spellings of the same thing.
+COMMON_MUTUALLY_EXCLUSIVE = [('access_token', 'auth')]
+
+
+class FalconModule:
+    """An AnsibleModule with the common options merged in, a lazy FalconClient and FalconError -> fail_json."""
+
+    def __init__(self, argument_spec, **ansible_module_kwargs):
+        spec = dict(COMMON_ARGSPEC)
+        spec.update(argument_spec or {})
+        exclusive = list(ansible_module_kwargs.pop('mutually_exclusive', None) or []) + COMMON_MUTUALLY_EXCLUSIVE
+        self.ansible = AnsibleModule(argument_spec=spec, mutually_exclusive=exclusive, **ansible_module_kwargs)
+        # Set by modules that must return a token (falcon_token): the token is then not masked in the result.
+        self.returns_token = False
+        self._client = None
+        if not HAS_REQUESTS:
+            self.ansible.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+
+    @property
+    def params(self):
+        """The validated module parameters."""
+        return self.ansible.params
+
+    @property
+    def check_mode(self):
+        """True in check mode."""
+        return self.ansible.check_mode
+
+    def settings(self):
+        """The validated ConnectionSettings (FalconConfigError on bad values)."""
+        return ConnectionSettings.from_options(self.params)
+
+    def client(self, settings=None):
+        """The FalconClient for this task (built on first use, from settings or the module's options)."""
+        if self._client is None:
+            self._client = FalconClient(settings or self.settings())
+        return self._client
+
+    def warn(self, msg):
+        """Show a warning with the task result."""
+        self.ansible.warn(scrub(msg))
+
+    def _flush(self):
+        """Pass the client's warnings on, and mask its token everywhere unless this module returns it."""
+        if self._client is None:
+            return
+        for msg in self._client.warnings:
+            self.warn(msg)
+        del self._client.warnings[:]
+        token = getattr(self._client, '_token', None)
+        if token is not None and not self.returns_token:
+            self.ansible.no_log_values.add(token.access_token)
+
+    def exit(self, **result):
+        """exit_json with the client's warnings added."""
+        self._flush()
+        result.setdefault('changed', False)
+        self.ansible.exit_json(**result)
+
+    def fail(self, msg, **result):
+        """fail_json with a scrubbed message."""
+        self._flush()
+        self.ansible.fail_json(msg=scrub(msg), **result)
+
+    def fail_from(self, err, **partial_result):
+        """fail_json from a FalconError: msg, status, trace_id and the API's errors as api_errors."""
+        partial_result.setdefault('status', err.status)
+        partial_result.setdefault('trace_id', err.trace_id)
+        partial_result.setdefault('api_errors', err.errors)
+        self.fail(str(err), **partial_result)
+
+    def run(self, func):
+        """Call func(self); a FalconError becomes fail_json (never a traceback for a known failure)."""
+        try:
+            func(self)
+        except FalconError as err:
+            self.fail_from(err)

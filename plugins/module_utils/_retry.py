@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Retry policy of the HTTP client: which answers to retry, how long to wait. Internal use only."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import math
+import random
+import time
+
+# Statuses worth another try: rate limited, or a transient gateway/server failure.
+RATE_LIMITED = 429
+RETRY_STATUSES = frozenset([500, 502, 503, 504])
+
+# Exponential backoff with jitter: 0.5 s, 1 s, 2 s ... capped, so ten retries stay well under a minute of backoff.
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+# A 429 asks us to wait until X-Ratelimit-Retryafter; never wait longer than this for one retry.
+RETRY_AFTER_CAP = 60.0
+# The waits between the attempts of one request add up to at most this many seconds.
+RETRY_BUDGET = 180.0
+
+
+def backoff(attempt, rand=random.random):
+    """Return the wait before retry number attempt (0-based): exponential, capped, with jitter in [50 %, 100 %]."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt))
+    return ceiling * (0.5 + rand() / 2)
+
+
+def retry_after(headers, attempt, now=None):
+    """Return the wait a 429 asks for: X-Ratelimit-Retryafter (epoch seconds, or ms if > 1e12), capped; else backoff."""
+    now = time.time() if now is None else now
+    raw = None
+    for name in ('X-Ratelimit-Retryafter', 'Retry-After'):
+        raw = headers.get(name) if headers is not None else None
+        if raw not in (None, ''):
+            break
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return backoff(attempt)
+    if math.isnan(value) or value < 0:
+        return backoff(attempt)
+    # The spec says milliseconds since epoch, the SDKs (gofalcon, PSFalcon) read epoch seconds: accept both.
+    if value > 1e12:
+        value = value / 1000.0
+    # A small number is a delay in seconds (the HTTP Retry-After form), not an epoch time.
+    wait = value - now if value > 1e9 else value
+    # At least a short pause: the sliding window needs time to move even when the stamp is already past.
+    return min(RETRY_AFTER_CAP, max(0.25, wait))

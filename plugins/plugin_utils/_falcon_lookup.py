@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""FalconLookupBase: lookups read the common options and use the same core as modules. Internal use only."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, scrub
+from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
+from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_OPTION_NAMES, ConnectionSettings
+
+display = Display()
+
+
+class FalconLookupBase(LookupBase):
+    """A lookup with the common connection options (secops.falcon.common.plugins) and FalconError -> AnsibleLookupError."""
+
+    def connection_options(self):
+        """The common option values (direct, variables, environment, ansible.cfg, in Ansible's precedence)."""
+        return dict((name, self.get_option(name)) for name in COMMON_OPTION_NAMES)
+
+    def settings(self, options=None):
+        """The validated ConnectionSettings of options (default: this lookup's); FalconConfigError on bad values."""
+        return ConnectionSettings.from_options(self.connection_options() if options is None else options)
+
+    def client(self, settings=None):
+        """A FalconClient for these options."""
+        return FalconClient(settings or self.settings())
+
+    @staticmethod
+    def show_warnings(client):
+        """Display the client's warnings on the controller."""
+        for msg in client.warnings:
+            display.warning(scrub(msg))
+        del client.warnings[:]
+
+    def falcon_run(self, func, *args, **kwargs):
+        """Call func; a FalconError becomes an AnsibleLookupError with the same (scrubbed) text."""
+        try:
+            return func(*args, **kwargs)
+        except FalconError as err:
+            raise AnsibleLookupError(str(err)) from None

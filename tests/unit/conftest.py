@@ -1,0 +1,172 @@
+"""Unit-test helpers: a scripted stand-in for the requests Session (the one seam), and sleep/cache fixtures."""
+import json
+import os
+import types
+
+import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
+
+CLIENT_ID = '0123456789abcdef0123456789abcdef'
+CLIENT_SECRET = 'UnitTestSecret0000000000000000000000000001'
+BASE = 'https://api.crowdstrike.com'
+EU_BASE = 'https://api.eu-1.crowdstrike.com'
+
+
+def make_response(status=200, body=None, headers=None, url='https://api.crowdstrike.com/', text=None):
+    """A real requests.Response with this status, JSON body (or raw text) and headers."""
+    response = requests.Response()
+    response.status_code = status
+    if text is not None:
+        response._content = text.encode('utf-8')  # pylint: disable=protected-access
+    elif body is None:
+        response._content = b''  # pylint: disable=protected-access
+    else:
+        response._content = json.dumps(body).encode('utf-8')  # pylint: disable=protected-access
+    response._content_consumed = True  # pylint: disable=protected-access
+    response.headers = CaseInsensitiveDict(headers or {})
+    if body is not None and 'Content-Type' not in response.headers:
+        response.headers['Content-Type'] = 'application/json'
+    response.url = url
+    return response
+
+
+def token_response(token='tok-0000000001-abcdefghijklmnop', expires_in=1799, headers=None, url=BASE + '/oauth2/token'):
+    """A 201 from /oauth2/token."""
+    return make_response(201, {'access_token': token, 'token_type': 'bearer', 'expires_in': expires_in},
+                         headers=headers, url=url)
+
+
+def api_body(resources=None, errors=None, pagination=None, trace_id='trace-0001'):
+    """The standard envelope."""
+    meta = {'query_time': 0.01, 'powered_by': 'device-api', 'trace_id': trace_id}
+    if pagination is not None:
+        meta['pagination'] = pagination
+    return {'meta': meta, 'resources': resources if resources is not None else [], 'errors': errors or []}
+
+
+class Call:
+    """One request the client made."""
+
+    def __init__(self, method, url, kwargs):
+        self.method = method
+        self.url = url
+        self.kwargs = kwargs
+
+    @property
+    def path(self):
+        return requests.utils.urlparse(self.url).path
+
+    @property
+    def form(self):
+        return self.kwargs.get('data') or {}
+
+    @property
+    def headers(self):
+        return self.kwargs.get('headers') or {}
+
+    def __repr__(self):
+        return 'Call(%s %s)' % (self.method, self.url)
+
+
+class FakeSession:
+    """Stands in for requests.Session: answers from per-path queues (the last answer repeats) or a handler."""
+
+    def __init__(self, routes=None, handler=None):
+        self.routes = {k: list(v) if isinstance(v, list) else [v] for k, v in (routes or {}).items()}
+        self.handler = handler
+        self.calls = []
+        self.headers = CaseInsensitiveDict()
+        self.proxies = {}
+        self.verify = True
+        self.trust_env = True
+
+    def add(self, path, *answers):
+        """Queue answers (Responses or exceptions) for path."""
+        self.routes.setdefault(path, []).extend(answers)
+        return self
+
+    def request(self, method, url, **kwargs):
+        call = Call(method, url, kwargs)
+        self.calls.append(call)
+        if self.handler is not None:
+            answer = self.handler(call)
+        else:
+            queue = self.routes.get(call.path)
+            if not queue:
+                raise AssertionError('unexpected request %s %s' % (method, url))
+            answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, BaseException):
+            raise answer
+        if callable(answer):
+            answer = answer(call)
+        if answer.url in (None, '', 'https://api.crowdstrike.com/'):
+            answer.url = url
+        return answer
+
+    def calls_to(self, path):
+        return [c for c in self.calls if c.path == path]
+
+    def close(self):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_home(tmp_path, monkeypatch):
+    """Keep every unit test's default token cache (and FALCON_* settings) away from the real user's."""
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg-cache'))
+    for name in ('FALCON_CLIENT_ID', 'FALCON_CLIENT_SECRET', 'FALCON_MEMBER_CID', 'FALCON_CLOUD', 'FALCON_BASE_URL',
+                 'FALCON_TOKEN_CACHE_DIR'):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _target_side_context(request, monkeypatch):
+    """Run module and module_utils tests as target-side code, even after a lookup test imported controller code.
+
+    Importing any controller module (ansible.plugins, ansible.errors) sets ansible.module_utils._internal.is_controller
+    for the whole process; module warnings then go to the controller display instead of the module result. ansible-test
+    runs the two kinds in separate processes; plain pytest runs them in one.
+    """
+    parts = request.node.path.parts
+    if 'modules' in parts or 'module_utils' in parts:
+        from ansible.module_utils import _internal
+        monkeypatch.setattr(_internal, 'is_controller', False)
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """Record (instead of doing) the HTTP client's sleeps; returns the list of waits."""
+    from ansible_collections.secops.falcon.plugins.module_utils import _http
+    waits = []
+    monkeypatch.setattr(_http, '_sleep', waits.append)
+    return waits
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    """A private (0700) token cache directory."""
+    path = tmp_path / 'cache'
+    path.mkdir(mode=0o700)
+    os.chmod(str(path), 0o700)
+    return str(path)
+
+
+@pytest.fixture
+def settings_factory(cache_dir):
+    """Build ConnectionSettings with test credentials and the private cache dir; keyword arguments override."""
+    from ansible_collections.secops.falcon.plugins.module_utils._options import ConnectionSettings
+
+    def build(**overrides):
+        options = dict(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_cache_dir=cache_dir)
+        options.update(overrides)
+        return ConnectionSettings.from_options(options)
+    return build
+
+
+@pytest.fixture
+def fake():
+    """The fake-HTTP helpers: FakeSession, make_response, token_response, api_body and the test credentials."""
+    return types.SimpleNamespace(FakeSession=FakeSession, make_response=make_response, token_response=token_response,
+                                 api_body=api_body, CLIENT_ID=CLIENT_ID, CLIENT_SECRET=CLIENT_SECRET, BASE=BASE,
+                                 EU_BASE=EU_BASE)
