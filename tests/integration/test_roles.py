@@ -1,0 +1,97 @@
+"""The collection's playbooks and roles, run for real with ansible-playbook against the emulator."""
+import csv
+import json
+import os
+import sys
+
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(TESTS_DIR)
+sys.path.insert(0, TESTS_DIR)
+
+from falcon_emulator.clients import READONLY_CLIENT  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_runner import run_playbook  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+PLAYBOOKS = os.path.join(REPO_ROOT, 'playbooks')
+# The demo contains and lifts two hosts with a 0.5 s containment delay: seconds. Anything near this is a hang.
+PLAY_TIMEOUT = 300
+COLUMNS = ['hostname', 'device_id', 'platform_name', 'tags', 'device_policies', 'status']
+
+
+def read_json(path):
+    """Parse a JSON file."""
+    with open(str(path), encoding='utf-8') as handle:
+        return json.load(handle)
+
+
+def test_device_report_csv_parses_back_to_the_json_rows(falcon_emulator, emulator_env, collections_root, tmp_path):
+    """A standard CSV reader gets back exactly the JSON report's rows: lists joined with ';', objects as JSON text."""
+    reports = tmp_path / 'reports'
+    play = run_playbook(os.path.join(PLAYBOOKS, 'device_report.yml'), emulator_env, collections_root, tmp_path,
+                        extra_vars={'falcon_device_report_dir': str(reports), 'falcon_device_report_columns': COLUMNS},
+                        timeout=PLAY_TIMEOUT)
+    assert play.rc == 0, play.explain()
+    assert play.dns_refused == []
+    report = read_json(reports / 'devices.json')
+    assert report['total'] == report['count'] == 50
+    with open(str(reports / 'devices.csv'), encoding='utf-8', newline='') as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == COLUMNS
+    assert len(rows) == 51
+    hostnames = [row[0] for row in rows[1:]]
+    assert hostnames == sorted(hostnames)  # the default sort, hostname.asc
+    for row, device in zip(rows[1:], report['devices']):
+        assert list(device) == COLUMNS
+        assert row[0] == device['hostname'] and row[1] == device['device_id'] and row[2] == device['platform_name']
+        assert row[3] == ';'.join(device['tags'] or [])
+        assert json.loads(row[4]) == device['device_policies']
+        assert row[5] == device['status']
+    assert any(device['tags'] for device in report['devices'])
+
+
+def test_demo_playbook_runs_the_whole_flow(falcon_emulator, emulator_env, collections_root, tmp_path):
+    """playbooks/demo.yml (what `make demo` runs) reports, audits, contains two hosts and lifts them again."""
+    reports = tmp_path / 'reports'
+    play = run_playbook(os.path.join(PLAYBOOKS, 'demo.yml'), emulator_env, collections_root, tmp_path,
+                        extra_vars={'demo_report_dir': str(reports)}, timeout=PLAY_TIMEOUT)
+    assert play.rc == 0, play.explain()
+    assert play.dns_refused == []
+    assert sorted(os.listdir(str(reports))) == [
+        'DEMO-1-contained.json', 'DEMO-1-contained.md', 'DEMO-1-lifted.json', 'DEMO-1-lifted.md',
+        'devices.csv', 'devices.json', 'falcon-policy-audit.json', 'falcon-policy-audit.md']
+    contained = read_json(reports / 'DEMO-1-contained.json')
+    lifted = read_json(reports / 'DEMO-1-lifted.json')
+    targets = sorted(host['hostname'] for host in contained['acted_on'])
+    assert len(targets) == 2
+    assert sorted(host['hostname'] for host in lifted['acted_on']) == targets
+    assert [host['status'] for host in contained['verified']] == ['contained', 'contained']
+    assert [host['status'] for host in lifted['verified']] == ['normal', 'normal']
+    audit = read_json(reports / 'falcon-policy-audit.json')
+    assert audit['summary']['prevention']['checked'] > 0 and audit['summary']['cspm']['checked'] > 0
+    assert audit['drift_count'] == len(audit['drift'])
+    # Every host is back to normal (read from the emulator itself): the demo leaves the tenant as it found it.
+    assert {device['status'] for device in falcon_emulator.devices()} == {'normal'}
+    assert sorted(d['hostname'] for d in falcon_emulator.devices() if d['hostname'] in targets) == targets
+    assert 'Contained: %s' % ', '.join(targets) in play.stdout
+
+
+def test_refused_containment_is_reported_then_fails(falcon_emulator, emulator_env, collections_root, tmp_path):
+    """A client without devices:write: the role writes the report of the refusal, then fails; no host changes."""
+    reports = tmp_path / 'reports'
+    env = dict(emulator_env, FALCON_CLIENT_ID=READONLY_CLIENT.client_id, FALCON_CLIENT_SECRET=READONLY_CLIENT.client_secret)
+    play = run_playbook(os.path.join(PLAYBOOKS, 'incident_response.yml'), env, collections_root, tmp_path,
+                        extra_vars={'falcon_incident_response_hostnames': ['host-00001', 'host-00002'],
+                                    'falcon_incident_response_incident_id': 'INC-403',
+                                    'falcon_incident_response_report_dir': str(reports),
+                                    'falcon_incident_response_poll_interval': 0.5},
+                        timeout=PLAY_TIMEOUT)
+    assert play.rc != 0, play.explain()
+    report = read_json(reports / 'INC-403-contained.json')
+    assert report['succeeded'] is False and report['changed'] is False
+    assert report['acted_on'] == []
+    assert sorted(host['hostname'] for host in report['refused']) == ['host-00001', 'host-00002']
+    assert all('403' in host['reason'] for host in report['refused'])
+    assert report['verification']['checked'] is False
+    with open(str(reports / 'INC-403-contained.md'), encoding='utf-8') as handle:
+        markdown = handle.read()
+    assert '## Refused by the API (2)' in markdown and 'Result: FAILED.' in markdown
+    assert {d['status'] for d in falcon_emulator.devices() if d['hostname'] in ('host-00001', 'host-00002')} == {'normal'}
