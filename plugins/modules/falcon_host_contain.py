@@ -1,0 +1,429 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: falcon_host_contain
+short_description: Network-contain CrowdStrike Falcon hosts, or lift their containment
+version_added: 0.1.0
+description:
+  - Contains the selected hosts (O(state=contained)) or lifts their containment (O(state=lifted)).
+  - Idempotent. Each host's C(status) is read first and only hosts not already in, or on their way to, the wanted
+    state are acted on. A host that is C(contained) or C(containment_pending) counts as contained; C(normal) or
+    C(lift_containment_pending) counts as lifted. C(changed) is true only when the API accepted a request for at
+    least one host, so a second run reports no change.
+  - Check mode predicts the outcome per host and sends nothing. With C(--diff) the status of each host acted on is
+    shown before and after.
+  - Hosts are sent in batches of at most 500 ids per action call.
+  - "Safety: an empty selection never means every host. Giving no selector is an error, while a selector that
+    matches nothing (for example O(ids=[]) or a filter with no match) is a successful no-op. The O(max_hosts)
+    guard refuses, before anything is sent, a selection larger than it."
+  - "Failures: a requested id or hostname that matches no host fails the task before anything is sent (unless
+    O(fail_on_error=false)). A host the API refuses (for example 403 for a client without C(devices:write)) is listed
+    in RV(failed_hosts) with the reason and fails the task, even if other hosts were contained: a half-applied
+    containment is never reported as success. After a refusal of the client itself (401/403) no further batches
+    are sent."
+options:
+  ids:
+    description:
+      - Device ids (AIDs, 32 hexadecimal characters) of the hosts.
+      - Mutually exclusive with O(hostnames) and O(filter).
+    type: list
+    elements: str
+  hostnames:
+    description:
+      - Hostnames of the hosts, matched exactly and case-insensitively. Every device with that hostname is
+        selected (a re-imaged machine can have several); use O(ids) to pick one.
+      - Mutually exclusive with O(ids) and O(filter).
+    type: list
+    elements: str
+  filter:
+    description:
+      - An FQL filter selecting the hosts, for example C(tags:'FalconGroupingTags/quarantine').
+      - It must not be empty (an empty filter would match every host). A filter the API cannot parse fails the
+        task with the API's message.
+      - Mutually exclusive with O(ids) and O(hostnames).
+    type: str
+  state:
+    description:
+      - V(contained) network-contains the hosts (action C(contain)).
+      - V(lifted) lifts the containment (action C(lift_containment)).
+    type: str
+    choices: [contained, lifted]
+    default: contained
+  wait:
+    description:
+      - Wait until every selected host reaches C(contained) (or C(normal) when lifting), polling its status.
+      - Hosts still pending after O(wait_timeout) are listed in RV(pending) and fail the task.
+    type: bool
+    default: false
+  wait_timeout:
+    description: How long to wait, in seconds, when O(wait=true).
+    type: int
+    default: 300
+  poll_interval:
+    description: Seconds between two status reads when O(wait=true).
+    type: float
+    default: 5
+  max_hosts:
+    description:
+      - Refuse, before anything is sent, a selection of more than this many hosts.
+      - The count covers every selected host, including those already in the wanted state. Raise it on purpose for
+        large containments.
+    type: int
+    default: 25
+  fail_on_error:
+    description:
+      - When true, ids or hostnames that match no host fail the task before anything is sent, and any host the
+        API refuses fails the task after the other hosts were handled.
+      - When false, the found hosts are acted on, and unknown or refused hosts are only reported (with a warning)
+        in RV(not_found) and RV(failed_hosts).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - secops.falcon.common
+  - secops.falcon.common.action_attributes
+author:
+  - secops.falcon maintainers (!UNKNOWN)
+notes:
+  - Requires the API scopes C(devices:read) and C(devices:write) (Hosts Read and Write).
+  - A contained host can talk only to the Falcon cloud until containment is lifted.
+"""
+
+EXAMPLES = r"""
+- name: Contain a compromised host by hostname and wait until it is isolated
+  secops.falcon.falcon_host_contain:
+    hostnames: [web-01]
+    wait: true
+    wait_timeout: 120
+
+- name: Contain hosts by id (check first with --check --diff)
+  secops.falcon.falcon_host_contain:
+    ids:
+      - 0123456789abcdef0123456789abcdef
+      - fedcba9876543210fedcba9876543210
+
+- name: Contain every host tagged for quarantine, up to 200 of them
+  secops.falcon.falcon_host_contain:
+    filter: "tags:'FalconGroupingTags/quarantine'"
+    max_hosts: 200
+  register: quarantine
+
+- name: Lift containment, reporting unknown or refused hosts instead of failing
+  secops.falcon.falcon_host_contain:
+    hostnames: "{{ incident_hosts }}"
+    state: lifted
+    fail_on_error: false
+  register: lifted
+
+- name: Show what could not be lifted
+  ansible.builtin.debug:
+    msg: "{{ lifted.failed_hosts + lifted.not_found }}"
+"""
+
+RETURN = r"""
+contained:
+  description:
+    - Hosts a contain request was accepted for (or would be, in check mode), with their status after the request
+      (C(containment_pending), or C(contained) once reached). Empty when O(state=lifted).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The device id.
+      type: str
+    hostname:
+      description: The host's name.
+      type: str
+    status:
+      description: The host's containment status.
+      type: str
+  sample:
+    - id: 0123456789abcdef0123456789abcdef
+      hostname: web-01
+      status: containment_pending
+lifted:
+  description:
+    - Hosts a lift_containment request was accepted for (or would be, in check mode), with their status after the
+      request. Empty when O(state=contained). Same elements as RV(contained).
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+unchanged:
+  description: Selected hosts already in (or on their way to) the wanted state, including those the API answered 409 for.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: fedcba9876543210fedcba9876543210
+      hostname: web-02
+      status: contained
+failed_hosts:
+  description:
+    - Hosts the request failed for, each with a C(reason) (the API's code and message).
+    - Named C(failed_hosts) because C(failed) is the task's own failure flag in Ansible.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 00000000000000000000000000000001
+      hostname: db-01
+      status: normal
+      reason: "403: access denied, scope not permitted"
+not_found:
+  description: Requested ids (C(id) set) or hostnames (C(hostname) set) that match no host; C(status) is null.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: ffffffffffffffffffffffffffffffff
+      hostname: null
+      status: null
+pending:
+  description: With O(wait=true), hosts that had not reached the wanted status when O(wait_timeout) ran out.
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+total:
+  description: How many hosts the selection matched.
+  returned: always
+  type: int
+  sample: 2
+msg:
+  description: A one-line summary of what was (or would be) done.
+  returned: always
+  type: str
+  sample: Contained 1 host (1 already contained).
+"""
+
+from ansible_collections.secops.falcon.plugins.module_utils._hosts import (
+    STATUS_CONTAINED, STATUS_CONTAINMENT_PENDING, STATUS_LIFT_PENDING, STATUS_NORMAL,
+    device_action, find_hosts, get_devices, wait_for_status,
+)
+from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
+
+ARGUMENT_SPEC = dict(
+    ids=dict(type='list', elements='str'),
+    hostnames=dict(type='list', elements='str'),
+    filter=dict(type='str'),
+    state=dict(type='str', choices=['contained', 'lifted'], default='contained'),
+    wait=dict(type='bool', default=False),
+    wait_timeout=dict(type='int', default=300),
+    poll_interval=dict(type='float', default=5),
+    max_hosts=dict(type='int', default=25),
+    fail_on_error=dict(type='bool', default=True),
+)
+MUTUALLY_EXCLUSIVE = [('ids', 'hostnames', 'filter')]
+
+
+class Target:
+    """What a state means for the API: the action, the final status and the status on the way there."""
+
+    def __init__(self, state):
+        self.state = state
+        if state == 'contained':
+            self.action, self.final, self.transit = 'contain', STATUS_CONTAINED, STATUS_CONTAINMENT_PENDING
+            self.verb, self.past, self.done_word = 'contain', 'Contained', 'contained'
+        else:
+            self.action, self.final, self.transit = 'lift_containment', STATUS_NORMAL, STATUS_LIFT_PENDING
+            self.verb, self.past, self.done_word = 'lift containment on', 'Lifted containment on', 'not contained'
+
+    def satisfied(self, status):
+        """True when a host with this status needs no request."""
+        return status in (self.final, self.transit)
+
+
+def host_item(device, status=None):
+    """Return the {id, hostname, status} element of a result list."""
+    return {
+        'id': device.get('device_id'),
+        'hostname': device.get('hostname'),
+        'status': status if status is not None else device.get('status'),
+    }
+
+
+def plural(count, word='host'):
+    """Return '1 host' / '2 hosts'."""
+    return '%d %s%s' % (count, word, '' if count == 1 else 's')
+
+
+def check_params(module):
+    """Refuse option values that could select every host by accident or make no sense."""
+    params = module.params
+    if params['ids'] is None and params['hostnames'] is None and params['filter'] is None:
+        module.fail('Select the hosts with ids, hostnames or filter. An empty selection never means every host.')
+    if params['filter'] is not None and not params['filter'].strip():
+        module.fail('filter is empty. An empty FQL filter would match every host; give a filter that selects the hosts.')
+    if params['max_hosts'] < 1:
+        module.fail('max_hosts must be at least 1, got %d. Raise it to allow a larger selection.' % params['max_hosts'])
+    if params['wait_timeout'] < 0:
+        module.fail('wait_timeout must be 0 or more seconds, got %d.' % params['wait_timeout'])
+    if params['poll_interval'] <= 0:
+        module.fail('poll_interval must be more than 0 seconds, got %s.' % params['poll_interval'])
+
+
+def not_found_items(params, not_found):
+    """Return the not_found elements: requested ids fill id, requested hostnames fill hostname."""
+    key = 'id' if params['ids'] is not None else 'hostname'
+    return [dict({'id': None, 'hostname': None, 'status': None}, **{key: value}) for value in not_found]
+
+
+class Outcome:
+    """The result lists being built for one run."""
+
+    def __init__(self, target, total, not_found):
+        self.target = target
+        self.total = total
+        self.acted = []
+        self.unchanged = []
+        self.failed = []
+        self.not_found = not_found
+        self.pending = []
+        self.before = {}
+        self.after = {}
+
+    def result(self):
+        """Return the module result without msg (changed, the lists, diff when something changed)."""
+        result = {
+            'changed': bool(self.acted),
+            'contained': self.acted if self.target.state == 'contained' else [],
+            'lifted': self.acted if self.target.state == 'lifted' else [],
+            'unchanged': self.unchanged,
+            'failed_hosts': self.failed,
+            'not_found': self.not_found,
+            'pending': self.pending,
+            'total': self.total,
+        }
+        if self.acted:
+            result['diff'] = {'before': self.before, 'after': self.after}
+        return result
+
+    def record_acted(self, device, status):
+        """Add a host that was (or would be) acted on, with its before/after status for the diff."""
+        self.acted.append(host_item(device, status))
+        self.before[device['device_id']] = {'hostname': device.get('hostname'), 'status': device.get('status')}
+        self.after[device['device_id']] = {'hostname': device.get('hostname'), 'status': status}
+
+    def summary(self, check_mode):
+        """Return the one-line human summary."""
+        target = self.target
+        if not self.total and not self.not_found:
+            return 'No hosts matched the selection; nothing to do.'
+        if self.acted:
+            head = ('Would %s %s' if check_mode else '%s %s') % (target.verb if check_mode else target.past,
+                                                                 plural(len(self.acted)))
+        else:
+            head = 'No change'
+        details = []
+        if self.unchanged:
+            details.append('%d already %s' % (len(self.unchanged), target.done_word))
+        for items, word in ((self.failed, 'failed'), (self.not_found, 'not found'), (self.pending, 'still pending')):
+            if items:
+                details.append('%d %s' % (len(items), word))
+        return head + (' (%s).' % ', '.join(details) if details else '.')
+
+
+def describe(items, limit=10):
+    """Return 'hostname (id): reason or status; ...' for the first items of a result list."""
+    parts = []
+    for item in items[:limit]:
+        label = '%s (%s)' % (item['hostname'], item['id']) if item.get('hostname') else str(item.get('id'))
+        parts.append('%s: %s' % (label, item.get('reason') or item.get('status')))
+    more = ' and %d more' % (len(items) - limit) if len(items) > limit else ''
+    return '; '.join(parts) + more
+
+
+def act(module, client, target, outcome, to_act, waiting_on):
+    """Send the action for to_act, then re-read (or wait for) the hosts and fill the outcome."""
+    params = module.params
+    by_id = dict((d['device_id'].lower(), d) for d in to_act + waiting_on)
+    action = device_action(client, target.action, [d['device_id'] for d in to_act])
+    for host, reason in action.failed.items():
+        outcome.failed.append(dict(host_item(by_id[host]), reason=reason))
+    follow = action.accepted + action.unchanged
+    if params['wait']:
+        wanted = dict((i, target.final) for i in follow + [d['device_id'].lower() for d in waiting_on])
+        latest = wait_for_status(client, wanted, params['wait_timeout'], params['poll_interval']) if wanted else {}
+    else:
+        # One re-read so the result shows the status the API reports after the request, not a guess.
+        latest = dict((d['device_id'].lower(), d) for d in get_devices(client, follow)) if follow else {}
+
+    def status_of(host):
+        return latest.get(host, {}).get('status') or by_id[host].get('status')
+
+    for host in action.accepted:
+        outcome.record_acted(by_id[host], latest.get(host, {}).get('status') or target.transit)
+    for host in action.unchanged:
+        outcome.unchanged.append(host_item(by_id[host], status_of(host)))
+    for device in waiting_on:
+        outcome.unchanged.append(host_item(device, status_of(device['device_id'].lower())))
+    if params['wait']:
+        outcome.pending = [i for i in outcome.acted + outcome.unchanged if i['status'] != target.final]
+
+
+def run(module):
+    """Select the hosts, decide per host, act (unless check mode) and report."""
+    check_params(module)
+    params = module.params
+    target = Target(params['state'])
+    client = module.client()
+    devices, total, not_found = find_hosts(client, ids=params['ids'], hostnames=params['hostnames'],
+                                           fql=params['filter'], stop_above=params['max_hosts'])
+    outcome = Outcome(target, total, not_found_items(params, not_found))
+    if devices is None or len(devices) > params['max_hosts']:
+        module.fail('The selection matches %d hosts, more than max_hosts=%d; nothing was sent. Narrow the selection '
+                    'or raise max_hosts on purpose.' % (total, params['max_hosts']), **outcome.result())
+    if not_found and params['fail_on_error']:
+        module.fail('%s not found: %s. Nothing was sent; fix the selection, or set fail_on_error=false to act on the '
+                    '%s found.' % (plural(len(not_found), 'requested host'), ', '.join(not_found[:20]),
+                                   plural(len(devices))), **outcome.result())
+
+    to_act = [d for d in devices if not target.satisfied(d.get('status'))]
+    already = [d for d in devices if target.satisfied(d.get('status'))]
+    if module.check_mode:
+        predicted = target.final if params['wait'] else target.transit
+        for device in to_act:
+            outcome.record_acted(device, predicted)
+        outcome.unchanged = [host_item(d) for d in already]
+    else:
+        # Hosts already on their way to the wanted state need watching only when waiting.
+        waiting_on = [d for d in already if d.get('status') != target.final] if params['wait'] else []
+        outcome.unchanged = [host_item(d) for d in already if d.get('status') == target.final or not params['wait']]
+        if to_act or waiting_on:
+            act(module, client, target, outcome, to_act, waiting_on)
+
+    msg = outcome.summary(module.check_mode)
+    result = outcome.result()
+    problems = []
+    if outcome.failed and params['fail_on_error']:
+        problems.append('Failed: %s.' % describe(outcome.failed))
+    if outcome.pending:
+        problems.append('Timed out after %ss waiting for status %s: %s.'
+                        % (params['wait_timeout'], target.final, describe(outcome.pending)))
+    if problems:
+        if outcome.acted:
+            problems.append('The hosts acted on are listed in %s.' % target.state)
+        module.fail(' '.join([msg] + problems), **result)
+    if outcome.failed:
+        module.ansible.warn('Failed to %s %s: %s' % (target.verb, plural(len(outcome.failed)), describe(outcome.failed)))
+    if outcome.not_found:
+        module.ansible.warn('Not found: %s' % ', '.join(not_found[:20]))
+    module.exit(msg=msg, **result)
+
+
+def main():
+    """Module entry point."""
+    module = FalconModule(ARGUMENT_SPEC, supports_check_mode=True, mutually_exclusive=MUTUALLY_EXCLUSIVE)
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,130 @@
+"""Unit tests of the policy readers: family endpoints, ids, names, members, CSPM settings (HTTP faked at the Session)."""
+import pytest
+
+from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
+from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
+from ansible_collections.secops.falcon.plugins.module_utils._policies import (
+    CSPM_SERVICES, find_policies_by_name, get_cspm_policy_settings, get_policies, member_ids, normalise_service,
+    query_policies, validate_policy_ids,
+)
+
+TOKEN = '/oauth2/token'
+CSPM = '/settings/entities/policy/v1'
+
+
+def pid(number):
+    """A well-formed policy id."""
+    return '%032x' % number
+
+
+@pytest.fixture
+def session(fake):
+    return fake.FakeSession().add(TOKEN, fake.token_response())
+
+
+@pytest.fixture
+def client(session, settings_factory):
+    return FalconClient(settings_factory(), session=session)
+
+
+def combined_page(fake, items, offset, total):
+    return fake.make_response(200, fake.api_body(items, pagination={'offset': offset, 'limit': 5000, 'total': total}))
+
+
+@pytest.mark.parametrize('policy_type, path', [
+    ('prevention', '/policy/combined/prevention/v1'),
+    ('sensor_update', '/policy/combined/sensor-update/v2'),
+    ('device_control', '/policy/combined/device-control/v1'),
+    ('firewall', '/policy/combined/firewall/v1'),
+    ('response', '/policy/combined/response/v1'),
+])
+def test_query_uses_the_family_combined_endpoint(fake, session, client, policy_type, path):
+    session.add(path, combined_page(fake, [{'id': pid(1), 'name': 'a'}], 1, 1))
+    assert query_policies(client, policy_type, "platform_name:'Linux'") == [{'id': pid(1), 'name': 'a'}]
+    (call,) = session.calls_to(path)
+    assert call.kwargs['params'] == {'filter': "platform_name:'Linux'", 'offset': 0, 'limit': 5000}
+
+
+def test_query_pages_by_5000(fake, session, client):
+    path = '/policy/combined/prevention/v1'
+    first = [{'id': pid(i)} for i in range(5000)]
+    session.add(path, combined_page(fake, first, 5000, 5002), combined_page(fake, [{'id': pid(5000)}, {'id': pid(5001)}], 5002, 5002))
+    assert len(query_policies(client, 'prevention')) == 5002
+    assert [c.kwargs['params']['offset'] for c in session.calls_to(path)] == [0, 5000]
+
+
+def test_query_bad_filter_names_the_filter(fake, session, client):
+    body = fake.api_body(errors=[{'code': 400, 'message': "Failed to parse filter expression. ['platform' is an unknown property]"}])
+    session.add('/policy/combined/firewall/v1', fake.make_response(400, body))
+    with pytest.raises(FalconApiError) as err:
+        query_policies(client, 'firewall', "platform:'x'")
+    assert "platform:'x'" in str(err.value) and 'unknown property' in str(err.value)
+
+
+def test_get_policies_keeps_found_ones_on_404(fake, session, client):
+    path = '/policy/entities/sensor-update/v2'
+    body = fake.api_body([{'id': pid(2)}], errors=[{'code': 404, 'message': 'Could not find policy with id %s' % pid(3)}])
+    session.add(path, fake.make_response(404, body))
+    found, missing = get_policies(client, 'sensor_update', [pid(3), pid(2)])
+    assert found == [{'id': pid(2)}] and missing == [pid(3)]
+    assert session.calls_to(path)[0].kwargs['params'] == {'ids': [pid(3), pid(2)]}
+
+
+def test_get_policies_batches_ids_in_the_url(fake, session, client):
+    path = '/policy/entities/prevention/v1'
+    session.add(path, lambda call: fake.make_response(200, fake.api_body([{'id': i} for i in call.kwargs['params']['ids']])))
+    found, missing = get_policies(client, 'prevention', [pid(i) for i in range(1200)])
+    assert len(found) == 1200 and missing == []
+    assert [len(c.kwargs['params']['ids']) for c in session.calls_to(path)] == [500, 500, 200]
+
+
+def test_validate_policy_ids():
+    assert validate_policy_ids([pid(1).upper(), pid(1)]) == [pid(1)]
+    with pytest.raises(FalconConfigError) as err:
+        validate_policy_ids(['nope'])
+    assert "'nope'" in err.value.message
+
+
+def test_find_by_name_is_exact_and_reports_missing(fake, session, client):
+    path = '/policy/combined/response/v1'
+    items = [{'id': pid(1), 'name': 'Servers'}, {'id': pid(2), 'name': 'Servers - old'}]
+    session.add(path, combined_page(fake, items, 2, 2))
+    found, missing = find_policies_by_name(client, 'response', ['servers', 'Laptops'])
+    assert found == [items[0]] and missing == ['Laptops']
+    assert session.calls_to(path)[0].kwargs['params']['filter'] == "name:['servers','Laptops']"
+
+
+def test_member_ids_pages_the_members_query(fake, session, client):
+    path = '/policy/queries/sensor-update-members/v1'
+    session.add(path, combined_page(fake, ['a'] * 5000, 5000, 5001), combined_page(fake, ['b'], 5001, 5001))
+    assert len(member_ids(client, 'sensor_update', pid(1))) == 5001
+    assert [c.kwargs['params'] for c in session.calls_to(path)] == [
+        {'id': pid(1), 'offset': 0, 'limit': 5000}, {'id': pid(1), 'offset': 5000, 'limit': 5000}]
+
+
+def test_normalise_service():
+    assert normalise_service('ec2') == 'EC2'
+    assert normalise_service(' compute engine ') == 'Compute Engine'
+    assert normalise_service('NLB/ALB') == 'NLB/ALB'
+    with pytest.raises(FalconConfigError) as err:
+        normalise_service('EC3')
+    assert "Invalid CSPM service 'EC3'" in err.value.message
+    assert all(s in err.value.message for s in CSPM_SERVICES)
+
+
+def test_cspm_settings_sends_the_dashed_params(fake, session, client):
+    session.add(CSPM, fake.make_response(207, fake.api_body([{'policy_id': 7, 'cloud_service': 'S3'}])))
+    assert get_cspm_policy_settings(client, service='s3', cloud_platform='aws', policy_id='7') == [{'policy_id': 7, 'cloud_service': 'S3'}]
+    assert session.calls_to(CSPM)[0].kwargs['params'] == {'service': 'S3', 'cloud-platform': 'aws', 'policy-id': '7'}
+
+
+@pytest.mark.parametrize('kwargs, text', [
+    ({'cloud_platform': 'oracle'}, "Invalid cloud_platform 'oracle'. Allowed values: aws, azure, gcp."),
+    ({'policy_id': '12a'}, "Invalid CSPM policy_id '12a'"),
+    ({'service': 'nope'}, "Invalid CSPM service 'nope'"),
+])
+def test_cspm_bad_values_fail_before_any_request(session, client, kwargs, text):
+    with pytest.raises(FalconConfigError) as err:
+        get_cspm_policy_settings(client, **kwargs)
+    assert text in err.value.message
+    assert session.calls == []

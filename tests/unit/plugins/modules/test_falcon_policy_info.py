@@ -1,0 +1,86 @@
+"""Unit tests of falcon_policy_info: option checks, members, CSPM (HTTP faked at the Session)."""
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.secops.falcon.plugins.module_utils import _http
+from ansible_collections.secops.falcon.plugins.modules import falcon_policy_info
+
+TOKEN = '/oauth2/token'
+CSPM = '/settings/entities/policy/v1'
+
+
+def pid(number):
+    """A well-formed policy id."""
+    return '%032x' % number
+
+
+@pytest.fixture
+def session(fake, monkeypatch):
+    """A FakeSession answering the token request; every FalconClient of the module gets it."""
+    session = fake.FakeSession().add(TOKEN, fake.token_response())
+    monkeypatch.setattr(_http.requests, 'Session', lambda: session)
+    return session
+
+
+@pytest.fixture
+def run(fake, cache_dir, capsys):
+    """Run the module with args; return the result dict."""
+    def runner(check_mode=False, **args):
+        args.update(client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
+        if check_mode:
+            args['_ansible_check_mode'] = True
+        with patch_module_args(args):
+            with pytest.raises(SystemExit):
+                falcon_policy_info.main()
+        return json.loads(capsys.readouterr().out)
+    return runner
+
+
+def paged(fake, items):
+    return fake.make_response(200, fake.api_body(items, pagination={'offset': len(items), 'limit': 5000, 'total': len(items)}))
+
+
+def test_all_policies_with_members(fake, session, run):
+    policies = [{'id': pid(1), 'name': 'A'}, {'id': pid(2), 'name': 'B'}]
+    session.add('/policy/combined/firewall/v1', paged(fake, policies))
+    members = {pid(1): ['d1', 'd2'], pid(2): []}
+    session.add('/policy/queries/firewall-members/v1', lambda call: paged(fake, members[call.kwargs['params']['id']]))
+    result = run(policy_type='firewall', include_members=True, check_mode=True)
+    assert result['changed'] is False and not result.get('failed')
+    assert result['policies'] == [{'id': pid(1), 'name': 'A', 'members': ['d1', 'd2']}, {'id': pid(2), 'name': 'B', 'members': []}]
+    assert result['total'] == 2 and result['not_found'] == [] and result['msg'] == 'Found 2 firewall policies.'
+
+
+def test_ids_not_found(fake, session, run):
+    body = fake.api_body([{'id': pid(1), 'name': 'A'}], errors=[{'code': 404, 'message': 'Could not find policy with id %s' % pid(9)}])
+    session.add('/policy/entities/device-control/v1', fake.make_response(404, body))
+    result = run(policy_type='device_control', ids=[pid(1), pid(9)])
+    assert [p['id'] for p in result['policies']] == [pid(1)]
+    assert result['not_found'] == [pid(9)]
+    assert result['msg'] == 'Found 1 device control policy (not found: %s).' % pid(9)
+
+
+def test_cspm_unknown_policy_id_is_not_found(fake, session, run):
+    session.add(CSPM, fake.make_response(200, fake.api_body([])))
+    result = run(policy_type='cspm', policy_id='424242', cloud_platform='gcp')
+    assert result['policies'] == [] and result['not_found'] == ['424242']
+    assert session.calls_to(CSPM)[0].kwargs['params'] == {'policy-id': '424242', 'cloud-platform': 'gcp'}
+
+
+@pytest.mark.parametrize('args, text', [
+    ({'policy_type': 'prevention', 'cloud_platform': 'aws'},
+     'cloud_platform cannot be used with policy_type=prevention; service, cloud_platform and policy_id apply to policy_type=cspm only.'),
+    ({'policy_type': 'cspm', 'names': ['x'], 'include_members': True},
+     'names, include_members cannot be used with policy_type=cspm; CSPM settings take service, cloud_platform and policy_id.'),
+    ({'policy_type': 'cspm', 'service': 'Route53'}, "Invalid CSPM service 'Route53'. Allowed values (case-insensitive): ACM, ACR,"),
+    ({'policy_type': 'response', 'filter': ''}, 'filter is empty; omit it to read every response policy.'),
+    ({'policy_type': 'response', 'ids': ['x']}, "Invalid policy id 'x'"),
+    ({'policy_type': 'firewall', 'ids': [pid(1)], 'names': ['a']}, 'mutually exclusive'),
+    ({'policy_type': 'ioa'}, 'value of policy_type must be one of'),
+])
+def test_bad_options_fail_before_any_api_call(session, run, args, text):
+    result = run(**args)
+    assert result['failed'] is True and text in result['msg']
+    assert [c.path for c in session.calls if c.path != TOKEN] == []
