@@ -170,3 +170,44 @@ def fake():
     return types.SimpleNamespace(FakeSession=FakeSession, make_response=make_response, token_response=token_response,
                                  api_body=api_body, CLIENT_ID=CLIENT_ID, CLIENT_SECRET=CLIENT_SECRET, BASE=BASE,
                                  EU_BASE=EU_BASE)
+
+
+@pytest.fixture
+def module_runner(fake, cache_dir, capsys):
+    """Run a module's main() with args plus the test credentials and cache dir; return (result dict, raw stdout).
+
+    credentials=False leaves client_id/client_secret out; token_cache_dir=None leaves it out so the
+    FALCON_TOKEN_CACHE_DIR fallback applies.
+    """
+    from ansible.module_utils.testing import patch_module_args
+
+    def runner(module, check_mode=False, diff=False, credentials=True, **args):
+        if credentials:
+            args.setdefault('client_id', fake.CLIENT_ID)
+            args.setdefault('client_secret', fake.CLIENT_SECRET)
+        args.setdefault('token_cache_dir', cache_dir)
+        if args['token_cache_dir'] is None:
+            del args['token_cache_dir']
+        if check_mode:
+            args['_ansible_check_mode'] = True
+        if diff:
+            args['_ansible_diff'] = True
+        with patch_module_args(args):
+            with pytest.raises(SystemExit):
+                module.main()
+        out = capsys.readouterr().out
+        return json.loads(out), out
+    return runner
+
+
+@pytest.fixture
+def session(fake):
+    """A FakeSession that already answers the token request (test files may override it)."""
+    return fake.FakeSession().add('/oauth2/token', fake.token_response())
+
+
+@pytest.fixture
+def client(session, settings_factory):
+    """A FalconClient over the fake session."""
+    from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
+    return FalconClient(settings_factory(), session=session)

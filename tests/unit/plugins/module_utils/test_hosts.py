@@ -5,9 +5,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import Falco
 from ansible_collections.secops.falcon.plugins.module_utils._hosts import (
     device_action, find_hosts, get_devices, query_device_ids, validate_ids, wait_for_status,
 )
-from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
 
-TOKEN = '/oauth2/token'
 QUERY = '/devices/queries/devices/v1'
 SCROLL = '/devices/queries/devices-scroll/v1'
 DETAILS = '/devices/entities/devices/v2'
@@ -17,18 +15,6 @@ ACTION = '/devices/entities/devices-actions/v2'
 def aid(number):
     """A well-formed device id."""
     return '%032x' % number
-
-
-@pytest.fixture
-def session(fake):
-    """A FakeSession that already answers the token request."""
-    return fake.FakeSession().add(TOKEN, fake.token_response())
-
-
-@pytest.fixture
-def client(session, settings_factory):
-    """A FalconClient over the fake session."""
-    return FalconClient(settings_factory(), session=session)
 
 
 def page(fake, ids, total, offset=None):

@@ -2,29 +2,17 @@
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
-from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
 from ansible_collections.secops.falcon.plugins.module_utils._policies import (
     CSPM_SERVICES, find_policies_by_name, get_cspm_policy_settings, get_policies, member_ids, normalise_service,
     query_policies, validate_policy_ids,
 )
 
-TOKEN = '/oauth2/token'
 CSPM = '/settings/entities/policy/v1'
 
 
 def pid(number):
     """A well-formed policy id."""
     return '%032x' % number
-
-
-@pytest.fixture
-def session(fake):
-    return fake.FakeSession().add(TOKEN, fake.token_response())
-
-
-@pytest.fixture
-def client(session, settings_factory):
-    return FalconClient(settings_factory(), session=session)
 
 
 def combined_page(fake, items, offset, total):

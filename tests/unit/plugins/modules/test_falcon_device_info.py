@@ -1,8 +1,6 @@
 """Unit tests of falcon_device_info: selectors, projection, messages and option errors (HTTP faked at the Session)."""
-import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.secops.falcon.plugins.module_utils import _http
 from ansible_collections.secops.falcon.plugins.modules import falcon_device_info
@@ -35,16 +33,10 @@ def session(fake, monkeypatch):
 
 
 @pytest.fixture
-def run(fake, cache_dir, capsys):
-    """Run the module with args; return the result dict."""
-    def runner(check_mode=False, **args):
-        args.update(client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
-        if check_mode:
-            args['_ansible_check_mode'] = True
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                falcon_device_info.main()
-        return json.loads(capsys.readouterr().out)
+def run(module_runner):
+    """Run falcon_device_info with args; return the result dict."""
+    def runner(**args):
+        return module_runner(falcon_device_info, **args)[0]
     return runner
 
 

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.secops.falcon.plugins.module_utils import _http
 from ansible_collections.secops.falcon.plugins.modules import falcon_host_contain
@@ -96,18 +95,10 @@ def api_factory(fake, monkeypatch):
 
 
 @pytest.fixture
-def run(fake, cache_dir, capsys):
-    """Run the module with args; return the result dict."""
-    def runner(check_mode=False, diff=False, **args):
-        args.update(client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
-        if check_mode:
-            args['_ansible_check_mode'] = True
-        if diff:
-            args['_ansible_diff'] = True
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                falcon_host_contain.main()
-        return json.loads(capsys.readouterr().out)
+def run(module_runner):
+    """Run falcon_host_contain with args; return the result dict."""
+    def runner(**args):
+        return module_runner(falcon_host_contain, **args)[0]
     return runner
 
 

@@ -2,7 +2,6 @@
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.secops.falcon.plugins.module_utils import _http
 from ansible_collections.secops.falcon.plugins.modules import falcon_token
@@ -25,22 +24,10 @@ def falcon(fake, monkeypatch):
 
 
 @pytest.fixture
-def run(fake, cache_dir, capsys):
-    """Run the module with args (plus test credentials and cache dir); return (result dict, raw stdout)."""
-    def runner(check_mode=False, credentials=True, **args):
-        if credentials:
-            args.setdefault('client_id', fake.CLIENT_ID)
-            args.setdefault('client_secret', fake.CLIENT_SECRET)
-        args.setdefault('token_cache_dir', cache_dir)
-        if args['token_cache_dir'] is None:
-            del args['token_cache_dir']  # absent, so the FALCON_TOKEN_CACHE_DIR fallback applies
-        if check_mode:
-            args['_ansible_check_mode'] = True
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                falcon_token.main()
-        out = capsys.readouterr().out
-        return json.loads(out), out
+def run(module_runner):
+    """Run falcon_token with args; return (result dict, raw stdout)."""
+    def runner(**args):
+        return module_runner(falcon_token, **args)
     return runner
 
 
