@@ -14,7 +14,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconApiError, FalconAuthError, FalconConfigError, FalconError,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._fql import in_list_batches
-from ansible_collections.secops.falcon.plugins.module_utils._paging import batched
+from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, scroll_pages
 
 QUERY_PATH = '/devices/queries/devices/v1'
 SCROLL_PATH = '/devices/queries/devices-scroll/v1'
@@ -106,30 +106,21 @@ def query_device_ids(client, fql=None, sort=None, limit=None, stop_above=None):
 
 
 def _scroll(client, base, limit, stop_above):
-    """Page the scroll endpoint until total, limit, an empty page or an empty token."""
+    """Page the scroll endpoint until total, limit, an empty page or an empty token (or total above stop_above)."""
     ids = []
     seen = set()
-    token = None
     total = None
-    while True:
-        want = SCROLL_MAX_LIMIT if limit is None else min(SCROLL_MAX_LIMIT, limit - len(ids))
-        params = dict(base, limit=want)
-        if token:
-            params['offset'] = token
-        response = client.request('GET', SCROLL_PATH, params=params)
-        page = response.resources
-        for device_id in page:
+    for response in scroll_pages(client, SCROLL_PATH, base, page_size=SCROLL_MAX_LIMIT, limit=limit):
+        for device_id in response.resources:
             if device_id not in seen:
                 seen.add(device_id)
                 ids.append(device_id)
         total = _total(response, len(ids)) if total is None else total
-        token = response.pagination.get('offset')
         if stop_above is not None and total > stop_above:
             break
-        # The last page can still carry a token that only yields an empty page: stop on the count instead.
-        if not page or not token or len(ids) >= total or (limit is not None and len(ids) >= limit):
-            break
-    return DeviceQuery(ids, max(total, len(ids)))
+    if limit is not None:
+        ids = ids[:limit]
+    return DeviceQuery(ids, max(total or 0, len(ids)))
 
 
 def get_devices(client, ids):

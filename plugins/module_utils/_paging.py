@@ -53,8 +53,8 @@ def iter_offset(client, path, params=None, page_size=5000, limit=None):
             return
 
 
-def iter_scroll(client, path, params=None, page_size=10000, limit=None):
-    """Yield resources of a scroll endpoint (string offset token); stop on empty resources or an empty token."""
+def scroll_pages(client, path, params=None, page_size=10000, limit=None):
+    """Yield each answer of a scroll endpoint (string offset token) until total, limit, an empty page or an empty token."""
     limit = _limit_check(limit)
     if limit == 0:
         return
@@ -68,19 +68,30 @@ def iter_scroll(client, path, params=None, page_size=10000, limit=None):
         if token:
             query['offset'] = token
         response = client.request('GET', path, params=query)
+        yield response
         resources = response.resources
-        for item in resources:
-            yield item
-            seen += 1
-            if limit is not None and seen >= limit:
-                return
-        # The last page still carries a token, and the call after it returns nothing (seen in the wild).
+        seen += len(resources)
+        # The last page still carries a token, and the call after it returns nothing (seen in the wild):
+        # stop on the count instead of spending that call.
         token = response.pagination.get('offset')
         total = response.pagination.get('total')
         if not resources or not token or not isinstance(token, str):
             return
+        if limit is not None and seen >= limit:
+            return
         if isinstance(total, int) and not isinstance(total, bool) and seen >= total:
             return
+
+
+def iter_scroll(client, path, params=None, page_size=10000, limit=None):
+    """Yield resources of a scroll endpoint (string offset token); stop on empty resources or an empty token."""
+    seen = 0
+    for response in scroll_pages(client, path, params, page_size, limit):
+        for item in response.resources:
+            yield item
+            seen += 1
+            if limit is not None and seen >= limit:
+                return
 
 
 def batched(items, size):
