@@ -118,10 +118,10 @@ def test_dir_of_another_user_is_refused(tmp_path, monkeypatch):
     path = tmp_path / 'theirs'
     path.mkdir(mode=0o700)
     os.chmod(str(path), 0o700)
-    if os.geteuid() == 0:
-        os.chown(str(path), 65534, -1)
-    else:  # cannot give a directory away: pretend to be someone else instead
-        monkeypatch.setattr(_token_cache.os, 'geteuid', lambda: os.getuid() + 1)
+    try:
+        os.chown(str(path), 65534, -1)  # only root can give a directory away, and not in a namespace without uid 65534
+    except OSError:
+        monkeypatch.setattr(_token_cache.os, 'geteuid', lambda: os.stat(str(path)).st_uid + 1)  # pretend to be someone else
     with pytest.raises(FalconConfigError) as info:
         prepare_cache_dir(str(path))
     assert str(path) in str(info.value) and 'owned by uid' in str(info.value)
