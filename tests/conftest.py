@@ -7,7 +7,8 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(HERE, 'emulator'))
+# tests/ for the shared playbook_runner, tests/emulator for the emulator package.
+sys.path[:0] = [HERE, os.path.join(HERE, 'emulator')]
 
 # Fixtures that start the local Falcon API emulator (falcon_emulator, emulator_env ...).
 pytest_plugins = ['falcon_emulator.pytest_plugin']

@@ -2,14 +2,12 @@
 import csv
 import json
 import os
-import sys
+
+from falcon_emulator.clients import READONLY_CLIENT
+from playbook_runner import run_playbook
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_ROOT = os.path.dirname(TESTS_DIR)
-sys.path.insert(0, TESTS_DIR)
-
-from falcon_emulator.clients import READONLY_CLIENT  # noqa: E402  pylint: disable=wrong-import-position
-from playbook_runner import run_playbook  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 PLAYBOOKS = os.path.join(REPO_ROOT, 'playbooks')
 # The demo contains and lifts two hosts with a 0.5 s containment delay: seconds. Anything near this is a hang.

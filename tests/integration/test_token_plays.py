@@ -1,11 +1,9 @@
 """Token economy and authentication, end to end: real ansible-playbook runs against the emulator over loopback."""
 import os
-import subprocess
-import sys
 
 import pytest
-import yaml
 from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, GOV_CLIENT
+from playbook_runner import run_playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
@@ -23,32 +21,19 @@ def cache_dir(tmp_path):
 
 @pytest.fixture
 def playbook(collections_root, tmp_path, cache_dir, falcon_emulator):
-    """Run a playbook of tests/integration/playbooks with ansible-playbook; return the CompletedProcess."""
+    """Run a playbook of tests/integration/playbooks with ansible-playbook; return the PlayRun (rc, stdout, stderr)."""
     def run(name, *args, extra_vars=None, env_credentials=True, check=True):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(('FALCON_', 'ANSIBLE_'))}
-        env.update({
-            'PATH': os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', ''),
-            'ANSIBLE_COLLECTIONS_PATH': collections_root,
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_FORCE_COLOR': '0',
-            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-            'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-local'),
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-            'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if '-i' in args else 'False',
-            'FALCON_TOKEN_CACHE_DIR': cache_dir,
-        })
+        falcon_env = {'FALCON_TOKEN_CACHE_DIR': cache_dir}
         if env_credentials:
-            env.update({'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id, 'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-                        'FALCON_BASE_URL': falcon_emulator.url})
-        command = ['ansible-playbook', os.path.join(PLAYBOOKS, name)] + list(args)
-        if extra_vars:
-            # A vars file, not the command line: secrets must not even reach the process list.
-            path = tmp_path / ('vars-%s' % name)
-            path.write_text(yaml.safe_dump(extra_vars))
-            command += ['-e', '@' + str(path)]
-        done = subprocess.run(command, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=600, check=False)
-        if check and done.returncode != 0:
-            pytest.fail('%s failed (rc=%d):\n%s\n%s' % (name, done.returncode, done.stdout[-6000:], done.stderr[-3000:]))
+            falcon_env.update({'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+                               'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+                               'FALCON_BASE_URL': falcon_emulator.url})
+        # Extra vars go through a vars file, not the command line: secrets must not even reach the process list.
+        done = run_playbook(os.path.join(PLAYBOOKS, name), falcon_env, collections_root, tmp_path,
+                            extra_vars=extra_vars, cli_args=args,
+                            extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if '-i' in args else 'False'})
+        if check and done.rc != 0:
+            pytest.fail('%s failed:\n%s' % (name, done.explain()))
         return done
     return run
 
