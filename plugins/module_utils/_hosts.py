@@ -94,30 +94,36 @@ def query_device_ids(client, fql=None, sort=None, limit=None, stop_above=None):
         base['filter'] = fql
     if sort:
         base['sort'] = sort
-    try:
-        if limit is not None and limit <= QUERY_MAX_LIMIT:
-            params = dict(base, limit=limit, offset=0)
+    if limit is not None and limit <= QUERY_MAX_LIMIT:
+        params = dict(base, limit=limit, offset=0)
+        try:
             response = client.request('GET', QUERY_PATH, params=params)
-            ids = unique(response.resources)[:limit]
-            return DeviceQuery(ids, _total(response, len(ids)))
-        return _scroll(client, base, limit, stop_above)
-    except FalconApiError as err:
-        raise filter_error(err, fql)
+        except FalconApiError as err:
+            raise filter_error(err, fql)
+        ids = unique(response.resources)[:limit]
+        return DeviceQuery(ids, _total(response, len(ids)))
+    return _scroll(client, base, limit, stop_above, fql)
 
 
-def _scroll(client, base, limit, stop_above):
+def _scroll(client, base, limit, stop_above, fql):
     """Page the scroll endpoint until total, limit, an empty page or an empty token (or total above stop_above)."""
     ids = []
     seen = set()
     total = None
-    for response in scroll_pages(client, SCROLL_PATH, base, page_size=SCROLL_MAX_LIMIT, limit=limit):
-        for device_id in response.resources:
-            if device_id not in seen:
-                seen.add(device_id)
-                ids.append(device_id)
-        total = _total(response, len(ids)) if total is None else total
-        if stop_above is not None and total > stop_above:
-            break
+    pages = 0
+    try:
+        for response in scroll_pages(client, SCROLL_PATH, base, page_size=SCROLL_MAX_LIMIT, limit=limit):
+            pages += 1
+            for device_id in response.resources:
+                if device_id not in seen:
+                    seen.add(device_id)
+                    ids.append(device_id)
+            total = _total(response, len(ids)) if total is None else total
+            if stop_above is not None and total > stop_above:
+                break
+    except FalconApiError as err:
+        # Only the first page can be the filter's fault; a 400 on a later page is the scroll's own (an expired offset).
+        raise filter_error(err, fql) if pages == 0 else err
     if limit is not None:
         ids = ids[:limit]
     return DeviceQuery(ids, max(total or 0, len(ids)))
