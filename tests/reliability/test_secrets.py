@@ -1,0 +1,160 @@
+"""Secrets: at -vvvv, with failures forced, no client secret or token reaches the output, the results or the disk.
+
+The emulator knows every token it issued; the test looks for each of them (and a prefix of each, which catches a
+token cut in half by a malformed answer) in stdout, stderr, the saved results and every file of the token cache.
+"""
+import json
+import os
+import stat
+
+import pytest
+from falcon_emulator.clients import DEFAULT_CLIENT
+from reliability_steps import ACTION_PATH, DETAILS_PATH, TOKEN, assert_failed, assert_ok, step
+
+WRONG_SECRET = 'WrongSecret0000000000000000000000000007x'
+# Long enough to be unique among issued tokens, short enough to catch a token cut in half.
+PREFIX = 32
+
+
+def issued_tokens(emulator):
+    """Every access token the emulator issued (its token store is internal: there is no API that lists tokens)."""
+    return list(emulator.app.tokens._tokens)  # pylint: disable=protected-access
+
+
+def files_under(path):
+    """{path: bytes} of every file below path."""
+    found = {}
+    for root, _dirs, names in os.walk(path):
+        for name in names:
+            full = os.path.join(root, name)
+            with open(full, 'rb') as handle:
+                found[full] = handle.read()
+    return found
+
+
+def leaks(secrets, texts):
+    """[(where, what)] for every secret (or token prefix) found in any of texts ({where: str})."""
+    found = []
+    for where, text in texts.items():
+        for name, value in secrets.items():
+            if value in text:
+                found.append((where, name))
+    return found
+
+
+def test_no_secret_or_token_in_output_results_or_cache(falcon_emulator, run_steps, tmp_path):
+    """Tokens issued, used, refused and revoked at -vvvv with every kind of failure: nothing secret shows anywhere."""
+    hosts = [d['device_id'] for d in falcon_emulator.devices()[:3]]
+    steps = run_steps(falcon_emulator, [
+        step('issue a token', 'token'),
+        step('given token, 5xx storm', 'device_info', {'retries': 1}, saved_token='auth',
+             faults=[{'type': 'error', 'status': 500, 'count': 10, 'path': DETAILS_PATH}]),
+        step('bad filter', 'device_info', {'filter': "hostname:'unterminated"}),
+        step('containment refused', 'host_contain', {'ids': hosts, 'retries': 0},
+             faults=[{'type': 'error', 'status': 500, 'count': 10, 'path': ACTION_PATH}]),
+        step('wrong secret', 'device_info', {'client_secret': WRONG_SECRET, 'token_cache': False}),
+        step('wrong secret, lookup', 'lookup_cloud', {'term': 'autodiscover', 'options': {'client_secret': WRONG_SECRET}}),
+        step('half a token', 'device_info', {'token_cache': False, 'retries': 1},
+             faults=[{'type': 'malformed', 'count': 10, 'path': '/oauth2/token'}]),
+        step('revoked mid-play', 'device_info', revoke_all=True),
+        step('issue another token', 'token'),
+        step('revoke it', 'token', {'state': 'absent'}, saved_token='access_token'),
+        step('use the revoked token alone', 'device_info', {'client_id': '', 'client_secret': ''}, saved_token='access_token'),
+        step('a new token for the cache', 'device_info'),
+    ], cli_args=['-vvvv'])
+
+    assert_ok(steps, 'issue a token')
+    assert_failed(steps, 'given token, 5xx storm', 'HTTP 500')
+    assert_failed(steps, 'bad filter', 'rejected the FQL filter')
+    assert steps.result('containment refused')['failed'] is True
+    assert_failed(steps, 'wrong secret', 'Falcon refused to issue a token', DEFAULT_CLIENT.client_id)
+    assert_failed(steps, 'wrong secret, lookup', 'Falcon refused to issue a token')
+    assert_failed(steps, 'half a token', 'without an access_token')
+    assert_ok(steps, 'revoked mid-play')
+    assert_ok(steps, 'revoke it')
+    assert steps.by_label['revoke it']['counters']['revoked_tokens'] == 1
+    assert_failed(steps, 'use the revoked token alone', 'access token was refused')
+    assert steps.tokens('use the revoked token alone') == 0
+    assert_ok(steps, 'a new token for the cache')
+    assert steps.tokens('a new token for the cache') == 1
+
+    tokens = issued_tokens(falcon_emulator)
+    # The first issue, two inside the malformed answers, the re-auth after revoke-all (reused, then revoked), the last.
+    assert len(tokens) == 5
+    secrets = {'client secret': DEFAULT_CLIENT.client_secret, 'wrong secret': WRONG_SECRET}
+    for number, token in enumerate(tokens):
+        secrets['token %d' % number] = token
+        secrets['token %d prefix' % number] = token[:PREFIX]
+
+    run = steps.run
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.stdout  # -vvvv printed the module arguments, masked
+    texts = {'stdout': run.stdout, 'stderr': run.stderr, 'results': json.dumps(run.results)}
+    cache_dir = str(tmp_path / 'token-cache')
+    cache_files = files_under(cache_dir)
+    assert any(name.endswith('.token') for name in cache_files), sorted(cache_files)
+    texts.update((path, data.decode('latin-1')) for path, data in cache_files.items())
+    assert leaks(secrets, texts) == []
+
+    # The cache is private: directory 0700, every file 0600, all owned by the user that ran the play.
+    info = os.stat(cache_dir)
+    assert stat.S_IMODE(info.st_mode) == 0o700 and info.st_uid == os.geteuid()
+    for path in cache_files:
+        info = os.stat(path)
+        assert stat.S_IMODE(info.st_mode) == 0o600 and info.st_uid == os.geteuid(), (path, oct(info.st_mode))
+
+
+@pytest.fixture
+def foreign_directory(tmp_path):
+    """(path, owner uid) of a directory owned by another user than this process's."""
+    made = tmp_path / 'foreign'
+    made.mkdir(mode=0o700)
+    try:
+        os.chown(str(made), 65534, 65534)
+    except OSError:
+        pass  # not root, or root inside a user namespace where uid 65534 is not mapped
+    else:
+        yield str(made), 65534
+        os.chown(str(made), os.geteuid(), os.getegid())  # so that any later cleanup, even in a user namespace, can remove it
+        return
+    yield _existing_foreign_directory()
+
+
+def _existing_foreign_directory():
+    """(path, owner uid) of an existing directory of another owner, or fail the test."""
+    # Any existing directory of another owner will do (it is only looked at): '/' when not root; in a user namespace,
+    # directories of unmapped users (shown as the overflow uid).
+    for top in ('/', '/var', '/etc', '/run', '/home', '/usr', '/opt', '/srv'):
+        for root, dirs, _files in os.walk(top):
+            if os.stat(root).st_uid != os.geteuid():
+                return root, os.stat(root).st_uid
+            if root.count(os.sep) >= 3 or root.startswith('/proc'):
+                dirs[:] = []
+    pytest.fail('no directory owned by another user exists and this process cannot chown one: cannot test the refusal')
+    return None
+
+
+def test_unsafe_cache_directories_are_refused(falcon_emulator, run_steps, tmp_path, foreign_directory):  # pylint: disable=redefined-outer-name
+    """A group/world-writable cache dir, or one owned by another user, is refused before any token is requested."""
+    open_dir = tmp_path / 'world-writable'
+    open_dir.mkdir()
+    os.chmod(str(open_dir), 0o777)
+    group_dir = tmp_path / 'group-writable'
+    group_dir.mkdir()
+    os.chmod(str(group_dir), 0o770)
+    foreign, foreign_uid = foreign_directory
+    steps = run_steps(falcon_emulator, [
+        step('world-writable', 'device_info', {'token_cache_dir': str(open_dir)}),
+        step('group-writable', 'device_info', {'token_cache_dir': str(group_dir)}),
+        step('owned by another user', 'device_info', {'token_cache_dir': foreign}),
+        step('private directory is created', 'device_info', {'token_cache_dir': str(tmp_path / 'new' / 'cache')}),
+    ])
+    assert_failed(steps, 'world-writable', str(open_dir), 'writable by group or others', '0777')
+    assert_failed(steps, 'group-writable', str(group_dir), 'writable by group or others', '0770')
+    assert_failed(steps, 'owned by another user', foreign, 'owned by uid %d' % foreign_uid)
+    for label in ('world-writable', 'group-writable', 'owned by another user'):
+        assert steps.calls(label, TOKEN) == 0, label
+        assert steps.by_label[label]['counters']['calls_total'] == 0, label
+    assert_ok(steps, 'private directory is created', devices=50)
+    assert stat.S_IMODE(os.stat(str(tmp_path / 'new' / 'cache')).st_mode) == 0o700
+    # Nothing was written into the refused directories.
+    assert os.listdir(str(open_dir)) == [] and os.listdir(str(group_dir)) == []
