@@ -129,19 +129,26 @@ def _scroll(client, base, limit, stop_above, fql):
     return DeviceQuery(ids, max(total or 0, len(ids)))
 
 
-def get_devices(client, ids):
-    """Return device records for ids in the order asked, skipping unknown ids (POST details, 5000 per call)."""
+def get_devices(client, ids, fields=None):
+    """Return device records for ids in the order asked, skipping unknown ids (POST details, 5000 per call).
+
+    fields: keep only these keys (plus device_id and hostname) of each record as it arrives, so a large selection
+    never holds every full record in memory at once.
+    """
+    keep = None if not fields else frozenset(fields) | frozenset(['device_id', 'hostname'])
     found = {}
     for batch in batched(list(ids), DETAILS_BATCH):
         # A read sent as POST (the GET takes only 100 ids): safe to retry.
         response = client.request('POST', DETAILS_PATH, json={'ids': batch}, idempotent=True)
         for device in response.resources:
             if isinstance(device, dict) and device.get('device_id'):
+                if keep is not None:
+                    device = dict((k, v) for k, v in device.items() if k in keep)
                 found[device['device_id'].lower()] = device
     return [found[i.lower()] for i in ids if i.lower() in found]
 
 
-def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None, stop_above=None):
+def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None, stop_above=None, fields=None):
     """Resolve a host selection to (devices, total, not_found); exactly one of ids, hostnames or fql, or none for all.
 
     Hostnames are matched exactly (case-insensitive) even if the API's FQL would also match longer names, so a
@@ -151,7 +158,7 @@ def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None
         wanted = validate_ids(ids)
         if stop_above is not None and len(wanted) > stop_above:
             return None, len(wanted), []
-        devices = get_devices(client, wanted)
+        devices = get_devices(client, wanted, fields)
         have = set(d['device_id'].lower() for d in devices)
         return devices, len(devices), [i for i in wanted if i not in have]
     if hostnames is not None:
@@ -165,13 +172,13 @@ def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None
             if stop_above is not None and total > stop_above:
                 return None, total, []
         wanted = set(n.lower() for n in names)
-        devices = [d for d in get_devices(client, unique(device_ids)) if str(d.get('hostname', '')).lower() in wanted]
+        devices = [d for d in get_devices(client, unique(device_ids), fields) if str(d.get('hostname', '')).lower() in wanted]
         matched = set(str(d.get('hostname', '')).lower() for d in devices)
         return devices, len(devices), [n for n in names if n.lower() not in matched]
     query = query_device_ids(client, fql, sort=sort, limit=limit, stop_above=stop_above)
     if stop_above is not None and query.total > stop_above:
         return None, query.total, []
-    return get_devices(client, query.ids), query.total, []
+    return get_devices(client, query.ids, fields), query.total, []
 
 
 class ActionResult:

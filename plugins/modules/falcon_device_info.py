@@ -160,7 +160,7 @@ def run(module):
         module.fail('limit must be a positive number, got %d.' % params['limit'])
     devices, total, not_found = find_hosts(
         module.client(), ids=params['ids'], hostnames=params['hostnames'], fql=params['filter'],
-        sort=params['sort'], limit=params['limit'])
+        sort=params['sort'], limit=params['limit'], fields=params['fields'])
     if params['fields']:
         missing = [f for f in params['fields'] if devices and not any(f in d for d in devices)]
         if missing:

@@ -121,6 +121,15 @@ def test_get_devices_batches_5000_keeps_order_and_skips_unknown(fake, session, c
     assert all(c.method == 'POST' for c in calls)
 
 
+def test_get_devices_keeps_only_the_asked_fields_of_each_batch(fake, session, client):
+    records = dict((aid(i), {'device_id': aid(i), 'hostname': 'h%d' % i, 'status': 'normal', 'tags': ['t'] * 50})
+                   for i in range(3))
+    session.add(DETAILS, details_handler(fake, records))
+    devices = get_devices(client, [aid(0), aid(2)], fields=['status'])
+    assert devices == [{'device_id': aid(0), 'hostname': 'h0', 'status': 'normal'},
+                       {'device_id': aid(2), 'hostname': 'h2', 'status': 'normal'}]
+
+
 def test_find_hosts_by_ids_reports_not_found(fake, session, client):
     session.add(DETAILS, details_handler(fake, {aid(1): {'device_id': aid(1), 'hostname': 'a'}}))
     devices, total, not_found = find_hosts(client, ids=[aid(1).upper(), aid(2)])
