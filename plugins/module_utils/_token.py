@@ -37,8 +37,12 @@ class Token:
         return self.expires_at - (time.time() if now is None else now)
 
     def fresh(self, now=None, renew_window=RENEW_WINDOW):
-        """True while more than the renew window of life remains."""
-        return self.remaining(now) > renew_window
+        """True while more than the renew window of life remains.
+
+        The window is at most half the token's lifetime: a token issued for 120 s or less would otherwise never be
+        fresh, and every call would mint a new one.
+        """
+        return self.remaining(now) > min(renew_window, self.expires_in / 2.0)
 
     def to_dict(self):
         """Return the fields as a plain dict (what the encrypted cache entry holds)."""

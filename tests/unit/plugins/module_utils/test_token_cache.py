@@ -26,11 +26,12 @@ def cache(directory, secret=SECRET, **kwargs):
     return TokenCache(directory, secret, name_for(secret=secret, **kwargs), lock_wait=5)
 
 
-def minter(tokens, lifetime=1799):
-    """A mint function that issues tok-1, tok-2 ... and counts calls."""
+def minter(tokens, lifetime=1799, age=0):
+    """A mint function that issues tok-1, tok-2 ... (issued age seconds ago) and counts calls."""
     def mint():
         tokens.append('tok-%d-%s' % (len(tokens) + 1, 'x' * 20))
-        return Token(tokens[-1], 'https://api.eu-1.crowdstrike.com', cloud='eu-1', expires_in=lifetime)
+        return Token(tokens[-1], 'https://api.eu-1.crowdstrike.com', cloud='eu-1', expires_in=lifetime,
+                     issued_at=time.time() - age)
     return mint
 
 
@@ -176,7 +177,7 @@ def test_token_renewed_inside_the_window(cache_dir):
     store = cache(cache_dir)
     store.get_or_mint(minter(issued, lifetime=RENEW_WINDOW + 30))
     assert store.get_or_mint(minter(issued))[1] is False
-    store.get_or_mint(minter(issued, lifetime=RENEW_WINDOW - 1), reject=issued[-1])
+    store.get_or_mint(minter(issued, age=1799 - RENEW_WINDOW + 1), reject=issued[-1])
     # Less than the renew window left: a new token is issued, and the stale one is still visible as stale.
     assert store.peek() is None
     assert store.peek(include_stale=True).access_token == issued[-1]
@@ -190,6 +191,13 @@ def test_token_fresh_arithmetic():
     assert token.fresh(now + 1799 - RENEW_WINDOW - 1)
     assert not token.fresh(now + 1799 - RENEW_WINDOW)
     assert token.remaining(now + 1800) < 0
+
+
+def test_short_lived_token_is_fresh_for_half_its_life():
+    now = time.time()
+    token = Token('t' * 20, START, expires_in=60, issued_at=now)
+    assert token.fresh(now + 29)
+    assert not token.fresh(now + 30)
 
 
 def test_reject_forces_a_new_token(cache_dir):
