@@ -272,18 +272,14 @@ requirements:
   - cryptography (for the token cache)
 """
 
-    # Action group membership alone, for modules that declare check and diff mode themselves.
-    ATTRIBUTES_ACTION_GROUP = r"""
+    # Read-only modules: check mode is the same as a normal run, no diff.
+    INFO_ATTRIBUTES = r"""
 attributes:
   action_group:
     description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
     support: full
     membership:
       - secops.falcon.falcon
-"""
-
-    # Read-only modules: check mode is the same as a normal run, no diff.
-    INFO_ATTRIBUTES = ATTRIBUTES_ACTION_GROUP + r"""
   check_mode:
     description: Can run in check mode and return the same information as a normal run (it only reads).
     support: full
@@ -293,11 +289,27 @@ attributes:
 """
 
     # Modules that change the platform: check mode predicts, diff shows the change.
-    ACTION_ATTRIBUTES = ATTRIBUTES_ACTION_GROUP + r"""
+    ACTION_ATTRIBUTES = r"""
+attributes:
+  action_group:
+    description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
+    support: full
+    membership:
+      - secops.falcon.falcon
   check_mode:
     description: Can run in check mode and return the changed status prediction without modifying the platform.
     support: full
   diff_mode:
     description: Returns details on what has changed (or would change in check mode), in diff mode.
     support: full
+"""
+
+    # Action group membership alone, for modules that declare check and diff mode themselves.
+    ATTRIBUTES_ACTION_GROUP = r"""
+attributes:
+  action_group:
+    description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
+    support: full
+    membership:
+      - secops.falcon.falcon
 """
