@@ -107,6 +107,10 @@ class FalconClient:
         if settings.proxy:
             session.proxies = {'http': settings.proxy, 'https': settings.proxy}
         session.verify = settings.ca_path if (settings.ca_path and settings.validate_certs) else settings.validate_certs
+        if not settings.validate_certs and not (settings.base_url or '').startswith('http://'):
+            # urllib3's own InsecureRequestWarning goes to the module's stderr, which Ansible drops: say it here.
+            self.warnings.append('validate_certs is false: the API\'s TLS certificate is not verified, so the '
+                                 'credentials could be sent to an impostor. Prefer ca_path with the CA that signed it.')
         self.cloud = settings.cloud if settings.cloud != 'autodiscover' else None
         self.base_url = None if settings.autodiscover else settings.base_url
 

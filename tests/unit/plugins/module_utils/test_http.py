@@ -397,8 +397,10 @@ def test_session_settings(fake, settings_factory, tmp_path):
     assert session.proxies == {'http': 'http://127.0.0.1:3128', 'https': 'http://127.0.0.1:3128'}
     assert session.trust_env is False
     other = fake.FakeSession()
-    client_for(settings_factory(validate_certs=False), other)
+    insecure = client_for(settings_factory(validate_certs=False), other)
     assert other.verify is False
+    assert any('validate_certs is false' in w for w in insecure.warnings)
+    assert not client_for(settings_factory(), fake.FakeSession()).warnings
 
 
 def test_settings_dict_accepted(fake, cache_dir):
