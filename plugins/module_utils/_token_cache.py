@@ -26,6 +26,9 @@ import time
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._token import Token
 
+# Temporary files of an entry older than this were left by a killed writer.
+STALE_TEMP_SECONDS = 60
+
 try:
     import fcntl
     HAS_FCNTL = True
@@ -221,8 +224,26 @@ class TokenCache:
         except ValueError:
             return None
 
+    def _sweep_temp_files(self, now=None):
+        """Remove this entry's temporary files left by a process killed between write and rename."""
+        now = time.time() if now is None else now
+        prefix = '.%s.' % self.name
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return
+        for name in names:
+            if not (name.startswith(prefix) and name.endswith('.tmp')):
+                continue
+            path = os.path.join(self.directory, name)
+            with contextlib.suppress(OSError):
+                # A writer takes well under a second; an older file has no owner any more.
+                if now - os.lstat(path).st_mtime > STALE_TEMP_SECONDS:
+                    os.unlink(path)
+
     def _write(self, token):
         """Store token atomically (temporary 0600 file, fsync, rename); a failure only warns: the token still works."""
+        self._sweep_temp_files()
         tmp = os.path.join(self.directory, '.%s.%d.%s.tmp' % (self.name, os.getpid(), base64.b32encode(os.urandom(5)).decode()))
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)

@@ -311,3 +311,18 @@ def test_lock_wait_gives_up_with_a_warning(cache_dir):
         os.waitpid(holder, 0)
         for handle in (fd, ready_r, ready_w):
             os.close(handle)
+
+
+def test_temp_files_of_killed_writers_are_swept(cache_dir):
+    store = cache(cache_dir)
+    stale = os.path.join(cache_dir, '.%s.4242.AAAA.tmp' % store.name)
+    recent = os.path.join(cache_dir, '.%s.4243.BBBB.tmp' % store.name)
+    for path in (stale, recent):
+        with open(path, 'wb') as handle:
+            handle.write(b'half a write')
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    store.get_or_mint(minter([]))
+    assert not os.path.exists(stale)
+    assert os.path.exists(recent)  # may still belong to a live writer
+    assert store.peek() is not None
