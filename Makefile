@@ -1,7 +1,6 @@
 # The two commands the README promises, plus a few conveniences. Everything installs from PyPI into .venv.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
-DEV_COLLECTIONS := .ansible/dev-collections
 
 .PHONY: demo test venv emulator clean
 
