@@ -162,7 +162,12 @@ def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None
         have = set(d['device_id'].lower() for d in devices)
         return devices, len(devices), [i for i in wanted if i not in have]
     if hostnames is not None:
-        names = unique(h.strip() for h in hostnames if h and h.strip())
+        # A blank name (often an unset variable) must not shrink the selection silently: for a containment that would
+        # turn "contain web-01" into a successful no-op.
+        blank = [h for h in hostnames if not isinstance(h, str) or not h.strip()]
+        if blank:
+            raise FalconConfigError('Invalid hostname %s: hostnames must not be empty.' % ', '.join(repr(b) for b in blank))
+        names = unique(h.strip() for h in hostnames)
         device_ids = []
         total = 0
         for fql_batch, _values in in_list_batches('hostname', names):
@@ -211,11 +216,16 @@ def _classify(result, batch, status, resources, errors, batch_reason):
     """Sort one batch's hosts into accepted / unchanged / failed from the response's resources and errors."""
     batch_ids = set(batch)
     decided = set()
+    # Errors that name no host of the batch: with them, a 2xx no longer vouches for hosts it does not list.
+    unattributed = []
     for error in errors or []:
         if not isinstance(error, dict):
             continue
         host = _error_host(error, batch_ids)
-        if host is None or host in decided:
+        if host is None:
+            unattributed.append(_reason(error.get('code'), error.get('message')))
+            continue
+        if host in decided:
             continue
         decided.add(host)
         # 409 per host means "already in the requested state": nothing to do, not a failure.
@@ -228,11 +238,17 @@ def _classify(result, batch, status, resources, errors, batch_reason):
         if host in batch_ids and host not in decided:
             decided.add(host)
             result.accepted.append(host)
+    # A 2xx that lists affected hosts (msa.ReplyAffectedEntities) or carries errors has spoken per host: a host it
+    # leaves out was not confirmed, so it must not be reported as contained.
+    itemised = bool(decided) or bool(unattributed)
     for host in batch:
         if host in decided:
             continue
         # Hosts the response does not mention share the fate of the whole response.
-        if status in (200, 202):
+        if status in (200, 202) and itemised:
+            result.failed[host] = 'not confirmed: HTTP %s did not list this host%s' % (
+                status, ' (%s)' % '; '.join(unattributed) if unattributed else '')
+        elif status in (200, 202):
             result.accepted.append(host)
         elif status == 409:
             result.unchanged.append(host)

@@ -31,7 +31,7 @@ options:
     description:
       - Hostnames to read, matched exactly and case-insensitively; use O(filter) for patterns.
       - A hostname can match several devices (for example a re-imaged machine); all are returned.
-      - Hostnames that match no device are listed in RV(not_found).
+      - Hostnames that match no device are listed in RV(not_found). An empty hostname fails the task.
       - Mutually exclusive with O(ids) and O(filter).
     type: list
     elements: str

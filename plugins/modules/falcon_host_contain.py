@@ -39,6 +39,7 @@ options:
     description:
       - Hostnames of the hosts, matched exactly and case-insensitively. Every device with that hostname is
         selected (a re-imaged machine can have several); use O(ids) to pick one.
+      - An empty hostname fails the task before anything is sent.
       - Mutually exclusive with O(ids) and O(filter).
     type: list
     elements: str

@@ -150,12 +150,20 @@ def test_find_hosts_by_hostnames_matches_exactly_and_escapes(fake, session, clie
     }
     session.add(SCROLL, page(fake, [aid(1), aid(2), aid(3)], 3, offset='tok'))
     session.add(DETAILS, details_handler(fake, records))
-    devices, total, not_found = find_hosts(client, hostnames=['web-1', "o'brien", 'gone', ' '])
+    devices, total, not_found = find_hosts(client, hostnames=['web-1', "o'brien", 'gone'])
     # The API's match may be broader (web-10): only exact, case-insensitive names are kept.
     assert [d['device_id'] for d in devices] == [aid(1), aid(3)] and total == 2
     assert not_found == ['gone']
     (call,) = session.calls_to(SCROLL)
     assert call.kwargs['params']['filter'] == "hostname:['web-1','o\\'brien','gone']"
+
+
+def test_find_hosts_refuses_blank_hostnames_before_any_request(session, client):
+    # An unset variable rendered as '' must not turn "contain web-1" into a successful no-op.
+    with pytest.raises(FalconConfigError) as err:
+        find_hosts(client, hostnames=['web-1', ' '])
+    assert "Invalid hostname ' '" in err.value.message and 'must not be empty' in err.value.message
+    assert session.calls == []
 
 
 def test_find_hosts_by_filter_stops_above(fake, session, client):
@@ -213,6 +221,21 @@ def test_action_server_error_fails_one_batch_and_continues(fake, session, client
     assert len(session.calls_to(ACTION)) == 3  # a write is not retried after a 500: it may have been applied
     assert len(result.accepted) == 600 and len(result.failed) == 500
     assert 'HTTP 500' in result.failed[aid(500)] and 'internal error' in result.failed[aid(500)]
+
+
+def test_action_2xx_does_not_vouch_for_hosts_it_leaves_out(fake, session, client):
+    # 202 listing one affected host: the other was not confirmed and must not count as contained.
+    session.add(ACTION, fake.make_response(202, fake.api_body([{'id': aid(1), 'path': ''}])))
+    result = device_action(client, 'contain', [aid(1), aid(2)])
+    assert result.accepted == [aid(1)]
+    assert list(result.failed) == [aid(2)] and 'not confirmed' in result.failed[aid(2)]
+
+
+def test_action_2xx_with_an_error_naming_no_host_fails_the_unlisted_hosts(fake, session, client):
+    errors = [{'code': 500, 'message': 'internal error'}]
+    session.add(ACTION, fake.make_response(202, fake.api_body([], errors=errors)))
+    result = device_action(client, 'contain', [aid(1)])
+    assert not result.accepted and 'internal error' in result.failed[aid(1)]
 
 
 def test_action_response_without_details_accepts_the_batch(fake, session, client):

@@ -182,6 +182,14 @@ def test_per_host_failure_fails_the_task_but_lists_what_was_done(api_factory, ru
     assert result['msg'].endswith('The hosts acted on are listed in contained.')
 
 
+def test_accepted_response_leaving_a_host_out_is_not_success(api_factory, run, fake):
+    api = api_factory(['normal', 'normal'])
+    api.action_answer = lambda ids: fake.make_response(202, fake.api_body([{'id': aid(0), 'path': ''}]))
+    result = run(ids=[aid(0), aid(1)])
+    assert result['failed'] is True and [h['id'] for h in result['contained']] == [aid(0)]
+    assert [h['id'] for h in result['failed_hosts']] == [aid(1)] and 'not confirmed' in result['failed_hosts'][0]['reason']
+
+
 def test_fail_on_error_false_reports_failures_as_warnings(api_factory, run, fake):
     api = api_factory(['normal'])
     api.action_answer = lambda ids: fake.make_response(403, {'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]})
@@ -225,6 +233,7 @@ def test_max_hosts_refuses_before_reading_details(api_factory, run):
     ({'ids': [], 'poll_interval': 0}, 'poll_interval must be more than 0 seconds'),
     ({'ids': [], 'wait_timeout': -1}, 'wait_timeout must be 0 or more seconds, got -1.'),
     ({'ids': ['bad']}, "Invalid host id 'bad'"),
+    ({'hostnames': ['host-0', '']}, "Invalid hostname '': hostnames must not be empty."),
     ({'ids': [aid(0)], 'hostnames': ['x']}, 'mutually exclusive'),
 ])
 def test_bad_selections_fail_clearly(api_factory, run, args, text):
