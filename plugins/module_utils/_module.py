@@ -17,6 +17,18 @@ from ansible_collections.secops.falcon.plugins.module_utils._options import COMM
 COMMON_MUTUALLY_EXCLUSIVE = [('access_token', 'auth')]
 
 
+def _plain_values(data):
+    """Yield the scalar values of nested data as text, the way Ansible collects no_log values."""
+    if isinstance(data, dict):
+        data = list(data.values())
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            for value in _plain_values(item):
+                yield value
+    elif isinstance(data, (str, int, float)) and not isinstance(data, bool):
+        yield str(data)
+
+
 class FalconModule:
     """An AnsibleModule with the common options merged in, a lazy FalconClient and FalconError -> fail_json."""
 
@@ -25,11 +37,28 @@ class FalconModule:
         spec.update(argument_spec or {})
         exclusive = list(ansible_module_kwargs.pop('mutually_exclusive', None) or []) + COMMON_MUTUALLY_EXCLUSIVE
         self.ansible = AnsibleModule(argument_spec=spec, mutually_exclusive=exclusive, **ansible_module_kwargs)
+        self._unmask_auth_metadata(spec)
         # Set by modules that must return a token (falcon_token): the token is then not masked in the result.
         self.returns_token = False
         self._client = None
         if not HAS_REQUESTS:
             self.ansible.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+
+    def _unmask_auth_metadata(self, spec):
+        """Keep only auth's token in the masked values.
+
+        auth is no_log as a whole, so Ansible masks every value of a registered falcon_token result passed as auth
+        (its cloud, base_url, 'bearer', expires_in ...) wherever it appears in this task's result; only the token is secret.
+        """
+        auth = self.ansible.params.get('auth')
+        if not isinstance(auth, dict):
+            return
+        secrets = set(str(self.ansible.params.get(name)) for name, opts in spec.items()
+                      if opts.get('no_log') and name != 'auth' and self.ansible.params.get(name) is not None)
+        secrets.add(str(auth.get('access_token')))
+        for value in _plain_values(dict((k, v) for k, v in auth.items() if k != 'access_token')):
+            if value not in secrets:
+                self.ansible.no_log_values.discard(value)
 
     @property
     def params(self):

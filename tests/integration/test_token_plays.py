@@ -111,3 +111,15 @@ def test_no_secret_or_token_in_vvvv_output(playbook, falcon_emulator, cache_dir)
             data = handle.read()
         assert DEFAULT_CLIENT.client_secret.encode() not in data
         assert all(token.encode() not in data for token in issued)
+
+
+
+def test_auth_from_a_registered_result_masks_only_the_token(playbook, falcon_emulator, cache_dir):
+    done = playbook('token_auth_result.yml', env_credentials=False, extra_vars={
+        'falcon_client_id': DEFAULT_CLIENT.client_id, 'falcon_client_secret': DEFAULT_CLIENT.client_secret,
+        'falcon_base_url': falcon_emulator.url, 'falcon_token_cache_dir': cache_dir})
+    first, again, devices = done.results['first'], done.results['again'], done.results['devices']
+    assert devices['devices'] and 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' not in repr(devices)
+    # The other values of a registered result (cloud, base_url, token_type) are not secrets: they stay readable.
+    assert (again['cloud'], again['base_url'], again['token_type']) == ('us-1', falcon_emulator.url, 'bearer'), again
+    assert first['access_token'] not in done.stdout + done.stderr and again['access_token'] not in done.stdout + done.stderr

@@ -142,3 +142,18 @@ def test_absent_with_nothing_cached(falcon, run):
 def test_absent_needs_credentials(falcon, run):
     result = run(state='absent', credentials=False, access_token='some-token-0000000000', cloud='us-1')[0]
     assert result['failed'] is True and 'state=absent needs client_id and client_secret' in result['msg']
+
+
+def test_auth_from_a_registered_result_masks_only_its_token(falcon, run, fake):
+    result = run()[0]
+    # What register keeps of a falcon_token result (the plain values the module returned).
+    registered = dict((key, result[key]) for key in ('changed', 'issued', 'msg', 'access_token', 'token_type', 'cloud',
+                                                     'base_url', 'expires_in', 'expires_at'))
+    # auth is no_log, so Ansible would mask every value of the registered result (cloud, base_url, bearer, 1799 ...)
+    # in the next result; only the token is secret.
+    result, out = run(state='absent', auth=registered)
+    assert result['changed'] is True and registered['access_token'] not in out
+    assert result['msg'] == 'Revoked the given token.'
+    assert result['invocation']['module_args']['auth']['access_token'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    again = run(auth=registered, token_cache=False)[0]
+    assert again['cloud'] == 'us-1' and again['base_url'] == fake.BASE and again['token_type'] == 'bearer', again
