@@ -282,7 +282,10 @@ class TokenCache:
                     locked = True
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                        raise
+                        # e.g. ENOLCK on a network file system: no lock to be had, so do without it as below.
+                        self._warn('Could not lock the token cache in %s (%s): issuing a token without the lock.'
+                                   % (self.directory, exc.strerror or exc))
+                        break
                     if time.monotonic() >= deadline:
                         self._warn('Waited %.0f s for the token cache lock in %s: issuing a token without it.'
                                    % (self.lock_wait, self.directory))

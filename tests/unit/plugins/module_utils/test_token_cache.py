@@ -1,4 +1,5 @@
 """Unit tests of the on-disk token cache: keying, encryption at rest, file modes, unsafe dirs, expiry, single flight."""
+import errno
 import multiprocessing
 import os
 import stat
@@ -326,3 +327,14 @@ def test_temp_files_of_killed_writers_are_swept(cache_dir):
     assert not os.path.exists(stale)
     assert os.path.exists(recent)  # may still belong to a live writer
     assert store.peek() is not None
+
+
+def test_a_file_system_without_locks_warns_instead_of_failing(cache_dir, monkeypatch):
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, 'No locks available')
+    monkeypatch.setattr(_token_cache.fcntl, 'flock', no_locks)
+    warnings = []
+    store = TokenCache(cache_dir, SECRET, name_for(), lock_wait=5, warn=warnings.append)
+    token, minted = store.get_or_mint(minter([]))
+    assert minted and token.access_token
+    assert any('Could not lock the token cache' in w for w in warnings)
