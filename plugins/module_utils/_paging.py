@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
+from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
 
 
 def _limit_check(limit):
@@ -73,10 +73,15 @@ def scroll_pages(client, path, params=None, page_size=10000, limit=None):
         seen += len(resources)
         # The last page still carries a token, and the call after it returns nothing (seen in the wild):
         # stop on the count instead of spending that call.
-        token = response.pagination.get('offset')
+        previous, token = token, response.pagination.get('offset')
         total = response.pagination.get('total')
         if not resources or not token or not isinstance(token, str):
             return
+        if token == previous:
+            # The same offset again would return the same page forever: stop with a clear error instead of hanging.
+            raise FalconApiError('The API returned the same scroll offset twice for %s; paging cannot go on (%d '
+                                 'results read). Run the task again.' % (path, seen), status=response.status,
+                                 trace_id=response.trace_id)
         if limit is not None and seen >= limit:
             return
         if isinstance(total, int) and not isinstance(total, bool) and seen >= total:

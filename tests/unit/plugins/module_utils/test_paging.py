@@ -1,7 +1,7 @@
 """Unit tests of the pagination helpers."""
 import pytest
 
-from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
+from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, iter_offset, iter_scroll
 from ansible_collections.secops.falcon.plugins.module_utils._response import FalconResponse
 
@@ -80,6 +80,24 @@ def test_scroll_limit():
     client = PagedClient(IDS, scroll=True)
     assert list(iter_scroll(client, '/s', page_size=10, limit=12)) == IDS[:12]
     assert [c['limit'] for c in client.calls] == [10, 2]
+
+
+class StuckScrollClient:
+    """A scroll endpoint that keeps answering a full page with the same offset token and no total."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def request(self, method, path, params=None, **_kwargs):
+        self.calls += 1
+        return FalconResponse(200, {'meta': {'pagination': {'offset': 'tok-stuck'}}, 'resources': ['a', 'b']})
+
+
+def test_scroll_with_a_token_that_never_advances_fails_instead_of_looping():
+    client = StuckScrollClient()
+    with pytest.raises(FalconApiError, match='same scroll offset twice'):
+        list(iter_scroll(client, '/s', page_size=2))
+    assert client.calls == 2
 
 
 def test_bad_limit():
