@@ -23,8 +23,7 @@ def _plain_values(data):
         data = list(data.values())
     if isinstance(data, (list, tuple)):
         for item in data:
-            for value in _plain_values(item):
-                yield value
+            yield from _plain_values(item)
     elif isinstance(data, (str, int, float)) and not isinstance(data, bool):
         yield str(data)
 

@@ -113,7 +113,6 @@ def test_no_secret_or_token_in_vvvv_output(playbook, falcon_emulator, cache_dir)
         assert all(token.encode() not in data for token in issued)
 
 
-
 def test_auth_from_a_registered_result_masks_only_the_token(playbook, falcon_emulator, cache_dir):
     done = playbook('token_auth_result.yml', env_credentials=False, extra_vars={
         'falcon_client_id': DEFAULT_CLIENT.client_id, 'falcon_client_secret': DEFAULT_CLIENT.client_secret,
