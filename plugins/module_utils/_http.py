@@ -30,6 +30,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._version import USER
 try:
     import requests
     from requests.auth import HTTPBasicAuth
+    from urllib3 import exceptions as urllib3_exceptions
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by the sanity import test
@@ -44,6 +45,17 @@ REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
 # A redirect chain longer than this is a loop, not autodiscovery (one hop is the norm).
 MAX_REDIRECTS = 3
 IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'OPTIONS'])
+# Far above the largest answer (5000 device records are a few MiB): anything longer is a broken server or proxy.
+MAX_BODY = 64 * 1024 * 1024
+READ_CHUNK = 65536
+
+
+class _TooSlow(Exception):
+    """The answer did not arrive within timeout seconds of the start of the attempt."""
+
+
+class _TooLarge(Exception):
+    """The answer's body is longer than MAX_BODY."""
 
 
 def _never_reached_server(exc):
@@ -330,13 +342,22 @@ class FalconClient:
         waited = 0.0
         while True:
             try:
-                raw = self.session.request(method, url, timeout=self.settings.timeout, allow_redirects=False, **kwargs)
+                # requests' timeout bounds only the connect and each gap between reads: a body sent one byte at a time
+                # would never end. The body is read here against a deadline for the whole attempt, and a size cap.
+                deadline = _now() + self.settings.timeout
+                raw = self.session.request(method, url, timeout=self.settings.timeout, allow_redirects=False, stream=True,
+                                           **kwargs)
+                content = _read_body(raw, deadline)
+            except _TooLarge:
+                raise FalconConnectionError('%s %s failed: the answer is larger than %d MiB, far more than any Falcon API '
+                                            'answer; a proxy or server in the way is sending something else.'
+                                            % (method, _origin(url) + _path(url), MAX_BODY // (1024 * 1024)))
             except requests.exceptions.SSLError as exc:
                 raise FalconConnectionError('TLS failure talking to %s: %s. Set ca_path to the CA bundle that signed the '
                                             'server certificate (validate_certs: false only for testing).'
                                             % (_origin(url), _describe(exc)))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as exc:
+                    requests.exceptions.ChunkedEncodingError, _TooSlow) as exc:
                 retryable = idempotent or _never_reached_server(exc)
                 wait = backoff(attempt)
                 if retryable and attempt < retries and waited + wait <= RETRY_BUDGET:
@@ -345,12 +366,14 @@ class FalconClient:
                     attempt += 1
                     continue
                 raise FalconConnectionError('%s %s failed%s: %s%s' % (
-                    method, _origin(url) + _path(url), _tries(attempt), _describe(exc),
+                    method, _origin(url) + _path(url), _tries(attempt),
+                    ('the answer took longer than the timeout of %s seconds to arrive' % self.settings.timeout
+                     if isinstance(exc, _TooSlow) else _describe(exc)),
                     '' if retryable else ' (not retried: the request may have reached the server and it is not '
                                          'safe to repeat)'))
             except requests.exceptions.RequestException as exc:
                 raise FalconConnectionError('%s %s failed: %s' % (method, _origin(url) + _path(url), _describe(exc)))
-            response = FalconResponse.from_requests(raw, attempts=attempt + 1)
+            response = FalconResponse.from_requests(_Answer(raw, content), attempts=attempt + 1)
             status = response.status
             # A success whose JSON body arrived cut short is a transport failure: safe to ask again for a read.
             garbled = 200 <= status < 300 and not response.is_json and 'json' in response.content_type.lower()
@@ -377,6 +400,71 @@ class FalconClient:
         if not response.is_json:
             text += ' with a non-JSON body (%s): %s' % (response.content_type, response.snippet())
         return cls(text, status=response.status, trace_id=response.trace_id, errors=response.errors)
+
+
+class _Answer:
+    """A requests.Response whose body was already read (what FalconResponse.from_requests needs)."""
+
+    def __init__(self, raw, content):
+        self.status_code = raw.status_code
+        self.headers = raw.headers
+        self.url = raw.url
+        self.content = content
+
+
+def _read_body(raw, deadline):
+    """Read a streamed answer's body before deadline (a _now() value); _TooSlow or _TooLarge otherwise. Closes raw."""
+    chunks = []
+    size = 0
+    try:
+        for chunk in _chunks(raw, deadline):
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise _TooLarge()
+            chunks.append(chunk)
+    finally:
+        raw.close()
+    return b''.join(chunks)
+
+
+def _chunks(raw, deadline):
+    """Yield the body in chunks, each read only while time remains before deadline."""
+    stream = getattr(raw, 'raw', None)
+    if not callable(getattr(stream, 'read1', None)):
+        # urllib3 < 2 has no read1: a chunk may take up to one read gap past the deadline.
+        for chunk in raw.iter_content(READ_CHUNK):
+            if _now() > deadline:
+                raise _TooSlow()
+            yield chunk
+        return
+    while True:
+        remaining = deadline - _now()
+        if remaining <= 0:
+            raise _TooSlow()
+        # read1 returns as soon as some bytes arrive; the socket may wait no longer than the time left.
+        sock = getattr(getattr(stream, 'connection', None), 'sock', None)
+        if sock is not None:
+            sock.settimeout(remaining)
+        try:
+            chunk = stream.read1(READ_CHUNK, decode_content=True)
+        except urllib3_exceptions.ReadTimeoutError:
+            raise _TooSlow()
+        except urllib3_exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc)
+        except urllib3_exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc)
+        except urllib3_exceptions.ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc)
+        except urllib3_exceptions.HTTPError as exc:
+            raise requests.exceptions.ConnectionError(exc)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _now():
+    """A monotonic clock for the per-attempt deadline (unit tests move it instead of waiting)."""
+    return time.monotonic()
 
 
 def _sleep(seconds):

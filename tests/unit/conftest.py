@@ -13,10 +13,51 @@ BASE = 'https://api.crowdstrike.com'
 EU_BASE = 'https://api.eu-1.crowdstrike.com'
 
 
-def make_response(status=200, body=None, headers=None, url='https://api.crowdstrike.com/', text=None):
-    """A real requests.Response with this status, JSON body (or raw text) and headers."""
+class FakeSocket:
+    """The connection's socket: records the read timeouts the client sets."""
+
+    def __init__(self):
+        self.timeouts = []
+
+    def settimeout(self, seconds):
+        self.timeouts.append(seconds)
+
+
+class FakeStream:
+    """A streamed body (urllib3's HTTPResponse as requests leaves it with stream=True): read1 hands out chunks.
+
+    on_read(n) runs before the n-th read (0-based), e.g. to move the test clock; after the chunks it returns b''.
+    """
+
+    def __init__(self, chunks, on_read=None):
+        self.chunks = list(chunks)
+        self.on_read = on_read
+        self.reads = 0
+        self.closed = False
+        self.connection = types.SimpleNamespace(sock=FakeSocket())
+
+    def read1(self, amt=None, decode_content=None):  # pylint: disable=unused-argument
+        if self.on_read is not None:
+            self.on_read(self.reads)
+        self.reads += 1
+        return self.chunks.pop(0) if self.chunks else b''
+
+    def close(self):
+        self.closed = True
+
+    def release_conn(self):
+        pass
+
+
+def make_response(status=200, body=None, headers=None, url='https://api.crowdstrike.com/', text=None, stream=None):
+    """A real requests.Response with this status, JSON body (or raw text) and headers; stream: a FakeStream body."""
     response = requests.Response()
     response.status_code = status
+    if stream is not None:
+        response.raw = stream
+        response.headers = CaseInsensitiveDict(headers or {})
+        response.url = url
+        return response
     if text is not None:
         response._content = text.encode('utf-8')  # pylint: disable=protected-access
     elif body is None:
@@ -102,6 +143,9 @@ class FakeSession:
             answer = answer(call)
         if answer.url in (None, '', 'https://api.crowdstrike.com/'):
             answer.url = url
+        if answer.raw is None and answer._content is not False:  # pylint: disable=protected-access
+            # A Response built with _content only: let the client's stream=True reading (iter_content) serve it.
+            answer._content_consumed = True  # pylint: disable=protected-access
         return answer
 
     def calls_to(self, path):
@@ -167,7 +211,8 @@ def settings_factory(cache_dir):
 @pytest.fixture
 def fake():
     """The fake-HTTP helpers: FakeSession, make_response, token_response, api_body and the test credentials."""
-    return types.SimpleNamespace(FakeSession=FakeSession, make_response=make_response, token_response=token_response,
+    return types.SimpleNamespace(FakeSession=FakeSession, FakeStream=FakeStream, make_response=make_response,
+                                 token_response=token_response,
                                  api_body=api_body, CLIENT_ID=CLIENT_ID, CLIENT_SECRET=CLIENT_SECRET, BASE=BASE,
                                  EU_BASE=EU_BASE)
 

@@ -119,6 +119,7 @@ class App:
             return admin.handle(self, request)
         self.counters.call(request.method, request.path)
         malformed = False
+        drip = None
         try:
             try:
                 sleep, fault = self.faults.take(request.method, request.path)
@@ -126,6 +127,8 @@ class App:
                     time.sleep(sleep)
                 if fault and fault['type'] == 'malformed':
                     malformed = True
+                elif fault and fault['type'] == 'drip':
+                    drip = fault['interval']
                 elif fault:
                     response = self._fault(request, fault)
                     if response.drop:
@@ -140,6 +143,7 @@ class App:
         if malformed:
             data = response.encode() or b'{"meta":'
             response.raw = data[:max(1, len(data) // 2)]
+        response.drip = drip
         return response
 
     def _decorate(self, request, response):

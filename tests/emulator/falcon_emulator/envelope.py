@@ -54,6 +54,7 @@ class Response:
         self.headers = dict(headers or {})
         self.raw = raw  # bytes sent as is (faults: malformed JSON)
         self.drop = False  # close the socket without answering (faults)
+        self.drip = None  # seconds between the body's bytes, sent one at a time after the headers (faults)
 
     def encode(self):
         """Serialise the body: errors are pretty-printed with 1-space indent like the real API (NOTES 6.1)."""

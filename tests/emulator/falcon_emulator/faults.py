@@ -1,4 +1,4 @@
-"""Injected faults: latency, 5xx bursts, dropped connections, stalls, malformed JSON, 429 storms.
+"""Injected faults: latency, 5xx bursts, dropped connections, stalls, malformed JSON, 429 storms, dripped bodies.
 
 A fault is a dict; configure(faults=[...]) replaces the list (a single dict is accepted too):
   {"type": "latency",    "seconds": 0.2}                      every matching request waits (count null = until cleared)
@@ -7,14 +7,16 @@ A fault is a dict; configure(faults=[...]) replaces the list (a single dict is a
   {"type": "stall",      "count": 1, "seconds": 5}            sleep S seconds, then answer normally
   {"type": "malformed",  "count": 1}                          handle the request, then send a truncated JSON body
   {"type": "rate_limit", "count": 5, "retry_after": 1}        429 with X-Ratelimit-Retryafter = now + retry_after (epoch s)
+  {"type": "drip",       "count": 1, "interval": 1.5}         handle the request, send the headers, then the body one
+                                                              byte at a time, interval seconds apart
 Common optional keys: "path" (fnmatch glob on the path without query, default "*"), "method" (default any),
 "after" (let this many matching requests through first, default 0), "count" (default 1; null = unlimited).
 """
 import fnmatch
 import threading
 
-TYPES = ('latency', 'error', 'drop', 'stall', 'malformed', 'rate_limit')
-KEYS = frozenset(['type', 'count', 'path', 'method', 'after', 'status', 'seconds', 'retry_after'])
+TYPES = ('latency', 'error', 'drop', 'stall', 'malformed', 'rate_limit', 'drip')
+KEYS = frozenset(['type', 'count', 'path', 'method', 'after', 'status', 'seconds', 'retry_after', 'interval'])
 SLEEPERS = ('latency', 'stall')
 
 
@@ -44,18 +46,21 @@ def parse_faults(faults):
         if raw.get('type') not in TYPES:
             raise ValueError('fault type must be one of %s, got %r' % (', '.join(TYPES), raw.get('type')))
         fault = {'path': '*', 'method': '*', 'after': 0, 'count': None if raw['type'] == 'latency' else 1,
-                 'status': 503, 'seconds': 0.0, 'retry_after': 1}
+                 'status': 503, 'seconds': 0.0, 'retry_after': 1, 'interval': 0.0}
         fault.update(raw)
         if fault['count'] is not None:
             _check_number(fault, 'count', 0, integer=True)
         _check_number(fault, 'after', 0, integer=True)
         _check_number(fault, 'seconds', 0)
         _check_number(fault, 'retry_after', 0)
+        _check_number(fault, 'interval', 0)
         _check_number(fault, 'status', 400, integer=True)
         if fault['status'] > 599:
             raise ValueError('fault %r: status must be 400..599, got %r' % (fault['type'], fault['status']))
         if fault['type'] in SLEEPERS and 'seconds' not in raw:
             raise ValueError('fault %r needs "seconds"' % fault['type'])
+        if fault['type'] == 'drip' and 'interval' not in raw:
+            raise ValueError('fault \'drip\' needs "interval" (seconds between the bytes of the body)')
         if not isinstance(fault['path'], str) or not isinstance(fault['method'], str):
             raise ValueError('fault %r: path and method must be strings' % fault['type'])
         out.append(fault)

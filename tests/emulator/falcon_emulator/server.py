@@ -3,6 +3,7 @@ import http.server
 import socket
 import ssl
 import threading
+import time
 import urllib.parse
 
 from .envelope import Request, Response
@@ -80,8 +81,23 @@ class FalconHandler(http.server.BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if self.command != 'HEAD':
+        if self.command == 'HEAD':
+            return
+        if response.drip is None:
             self.wfile.write(payload)
+            return
+        self._drip(payload, response.drip)
+
+    def _drip(self, payload, interval):
+        """Send payload one byte every interval seconds (a server or proxy that trickles the body)."""
+        for index in range(len(payload)):
+            if index:
+                time.sleep(interval)
+            try:
+                self.wfile.write(payload[index:index + 1])
+            except OSError:  # the client gave up, or the emulator stopped
+                self.close_connection = True
+                return
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _dispatch
 

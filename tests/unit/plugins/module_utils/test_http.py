@@ -443,3 +443,67 @@ def test_total_wait_is_bounded(fake, session, settings_factory, sleeps):
         client_for(settings_factory(retries=10), session).request('GET', DEVICES)
     assert sleeps == [RETRY_AFTER_CAP] * 3  # 3 x 60 s fills the 180 s budget: no 4th wait
     assert info.value.status == 429 and 'after 4 attempts' in str(info.value)
+
+
+# -- whole-answer deadline and size cap ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The client's deadline clock, moved by the tests instead of waiting; returns a one-item list holding now."""
+    from ansible_collections.secops.falcon.plugins.module_utils import _http
+    now = [1000.0]
+    monkeypatch.setattr(_http, '_now', lambda: now[0])
+    return now
+
+
+def dripping(fake, clock, streams, gap=1.5, size=5000):
+    """An answer whose body arrives one byte per read, each read taking gap seconds of the test clock."""
+    def answer(call):
+        def tick(_n):
+            clock[0] += gap
+        stream = fake.FakeStream([b'{'] + [b' '] * size + [b'}'], on_read=tick)
+        streams.append(stream)
+        return fake.make_response(200, headers={'Content-Type': 'application/json'}, url=call.url, stream=stream)
+    return answer
+
+
+def test_body_slower_than_timeout_is_a_timeout_retried_for_reads(fake, session, settings_factory, sleeps, clock):
+    streams = []
+    session.add(DEVICES, dripping(fake, clock, streams))
+    with pytest.raises(FalconConnectionError) as info:
+        client_for(settings_factory(timeout=2, retries=1), session).request('GET', DEVICES)
+    text = str(info.value)
+    assert 'GET https://api.crowdstrike.com%s failed after 2 attempts' % DEVICES in text
+    assert 'the answer took longer than the timeout of 2 seconds to arrive' in text
+    assert len(session.calls_to(DEVICES)) == 2
+    # Each attempt stops at its deadline (two reads of 1.5 s) and closes the answer; the socket never waits past it.
+    assert [s.reads for s in streams] == [2, 2] and all(s.closed for s in streams)
+    assert streams[0].connection.sock.timeouts == [2.0, 0.5]
+
+
+def test_body_slower_than_timeout_not_retried_for_writes(fake, session, settings_factory, sleeps, clock):
+    streams = []
+    session.add('/w', dripping(fake, clock, streams))
+    with pytest.raises(FalconConnectionError) as info:
+        client_for(settings_factory(timeout=2, retries=2), session).request('POST', '/w', json={})
+    assert 'took longer than the timeout of 2 seconds' in str(info.value) and 'not retried' in str(info.value)
+    assert len(session.calls_to('/w')) == 1
+
+
+def test_streamed_body_within_timeout_is_read_whole(fake, session, settings_factory, clock):
+    body = b'{"meta": {}, "resources": ["a", "b"], "errors": []}'
+    stream = fake.FakeStream([body[:10], body[10:30], body[30:]], on_read=lambda n: clock.__setitem__(0, clock[0] + 0.5))
+    session.add(DEVICES, fake.make_response(200, headers={'Content-Type': 'application/json'}, stream=stream))
+    response = client_for(settings_factory(timeout=2), session).request('GET', DEVICES)
+    assert response.resources == ['a', 'b'] and stream.closed
+
+
+def test_body_over_the_size_cap_is_a_clear_error(fake, session, settings_factory, sleeps):
+    from ansible_collections.secops.falcon.plugins.module_utils._http import MAX_BODY
+    mib = b'x' * (1024 * 1024)
+    stream = fake.FakeStream([mib] * (MAX_BODY // len(mib) + 1))
+    session.add(DEVICES, fake.make_response(200, headers={'Content-Type': 'application/json'}, stream=stream))
+    with pytest.raises(FalconConnectionError) as info:
+        client_for(settings_factory(retries=2), session).request('GET', DEVICES)
+    assert 'the answer is larger than 64 MiB' in str(info.value) and 'xxxx' not in str(info.value)
+    assert len(session.calls_to(DEVICES)) == 1 and stream.closed and stream.chunks == []
