@@ -114,7 +114,10 @@ def normalise_service(service):
 
 
 def get_cspm_policy_settings(client, service=None, cloud_platform=None, policy_id=None):
-    """Return CSPM policy settings (GET /settings/entities/policy/v1) for the optional service/platform/policy."""
+    """Return (settings, api_errors) of GET /settings/entities/policy/v1 for the optional service/platform/policy.
+
+    api_errors is the API's errors[] of a partial (207 Multi-Status) answer: the settings it could not read.
+    """
     params = {}
     if service is not None:
         params['service'] = normalise_service(service)
@@ -128,4 +131,4 @@ def get_cspm_policy_settings(client, service=None, cloud_platform=None, policy_i
         params['policy-id'] = str(policy_id)
     # 207 Multi-Status carries the settings that could be read alongside errors for the rest.
     response = client.request('GET', CSPM_SETTINGS_PATH, params=params, ok=(200, 207))
-    return response.resources
+    return response.resources, response.errors

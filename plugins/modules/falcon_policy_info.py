@@ -127,6 +127,14 @@ not_found:
   type: list
   elements: str
   sample: []
+api_errors:
+  description:
+    - For V(cspm), the API's errors of a partial (HTTP 207) answer, that is the settings it could not read; empty
+      otherwise. A task with api_errors also warns, so a partial list is never taken for the whole.
+  returned: always
+  type: list
+  elements: dict
+  sample: []
 msg:
   description: A one-line summary.
   returned: always
@@ -193,19 +201,26 @@ def run(module):
     client = module.client()
     label = params['policy_type'].replace('_', ' ')
     if params['policy_type'] == 'cspm':
-        policies = get_cspm_policy_settings(client, service=params['service'], cloud_platform=params['cloud_platform'],
-                                            policy_id=params['policy_id'])
+        policies, api_errors = get_cspm_policy_settings(client, service=params['service'],
+                                                        cloud_platform=params['cloud_platform'], policy_id=params['policy_id'])
         # An unknown (or filtered-out) policy id is an empty answer, not an error.
         not_found = [params['policy_id']] if params['policy_id'] is not None and not policies else []
         label = 'CSPM'
     else:
+        api_errors = []
         policies, not_found = read_endpoint(module, client)
         if params['include_members']:
             policies = [dict(p, members=member_ids(client, params['policy_type'], p['id'])) for p in policies]
     msg = 'Found %d %s polic%s' % (len(policies), label, 'y' if len(policies) == 1 else 'ies')
     if not_found:
         msg += ' (not found: %s)' % ', '.join(not_found[:10])
-    module.exit(changed=False, policies=policies, total=len(policies), not_found=not_found, msg=msg + '.')
+    if api_errors:
+        # A 207 answer: some settings could not be read. Say so, so that nobody audits a partial list as complete.
+        reasons = '; '.join(str(e.get('message', e)) if isinstance(e, dict) else str(e) for e in api_errors[:5])
+        msg += '; the API could read only part of the settings (%d errors: %s)' % (len(api_errors), reasons)
+        module.ansible.warn('Partial CSPM answer: %s' % reasons)
+    module.exit(changed=False, policies=policies, total=len(policies), not_found=not_found, api_errors=api_errors,
+                msg=msg + '.')
 
 
 def main():

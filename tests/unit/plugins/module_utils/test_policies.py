@@ -102,7 +102,8 @@ def test_normalise_service():
 
 def test_cspm_settings_sends_the_dashed_params(fake, session, client):
     session.add(CSPM, fake.make_response(207, fake.api_body([{'policy_id': 7, 'cloud_service': 'S3'}])))
-    assert get_cspm_policy_settings(client, service='s3', cloud_platform='aws', policy_id='7') == [{'policy_id': 7, 'cloud_service': 'S3'}]
+    settings, api_errors = get_cspm_policy_settings(client, service='s3', cloud_platform='aws', policy_id='7')
+    assert settings == [{'policy_id': 7, 'cloud_service': 'S3'}] and api_errors == []
     assert session.calls_to(CSPM)[0].kwargs['params'] == {'service': 'S3', 'cloud-platform': 'aws', 'policy-id': '7'}
 
 

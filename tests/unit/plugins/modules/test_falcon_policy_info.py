@@ -61,6 +61,17 @@ def test_cspm_unknown_policy_id_is_not_found(fake, session, run):
     assert session.calls_to(CSPM)[0].kwargs['params'] == {'policy-id': '424242', 'cloud-platform': 'gcp'}
 
 
+def test_cspm_partial_answer_is_reported_not_taken_for_the_whole(fake, session, run):
+    errors = [{'code': 500, 'message': 'failed to read policy settings for account 123456789012'}]
+    session.add(CSPM, fake.make_response(207, fake.api_body([{'policy_id': 7, 'cloud_service': 'S3'}], errors=errors)))
+    result = run(policy_type='cspm', service='S3')
+    assert result['policies'] == [{'policy_id': 7, 'cloud_service': 'S3'}]
+    assert result['api_errors'] == errors
+    assert 'only part of the settings' in result['msg'] and '123456789012' in result['msg']
+    warnings = [w['event']['msg'] if isinstance(w, dict) else w for w in result.get('warnings', [])]
+    assert any('Partial CSPM answer' in w for w in warnings)
+
+
 @pytest.mark.parametrize('args, text', [
     ({'policy_type': 'prevention', 'cloud_platform': 'aws'},
      'cloud_platform cannot be used with policy_type=prevention; service, cloud_platform and policy_id apply to policy_type=cspm only.'),
