@@ -14,6 +14,7 @@ sys.path[:0] = [os.path.dirname(HERE), HERE]
 
 from falcon_emulator.clients import DEFAULT_CLIENT  # noqa: E402  pylint: disable=wrong-import-position
 from playbook_runner import run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from reliability_steps import Steps  # noqa: E402  pylint: disable=wrong-import-position
 
 # A scenario run is a handful of short tasks: anything near this bound is a hang, not slowness.
 PLAY_TIMEOUT = 240
@@ -29,31 +30,6 @@ def assert_clean(run):
     """No traceback anywhere and no lookup of a non-loopback name."""
     assert 'Traceback' not in run.output, run.explain()
     assert run.dns_refused == [], run.dns_refused
-
-
-class Steps:
-    """The outcomes of a steps.yml run, by label."""
-
-    def __init__(self, run):
-        assert run.results is not None, run.explain()
-        self.run = run
-        self.by_label = dict((o['label'], o) for o in run.results)
-
-    def result(self, label):
-        """The module result of one step."""
-        return self.by_label[label]['result']
-
-    def calls(self, label, key):
-        """How many 'METHOD /path' requests the emulator saw during one step."""
-        return self.by_label[label]['counters']['calls'].get(key, 0)
-
-    def tokens(self, label):
-        """How many tokens were requested during one step."""
-        return self.by_label[label]['counters']['token_requests_total']
-
-    def seconds(self, label):
-        """How long the step's module took (wall clock)."""
-        return self.by_label[label]['seconds']
 
 
 @pytest.fixture

@@ -41,3 +41,28 @@ def assert_failed(steps, label, *fragments):
     for fragment in fragments:
         assert fragment in result['msg'], (label, fragment, result['msg'])
     return result
+
+
+class Steps:
+    """The outcomes of a steps.yml run, by label."""
+
+    def __init__(self, run):
+        assert run.results is not None, run.explain()
+        self.run = run
+        self.by_label = dict((o['label'], o) for o in run.results)
+
+    def result(self, label):
+        """The module result of one step."""
+        return self.by_label[label]['result']
+
+    def calls(self, label, key):
+        """How many 'METHOD /path' requests the emulator saw during one step."""
+        return self.by_label[label]['counters']['calls'].get(key, 0)
+
+    def tokens(self, label):
+        """How many tokens were requested during one step."""
+        return self.by_label[label]['counters']['token_requests_total']
+
+    def seconds(self, label):
+        """How long the step's module took (wall clock)."""
+        return self.by_label[label]['seconds']

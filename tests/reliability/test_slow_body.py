@@ -5,27 +5,10 @@ requests' own timeout bounds only each gap between reads; the module bounds the 
 import time
 
 from falcon_emulator.clients import DEFAULT_CLIENT
-from reliability_steps import DETAILS, DETAILS_PATH, assert_failed, assert_ok, step
+from reliability_steps import DETAILS, DETAILS_PATH, Steps, assert_failed, assert_ok, step
 
 # Without a bound on the whole answer the dripped details body (many KB at 1.5 s a byte) would run for days.
 HANG_BOUND = 90
-
-
-class _Steps:
-    """The outcomes of the run by label (the shape reliability_steps' assert_ok/assert_failed read)."""
-
-    def __init__(self, run):
-        assert run.results is not None, run.explain()
-        self.by_label = dict((o['label'], o) for o in run.results)
-
-    def result(self, label):
-        return self.by_label[label]['result']
-
-    def calls(self, label, key):
-        return self.by_label[label]['counters']['calls'].get(key, 0)
-
-    def seconds(self, label):
-        return self.by_label[label]['seconds']
 
 
 def test_dripped_body_fails_within_the_timeout(falcon_emulator, play):
@@ -44,7 +27,7 @@ def test_dripped_body_fails_within_the_timeout(falcon_emulator, play):
     assert run.rc == 0, run.explain()
     assert 'Traceback' not in run.output, run.explain()
     assert run.dns_refused == [], run.dns_refused
-    steps = _Steps(run)
+    steps = Steps(run)
     assert time.monotonic() - started < HANG_BOUND
 
     assert_ok(steps, 'warm-up', devices=50)
