@@ -7,7 +7,7 @@ import requests
 from jsonschema import Draft4Validator
 
 from falcon_emulator.app import UNAUTHENTICATED
-from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, NOSCOPE_CLIENT
+from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, MSSP_CHILD_CID, MSSP_PARENT_CLIENT, NOSCOPE_CLIENT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED_SPEC = os.path.join(HERE, '..', '..', '..', 'shared', 'falcon-api', 'swagger-subset.json')
@@ -35,6 +35,10 @@ def _cases(ids):
         ('token bad secret', None, 'POST', '/oauth2/token', None, {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'x'}, 403),
         ('token bad member', None, 'POST', '/oauth2/token', None,
          {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret, 'member_cid': A}, 403),
+        ('token unknown client', None, 'POST', '/oauth2/token', None, {'client_id': A, 'client_secret': 'x'}, 400),
+        ('token console member_cid', None, 'POST', '/oauth2/token', None,
+         {'client_id': MSSP_PARENT_CLIENT.client_id, 'client_secret': MSSP_PARENT_CLIENT.client_secret, 'member_cid': MSSP_CHILD_CID.upper() + '-7F'}, 400),
+        ('token non-ASCII secret', None, 'POST', '/oauth2/token', None, {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'S\u00e9cret'}, 403),
         ('token redirect', None, 'POST', '/oauth2/token', None, {'client_id': EU_CLIENT.client_id, 'client_secret': EU_CLIENT.client_secret}, 308),
         ('revoke', 'basic', 'POST', '/oauth2/revoke', None, {'token': 'unknown-token'}, 200),
         ('revoke no token', 'basic', 'POST', '/oauth2/revoke', None, {}, 400),
