@@ -66,7 +66,9 @@ def _cases(ids):
         ('cspm', DEFAULT_CLIENT, 'GET', '/settings/entities/policy/v1', {'service': 'EC2', 'cloud-platform': 'aws'}, None, 200),
         ('cspm bad service', DEFAULT_CLIENT, 'GET', '/settings/entities/policy/v1', {'service': 'ec2'}, None, 400),
         ('cspm 403', NOSCOPE_CLIENT, 'GET', '/settings/entities/policy/v1', None, None, 403),
-        ('cspm details', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': 3}, None, 200),
+        ('cspm details', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': 257}, None, 200),
+        ('cspm details mixed', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': [257, 121231]}, None, 207),
+        ('cspm details unknown', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': 121231}, None, 400),
         ('cspm details bad', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': 'x'}, None, 400),
         ('unknown path', DEFAULT_CLIENT, 'GET', '/devices/queries/nothing/v1', None, None, 404),
     ]
