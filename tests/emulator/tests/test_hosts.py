@@ -45,6 +45,7 @@ def test_windows_hostnames_are_upper_case_and_some_are_prefixes(falcon_emulator)
     for short in ('host-0001', 'host-0002', 'host-0003'):
         assert sum(1 for n in names if n.startswith(short) and n != short) == 9
 
+
 def test_query_paging_returns_next_offset(falcon_emulator, api):
     """meta.pagination.offset is the next offset; pages cover every visible host once."""
     seen, offset = [], 0
