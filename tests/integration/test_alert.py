@@ -91,7 +91,7 @@ def test_exact_tags_and_unassign(falcon_emulator, emulator_env, run_playbook):
 def test_filter_selection_and_max_alerts_guard(falcon_emulator, emulator_env, run_playbook):
     """A filter above max_alerts is refused before anything is sent (all four runs); within it, it is closed."""
     host = falcon_emulator.devices()[9]
-    ids = [falcon_emulator.add_alert(device_id=host['device_id'], severity=10, name='LowNoise')['composite_id'] for _ in range(3)]
+    ids = [falcon_emulator.add_alert(device_id=host['device_id'], severity=10, name='LowNoise')['composite_id'] for _copy in range(3)]
     fql = "device.device_id:'%s'+name:'LowNoise'" % host['device_id']
     falcon_emulator.reset_counters()
     results = four_runs(run_playbook, emulator_env, fql=fql, status='closed', max_alerts=2).results

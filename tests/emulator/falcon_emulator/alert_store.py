@@ -128,7 +128,7 @@ def seed_alerts(seed, cid, hosts, now):
     rng = random.Random('%s:%s:alerts' % (seed, cid))
     alerts = []
     for host in hosts:
-        for _ in range(rng.choice((0, 1, 1, 2, 2, 2, 3, 3, 4))):
+        for _draw in range(rng.choice((0, 1, 1, 2, 2, 2, 3, 3, 4))):
             pattern = rng.choice(PATTERNS)
             created = now - rng.randrange(60, 30 * 86400)
             alert = make_alert(cid, host, rng.randrange(10 ** 11, 10 ** 12), len(alerts) + 1, pattern, pattern[8], created)
