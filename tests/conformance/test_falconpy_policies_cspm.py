@@ -44,10 +44,13 @@ def test_cspm_get_policy_settings_and_policy(falcon_auth):
     reply = cspm.get_policy_settings(service='S3', cloud_platform='aws')
     assert reply['status_code'] == 200
     resources = reply['body']['resources']
-    assert resources and all(r['cloud_service'] == 'S3' and r['cloud_provider'] == 'aws' for r in resources)
+    assert resources and all(r['cloud_service'] == 's3' and r['cloud_provider'] == 'aws' for r in resources)
     by_id = cspm.get_policy_settings(policy_id=str(resources[0]['policy_id']))['body']['resources']
     assert [r['policy_id'] for r in by_id] == [resources[0]['policy_id']]
     bad = cspm.get_policy_settings(service='Bucket')
     assert bad['status_code'] == 400 and "'Bucket'" in bad['body']['errors'][0]['message']
     info = cspm.get_policy(ids=resources[0]['policy_id'])
     assert info['status_code'] == 200 and info['body']['resources'][0]['ID'] == resources[0]['policy_id']
+    unknown = cspm.get_policy(ids=121231)
+    assert unknown['status_code'] == 400
+    assert unknown['body']['errors'] == [{'code': 400, 'message': 'Invalid policy ID 121231 provided'}]

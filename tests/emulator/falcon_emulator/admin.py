@@ -61,6 +61,7 @@ def apply_config(app, values):
     for key, value in values.items():
         if key == 'faults':
             app.faults.set(value)
+            app.cooldowns.clear('fault')  # cleared faults leave no 429 cooldown behind
         setattr(app.config, key, value)
 
 
