@@ -27,6 +27,20 @@ def test_policy_family(falcon_emulator, falcon_auth, service_class, slot):
     assert missing['status_code'] == 404 and len(missing['body']['resources']) == 1
 
 
+@pytest.mark.parametrize('service_class, slot', FAMILIES, ids=[slot for _cls, slot in FAMILIES])
+def test_policy_filters_as_recorded(falcon_auth, service_class, slot):
+    """Through FalconPy: a custom name matches nothing, a typo'd field is 200 with nothing, platform_name sort is 500."""
+    service = service_class(auth_object=falcon_auth)
+    combined = service.query_combined_policies()['body']['resources']
+    custom = next(p for p in combined if p['name'] != 'platform_default')
+    by_name = service.query_combined_policies(filter="name:'%s'" % custom['name'])
+    assert by_name['status_code'] == 200 and by_name['body']['resources'] == []
+    typo = service.query_policies(filter="nmae:'x'")
+    assert typo['status_code'] == 200 and typo['body']['resources'] == []
+    assert service.query_policies(sort='platform_name.asc')['status_code'] == 500
+    del slot
+
+
 def test_sensor_update_v2(falcon_auth):
     """The v2 combined/entities calls FalconPy offers carry the full sensor update settings."""
     service = SensorUpdatePolicy(auth_object=falcon_auth)

@@ -54,6 +54,11 @@ def _cases(ids):
         ('hidden', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-hidden/v1', None, None, 200),
         ('scroll', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'limit': 10}, None, 200),
         ('scroll bad token', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'offset': 'nope'}, None, 400),
+        ('scroll next page', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'offset': ids['scroll'], 'limit': 10}, None, 200),
+        ('scroll end', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'offset': ids['scroll_done']}, None, 200),
+        ('scroll bad filter', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'filter': "x:'1'"}, None, 500),
+        ('query prefix filter', DEFAULT_CLIENT, 'GET', '/devices/queries/devices/v1', {'filter': "hostname:'host-0001'"}, None, 200),
+        ('query not-tilde', DEFAULT_CLIENT, 'GET', '/devices/queries/devices/v1', {'filter': "hostname:!~'x'"}, None, 400),
         ('details get', DEFAULT_CLIENT, 'GET', '/devices/entities/devices/v2', {'ids': [host, A]}, None, 200),
         ('details get too many', DEFAULT_CLIENT, 'GET', '/devices/entities/devices/v2', {'ids': [A] * 101}, None, 400),
         ('details post', DEFAULT_CLIENT, 'POST', '/devices/entities/devices/v2', None, {'ids': [host]}, 200),
@@ -78,6 +83,9 @@ def _cases(ids):
     for family, policy_id in policy.items():
         cases += [
             ('%s query' % family, DEFAULT_CLIENT, 'GET', '/policy/queries/%s/v1' % family, {'sort': 'precedence.asc'}, None, 200),
+            ('%s query unknown field' % family, DEFAULT_CLIENT, 'GET', '/policy/queries/%s/v1' % family, {'filter': "nmae:'x'"}, None, 200),
+            ('%s combined sort platform_name' % family, DEFAULT_CLIENT, 'GET', '/policy/combined/%s/v1' % family,
+             {'sort': 'platform_name.asc'}, None, 500),
             ('%s query bad sort' % family, DEFAULT_CLIENT, 'GET', '/policy/queries/%s/v1' % family, {'sort': 'x.asc'}, None, 400),
             ('%s combined' % family, DEFAULT_CLIENT, 'GET', '/policy/combined/%s/v1' % family, {'filter': 'enabled:true'}, None, 200),
             ('%s combined bad limit' % family, DEFAULT_CLIENT, 'GET', '/policy/combined/%s/v1' % family, {'limit': 0}, None, 400),
@@ -182,8 +190,14 @@ def test_every_endpoint_matches_the_spec(falcon_emulator, spec):
                               data={'client_id': client.client_id, 'client_secret': client.client_secret})
         tokens[client.client_id] = reply.json()['access_token']
     tenant = falcon_emulator.app.tenant()
-    ids = {'host': tenant.hosts[0].device_id, 'host2': tenant.hosts[1].device_id,
-           'policy': {f: items[0]['id'] for f, items in tenant.policies.items()},
+    scroll = falcon_emulator.url + '/devices/queries/devices-scroll/v1'
+    auth = {'Authorization': 'Bearer ' + tokens[DEFAULT_CLIENT.client_id]}
+    with requests.Session() as session:  # two open scrolls: one mid-way, one whose next call is the end page
+        session.trust_env = False
+        open_scroll = [session.get(scroll, params={'limit': limit}, headers=auth, timeout=30).json()['meta']['pagination']['offset']
+                       for limit in (10, 10000)]
+    ids = {'scroll': open_scroll[0], 'scroll_done': open_scroll[1], 'host': tenant.hosts[0].device_id,
+           'host2': tenant.hosts[1].device_id, 'policy': {f: items[0]['id'] for f, items in tenant.policies.items()},
            'alert': falcon_emulator.alerts()[0]['composite_id']}
     exercised = set()
     problems = []

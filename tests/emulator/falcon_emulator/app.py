@@ -172,8 +172,10 @@ class App:
         return response
 
     def _decorate(self, request, response):
-        """Headers every answer carries: X-Cs-Traceid and the rate limit pair."""
+        """Headers every answer carries: X-Cs-Traceid, the rate limit pair and X-Cs-Region (NOTES 9.5)."""
         response.headers.setdefault('X-Cs-Traceid', request.trace_id)
+        for name, value in auth.region_header(self, request, request.cloud).items():
+            response.headers.setdefault(name, value)  # a 308 keeps the home cloud it names
         limit, remaining = request.rate or (15, 14)
         response.headers.setdefault('X-Ratelimit-Limit', str(limit))
         response.headers.setdefault('X-Ratelimit-Remaining', str(max(remaining, 0)))

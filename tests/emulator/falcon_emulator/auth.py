@@ -101,8 +101,8 @@ def basic_credentials(request):
     return (client_id, secret) if sep else (None, None)
 
 
-def _region_header(app, request, cloud):
-    """X-Cs-Region for a 201, unless it must be hidden from FalconPy (see EmulatorConfig.region_header)."""
+def region_header(app, request, cloud):
+    """X-Cs-Region of an answer, unless it must be hidden from FalconPy (see EmulatorConfig.region_header)."""
     mode = app.config.region_header
     agent = request.headers.get('user-agent', '').lower()
     if mode == 'never' or (mode == 'auto' and agent.startswith('crowdstrike-falconpy')):
@@ -136,7 +136,7 @@ def token(app, request):
     lifetime = int(app.config.token_lifetime)
     access_token = app.tokens.issue(client, cid, request.cloud, lifetime)
     body = {'access_token': access_token, 'token_type': 'bearer', 'expires_in': lifetime}
-    return Response(201, body, _region_header(app, request, request.cloud))
+    return Response(201, body, region_header(app, request, request.cloud))
 
 
 def _member_cid(client, value):

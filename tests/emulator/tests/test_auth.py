@@ -124,6 +124,20 @@ def test_region_header_modes(falcon_emulator, api_for, agent, mode, expected):
     assert reply.headers.get('X-Cs-Region') == expected
 
 
+@pytest.mark.parametrize('agent, mode, expected', [
+    ('secops-falcon/0.1.0', 'auto', 'eu-1'),
+    ('crowdstrike-falconpy/1.6.6', 'auto', None),
+    ('secops-falcon/0.1.0', 'never', None),
+])
+def test_region_header_on_ordinary_answers(falcon_emulator, api_for, agent, mode, expected):
+    """X-Cs-Region is on ordinary API answers too (NOTES 9.5), errors included, with the same FalconPy exception."""
+    falcon_emulator.configure(region_header=mode)
+    api = api_for(falcon_emulator, client=EU_CLIENT, cloud='eu-1')
+    headers = {'User-Agent': agent}
+    assert api.get('/devices/queries/devices/v1', headers=headers).headers.get('X-Cs-Region') == expected
+    assert api.get('/devices/queries/devices/v1', headers=dict(headers, Authorization='Bearer x')).headers.get('X-Cs-Region') == expected
+
+
 def test_mssp_member_cid(falcon_emulator, api_for):
     """A parent acting for its child (the bare lower-case CID) sees the child's hosts only."""
     api = api_for(falcon_emulator, login=False)
