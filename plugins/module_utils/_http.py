@@ -21,7 +21,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
 from ansible_collections.secops.falcon.plugins.module_utils._options import ConnectionSettings, check_url
 from ansible_collections.secops.falcon.plugins.module_utils._response import FalconResponse
 from ansible_collections.secops.falcon.plugins.module_utils._retry import (
-    RATE_LIMITED, RETRY_BUDGET, RETRY_STATUSES, backoff, retry_after,
+    RATE_LIMITED, RETRY_BUDGET, RETRY_STATUSES, backoff, rate_limit_wait,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._token import Token
 from ansible_collections.secops.falcon.plugins.module_utils._token_cache import open_token_store
@@ -340,6 +340,8 @@ class FalconClient:
         retries = self.settings.retries
         attempt = 0
         waited = 0.0
+        # 429s met so far by this request: each one waits longer past X-Ratelimit-Retryafter.
+        rate_limited = 0
         while True:
             try:
                 # requests' timeout bounds only the connect and each gap between reads: a body sent one byte at a time
@@ -374,16 +376,22 @@ class FalconClient:
             except requests.exceptions.RequestException as exc:
                 raise FalconConnectionError('%s %s failed: %s' % (method, _origin(url) + _path(url), _describe(exc)))
             response = FalconResponse.from_requests(_Answer(raw, content), attempts=attempt + 1)
+            response.waited = waited
             status = response.status
             # A success whose JSON body arrived cut short is a transport failure: safe to ask again for a read.
             garbled = 200 <= status < 300 and not response.is_json and 'json' in response.content_type.lower()
             if status == RATE_LIMITED or (idempotent and (status in RETRY_STATUSES or garbled)):
-                wait = retry_after(raw.headers, attempt) if status == RATE_LIMITED else backoff(attempt)
+                if status == RATE_LIMITED:
+                    wait = rate_limit_wait(raw.headers, rate_limited)
+                    rate_limited += 1
+                else:
+                    wait = backoff(attempt)
                 if attempt < retries and waited + wait <= RETRY_BUDGET:
                     _sleep(wait)
                     waited += wait
                     attempt += 1
                     continue
+                response.next_wait = wait
             return response
 
     def _error(self, cls, method, path, response, reason=None, prefix=None):
@@ -392,7 +400,7 @@ class FalconClient:
         if response.attempts > 1:
             text += ' after %d attempts' % response.attempts
         if response.status == RATE_LIMITED:
-            text += ' (rate limited; the API client made too many requests)'
+            text += ' (rate limited; the API client made too many requests%s)' % _rate_limit_story(response, self.settings)
         elif response.status in RETRY_STATUSES and response.attempts == 1 and method not in IDEMPOTENT_METHODS:
             text += ' (not retried: a write may already have been applied)'
         if reason:
@@ -481,6 +489,17 @@ def _origin(url):
 def _path(url):
     """The path of url (never the query string)."""
     return urlsplit(url).path
+
+
+def _rate_limit_story(response, settings):
+    """How long the client waited for a rate limit and why it stopped, for the final 429's error message."""
+    text = '; waited %.1f s in total' % response.waited if response.attempts > 1 else ''
+    asked = response.next_wait
+    if asked is None:
+        return text
+    if response.attempts > settings.retries:
+        return text + '; no retries left (retries: %d)' % settings.retries
+    return text + '; the next wait (%.1f s) would exceed the retry budget of %d s' % (asked, RETRY_BUDGET)
 
 
 def _tries(attempt):

@@ -9,7 +9,9 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconApiError, FalconAuthError, FalconConnectionError,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
-from ansible_collections.secops.falcon.plugins.module_utils._retry import RETRY_AFTER_CAP, retry_after
+from ansible_collections.secops.falcon.plugins.module_utils._retry import (
+    RATE_LIMIT_MARGIN, RETRY_AFTER_CAP, RETRY_BUDGET, rate_limit_wait, retry_after,
+)
 
 DEVICES = '/devices/queries/devices/v1'
 TOKEN = '/oauth2/token'
@@ -220,7 +222,34 @@ def test_429_honours_retryafter_epoch_seconds(fake, session, settings_factory, s
                                             headers={'X-Ratelimit-Retryafter': str(int(stamp))}),
                 fake.make_response(200, fake.api_body(['ok'])))
     assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
-    assert len(sleeps) == 1 and 5 <= sleeps[0] <= 7.5
+    # What the API asks (6-7 s: the stamp is whole seconds) plus the margin (NOTES 9.5: exactly on time meets a 429).
+    assert len(sleeps) == 1 and 6 + RATE_LIMIT_MARGIN <= sleeps[0] <= 7 + RATE_LIMIT_MARGIN + 0.5
+
+
+def test_repeated_429_waits_longer_each_time(fake, session, settings_factory, sleeps):
+    limited = fake.make_response(429, {'errors': [{'code': 429, 'message': 'API rate limit exceeded.'}]},
+                                 headers={'X-Ratelimit-Retryafter': '1'})
+    session.add(DEVICES, limited, limited, limited, fake.make_response(200, fake.api_body(['ok'])))
+    assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
+    assert len(sleeps) == 3
+    # 1 s asked each time; the margin past it doubles (1, 2, 4 s, each with under 0.5 s of jitter).
+    assert 2.0 <= sleeps[0] < 2.5 and 3.0 <= sleeps[1] < 3.5 and 5.0 <= sleeps[2] < 5.5
+
+
+def test_final_429_says_how_long_it_waited(fake, session, settings_factory, sleeps):
+    session.add(DEVICES, fake.make_response(429, {}, headers={'X-Ratelimit-Retryafter': '1'}))
+    with pytest.raises(FalconApiError) as info:
+        client_for(settings_factory(retries=2), session).request('GET', DEVICES)
+    text = str(info.value)
+    assert 'after 3 attempts' in text and 'rate limited' in text
+    assert 'waited %.1f s in total' % sum(sleeps) in text and 'no retries left (retries: 2)' in text
+
+
+def test_rate_limit_wait_is_capped_above_a_minute():
+    now = 1_800_000_000.0
+    # The token endpoint's one-minute window can ask for 61 s: that is honoured (with the margin), not cut to 60.
+    assert 62 <= rate_limit_wait({'X-Ratelimit-Retryafter': str(now + 61)}, 0, now=now) < 62.5
+    assert rate_limit_wait({'X-Ratelimit-Retryafter': str(now + 9999)}, 5, now=now) == RETRY_AFTER_CAP
 
 
 def test_retryafter_units_and_cap():
@@ -441,8 +470,9 @@ def test_total_wait_is_bounded(fake, session, settings_factory, sleeps):
     session.add(DEVICES, fake.make_response(429, {}, headers={'X-Ratelimit-Retryafter': far}))
     with pytest.raises(FalconApiError) as info:
         client_for(settings_factory(retries=10), session).request('GET', DEVICES)
-    assert sleeps == [RETRY_AFTER_CAP] * 3  # 3 x 60 s fills the 180 s budget: no 4th wait
-    assert info.value.status == 429 and 'after 4 attempts' in str(info.value)
+    assert sleeps == [RETRY_AFTER_CAP] * 2  # 2 x 90 s fill the 180 s budget: no 3rd wait
+    assert info.value.status == 429 and 'after 3 attempts' in str(info.value)
+    assert 'would exceed the retry budget of %d s' % RETRY_BUDGET in str(info.value)
 
 
 # -- whole-answer deadline and size cap ----------------------------------------------------------------------------------
