@@ -36,10 +36,11 @@ options:
       - The Falcon cloud of the API client.
       - V(autodiscover) starts at us-1 and follows the token endpoint's redirect to the client's home cloud, as the
         official SDKs do. GovCloud is never autodiscovered, a GovCloud client must name V(us-gov-1) or V(us-gov-2).
-      - If not set, the environment variable E(FALCON_CLOUD) is used.
+      - One of V(us-1), V(us-2), V(us-3), V(eu-1), V(us-gov-1), V(us-gov-2) or V(autodiscover). The spellings of the
+        official SDKs are accepted too, in any case (V(us1), V(US-1), V(gov1), V(usgov2), V(auto)).
+      - If not set, the environment variable E(FALCON_CLOUD) is used; an empty value counts as not set.
     type: str
     default: autodiscover
-    choices: [us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, autodiscover]
   base_url:
     description:
       - The full API URL, overriding O(cloud) (a private gateway, or a local emulator for tests).
@@ -66,17 +67,29 @@ options:
   validate_certs:
     description:
       - Verify the API's TLS certificate. Set to V(false) only for tests against a self-signed endpoint.
+      - V(false) wins over O(ca_path) and the CA bundle environment variables.
     type: bool
     default: true
   ca_path:
     description:
       - A CA bundle file (or directory) to verify the API's certificate with, for example a TLS-inspecting proxy's CA.
+      - If not set, the first of the environment variables E(REQUESTS_CA_BUNDLE), E(CURL_CA_BUNDLE) and
+        E(SSL_CERT_FILE) that is set and not empty names the bundle (as requests and the official SDKs read them);
+        otherwise the CA bundle of the Python library certifi is used.
     type: path
   proxy:
     description:
-      - An HTTP(S) proxy URL for the API calls, for example V(http://proxy.example.com:3128).
-      - Proxy settings in the environment (E(HTTPS_PROXY)) are not used; set this option instead.
+      - An HTTP(S) proxy URL for every API call, for example V(http://proxy.example.com:3128).
+      - Wins over the proxy environment variables and over O(use_proxy) and E(NO_PROXY).
     type: str
+  use_proxy:
+    description:
+      - Use the proxy named by the environment variables E(HTTPS_PROXY) (for https URLs), E(HTTP_PROXY) (for http
+        URLs) or E(ALL_PROXY), in upper or lower case, except for the hosts E(NO_PROXY) lists, as requests does.
+      - V(false) ignores those variables. O(proxy) is used either way.
+      - C(~/.netrc) is never read, whatever this option says.
+    type: bool
+    default: true
   timeout:
     description:
       - Seconds to wait for the API to connect and to answer each request (1 to 600).
@@ -159,9 +172,10 @@ options:
       - The Falcon cloud of the API client.
       - V(autodiscover) starts at us-1 and follows the token endpoint's redirect to the client's home cloud.
         GovCloud is never autodiscovered, a GovCloud client must name V(us-gov-1) or V(us-gov-2).
+      - One of V(us-1), V(us-2), V(us-3), V(eu-1), V(us-gov-1), V(us-gov-2) or V(autodiscover); V(us1), V(US-1),
+        V(gov1) and V(auto) are accepted too. An empty value counts as not set.
     type: str
     default: autodiscover
-    choices: [us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, autodiscover]
     env:
       - name: FALCON_CLOUD
     vars:
@@ -204,7 +218,8 @@ options:
         key: validate_certs
   ca_path:
     description:
-      - A CA bundle file (or directory) to verify the API's certificate with.
+      - A CA bundle file (or directory) to verify the API's certificate with. If not set, E(REQUESTS_CA_BUNDLE),
+        E(CURL_CA_BUNDLE) or E(SSL_CERT_FILE) (the first one set) names it.
     type: path
     vars:
       - name: falcon_ca_path
@@ -213,13 +228,24 @@ options:
         key: ca_path
   proxy:
     description:
-      - An HTTP(S) proxy URL for the API calls.
+      - An HTTP(S) proxy URL for the API calls; wins over the proxy environment variables.
     type: str
     vars:
       - name: falcon_proxy
     ini:
       - section: secops_falcon
         key: proxy
+  use_proxy:
+    description:
+      - Use the proxy of the environment variables E(HTTPS_PROXY), E(HTTP_PROXY), E(ALL_PROXY) and E(NO_PROXY)
+        (upper or lower case), as requests does. V(false) ignores them.
+    type: bool
+    default: true
+    vars:
+      - name: falcon_use_proxy
+    ini:
+      - section: secops_falcon
+        key: use_proxy
   timeout:
     description:
       - Seconds to wait for the API to connect and to answer each request (1 to 600).
@@ -302,14 +328,4 @@ attributes:
   diff_mode:
     description: Returns details on what has changed (or would change in check mode), in diff mode.
     support: full
-"""
-
-    # Action group membership alone, for modules that declare check and diff mode themselves.
-    ATTRIBUTES_ACTION_GROUP = r"""
-attributes:
-  action_group:
-    description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
-    support: full
-    membership:
-      - secops.falcon.falcon
 """

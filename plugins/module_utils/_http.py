@@ -15,6 +15,7 @@ from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
 from ansible_collections.secops.falcon.plugins.module_utils._clouds import (
     CLOUDS, GOV_CLOUDS, cloud_for_base_url, region_to_cloud,
 )
+from ansible_collections.secops.falcon.plugins.module_utils._environment import proxies_for, tls_verify
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconApiError, FalconAuthError, FalconConfigError, FalconConnectionError, register_secret, scrub,
 )
@@ -114,11 +115,10 @@ class FalconClient:
         self._store = None
         session.headers['User-Agent'] = USER_AGENT + (' ' + settings.user_agent if settings.user_agent else '')
         session.headers['Accept'] = 'application/json'
-        # Our own settings only: a proxy or CA bundle from the environment must not silently change them.
+        # requests' own reading of the environment is off: it would let ~/.netrc replace the bearer header. Proxies and
+        # the CA bundle are read from the environment by _environment instead, where explicit options win.
         session.trust_env = False
-        if settings.proxy:
-            session.proxies = {'http': settings.proxy, 'https': settings.proxy}
-        session.verify = settings.ca_path if (settings.ca_path and settings.validate_certs) else settings.validate_certs
+        session.verify, self._verify_source = tls_verify(settings)
         if not settings.validate_certs and not (settings.base_url or '').startswith('http://'):
             # urllib3's own InsecureRequestWarning goes to the module's stderr, which Ansible drops: say it here.
             self.warnings.append('validate_certs is false: the API\'s TLS certificate is not verified, so the '
@@ -348,16 +348,17 @@ class FalconClient:
                 # would never end. The body is read here against a deadline for the whole attempt, and a size cap.
                 deadline = _now() + self.settings.timeout
                 raw = self.session.request(method, url, timeout=self.settings.timeout, allow_redirects=False, stream=True,
-                                           **kwargs)
+                                           proxies=proxies_for(url, self.settings), **kwargs)
                 content = _read_body(raw, deadline)
             except _TooLarge:
                 raise FalconConnectionError('%s %s failed: the answer is larger than %d MiB, far more than any Falcon API '
                                             'answer; a proxy or server in the way is sending something else.'
                                             % (method, _origin(url) + _path(url), MAX_BODY // (1024 * 1024)))
             except requests.exceptions.SSLError as exc:
-                raise FalconConnectionError('TLS failure talking to %s: %s. Set ca_path to the CA bundle that signed the '
+                raise FalconConnectionError('TLS failure talking to %s: %s%s. Set ca_path to the CA bundle that signed the '
                                             'server certificate (validate_certs: false only for testing).'
-                                            % (_origin(url), _describe(exc)))
+                                            % (_origin(url), _describe(exc),
+                                               ' (verified with %s)' % self._verify_source if self._verify_source else ''))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError, _TooSlow) as exc:
                 retryable = idempotent or _never_reached_server(exc)

@@ -10,6 +10,7 @@ __metaclass__ = type
 import ipaddress
 import math
 import os
+import re
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
@@ -32,13 +33,15 @@ COMMON_ARGSPEC = dict(
     client_id=dict(type='str', fallback=(env_fallback, ['FALCON_CLIENT_ID'])),
     client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['FALCON_CLIENT_SECRET'])),
     member_cid=dict(type='str', fallback=(env_fallback, ['FALCON_MEMBER_CID'])),
-    cloud=dict(type='str', default=AUTODISCOVER, choices=CLOUD_CHOICES, fallback=(env_fallback, ['FALCON_CLOUD'])),
+    # No choices: the aliases (us1, US-1, gov1, auto) are normalised later, and an empty FALCON_CLOUD means not set.
+    cloud=dict(type='str', default=AUTODISCOVER, fallback=(env_fallback, ['FALCON_CLOUD'])),
     base_url=dict(type='str', fallback=(env_fallback, ['FALCON_BASE_URL'])),
     access_token=dict(type='str', no_log=True),
     auth=dict(type='dict', no_log=True),
     validate_certs=dict(type='bool', default=True),
     ca_path=dict(type='path'),
     proxy=dict(type='str'),
+    use_proxy=dict(type='bool', default=True),
     timeout=dict(type='int', default=DEFAULT_TIMEOUT),
     retries=dict(type='int', default=DEFAULT_RETRIES),
     user_agent=dict(type='str'),
@@ -48,8 +51,8 @@ COMMON_ARGSPEC = dict(
 
 COMMON_OPTION_NAMES = tuple(COMMON_ARGSPEC)
 
-# Keys of the auth dict we read; the rest of a registered falcon_token result (changed, expires_in ...) is ignored.
-AUTH_KEYS = ('access_token', 'cloud', 'base_url')
+# A CID as the console shows it (upper case, with a -XX checksum suffix) or bare: 32 hex characters (NOTES 9.6).
+_CID = re.compile(r'([0-9a-fA-F]{32})(?:-[0-9a-fA-F]{2})?')
 
 LOOPBACK_NAMES = frozenset(['localhost', 'localhost.localdomain', 'ip6-localhost'])
 
@@ -99,17 +102,27 @@ def _int_in_range(name, value, bounds, default):
     """Return value as an int within bounds; FalconConfigError names the value and the range."""
     if value is None or value == '':
         return default
-    if isinstance(value, bool):
-        value = None
-    else:
+    number = None
+    if not isinstance(value, bool):
         try:
             number = float(value)
-            value = int(number) if math.isfinite(number) and number == int(number) else None
+            number = int(number) if math.isfinite(number) and number == int(number) else None
         except (TypeError, ValueError, OverflowError):
-            value = None
-    if value is None or not bounds[0] <= value <= bounds[1]:
+            number = None
+    if number is None or not bounds[0] <= number <= bounds[1]:
         raise FalconConfigError('%s must be a whole number from %d to %d (got %r).' % (name, bounds[0], bounds[1], value))
-    return value
+    return number
+
+
+def normalise_member_cid(value):
+    """Return the bare lower-case 32-hex CID of value (console form accepted); FalconConfigError names a bad value."""
+    if value is None:
+        return None
+    match = _CID.fullmatch(value)
+    if match is None:
+        raise FalconConfigError('member_cid %r is not a CID: use the 32 hexadecimal characters of the member CID, as the '
+                                'console shows it (with or without its -XX suffix).' % value)
+    return match.group(1).lower()
 
 
 def _bool(name, value, default):
@@ -156,6 +169,8 @@ class ConnectionSettings:
         self.validate_certs = kwargs.get('validate_certs', True)
         self.ca_path = kwargs.get('ca_path')
         self.proxy = kwargs.get('proxy')
+        # False ignores HTTPS_PROXY/HTTP_PROXY (the proxy option still applies).
+        self.use_proxy = kwargs.get('use_proxy', True)
         self.timeout = kwargs.get('timeout', DEFAULT_TIMEOUT)
         self.retries = kwargs.get('retries', DEFAULT_RETRIES)
         self.user_agent = kwargs.get('user_agent')
@@ -230,8 +245,8 @@ class ConnectionSettings:
                                     'that issued it, and autodiscovery needs client_id and client_secret.'
                                     % ', '.join(CLOUD_CHOICES[:-1]))
 
-        if member_cid is not None and not member_cid.replace('-', '').isalnum():
-            raise FalconConfigError('member_cid %r is not a CID: use the 32 hexadecimal characters of the member CID.' % member_cid)
+        # The token endpoint wants the bare lower-case CID; the console shows it upper case with a checksum suffix.
+        member_cid = normalise_member_cid(member_cid)
 
         ca_path = _text(options.get('ca_path'))
         if ca_path:
@@ -261,6 +276,7 @@ class ConnectionSettings:
             validate_certs=_bool('validate_certs', options.get('validate_certs'), True),
             ca_path=ca_path,
             proxy=proxy,
+            use_proxy=_bool('use_proxy', options.get('use_proxy'), True),
             timeout=_int_in_range('timeout', options.get('timeout'), TIMEOUT_RANGE, DEFAULT_TIMEOUT),
             retries=_int_in_range('retries', options.get('retries'), RETRIES_RANGE, DEFAULT_RETRIES),
             user_agent=_text(options.get('user_agent')),

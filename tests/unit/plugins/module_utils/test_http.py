@@ -420,10 +420,11 @@ def test_revoke_refused(fake, settings_factory):
 def test_session_settings(fake, settings_factory, tmp_path):
     bundle = tmp_path / 'ca.pem'
     bundle.write_text('x')
-    session = fake.FakeSession()
-    client_for(settings_factory(ca_path=str(bundle), proxy='http://127.0.0.1:3128', timeout=5), session)
+    session = fake.FakeSession().add('/oauth2/token', fake.token_response())
+    client_for(settings_factory(ca_path=str(bundle), proxy='http://127.0.0.1:3128', timeout=5), session).token()
     assert session.verify == str(bundle)
-    assert session.proxies == {'http': 'http://127.0.0.1:3128', 'https': 'http://127.0.0.1:3128'}
+    assert session.calls[0].kwargs['proxies'] == {'http': 'http://127.0.0.1:3128', 'https': 'http://127.0.0.1:3128'}
+    # requests' own environment reading stays off: it would let ~/.netrc replace the bearer header.
     assert session.trust_env is False
     other = fake.FakeSession()
     insecure = client_for(settings_factory(validate_certs=False), other)

@@ -157,3 +157,20 @@ def test_auth_from_a_registered_result_masks_only_its_token(falcon, run, fake):
     assert result['invocation']['module_args']['auth']['access_token'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
     again = run(auth=registered, token_cache=False)[0]
     assert again['cloud'] == 'us-1' and again['base_url'] == fake.BASE and again['token_type'] == 'bearer', again
+
+
+@pytest.mark.parametrize('cloud, base', [('us1', 'https://api.crowdstrike.com'), ('US-1', 'https://api.crowdstrike.com'),
+                                         ('gov1', 'https://api.laggar.gcw.crowdstrike.com'),
+                                         ('auto', 'https://api.crowdstrike.com')])
+def test_cloud_aliases_pass_the_argspec(falcon, run, cloud, base):
+    result = run(cloud=cloud)[0]
+    assert result.get('failed') is not True, result['msg']
+    assert falcon.calls[0].url == base + TOKEN
+
+
+def test_empty_falcon_cloud_means_not_set(falcon, run, fake, monkeypatch):
+    # The AWX credential type injects FALCON_CLOUD="" for an empty field.
+    monkeypatch.setenv('FALCON_CLOUD', '')
+    result = run()[0]
+    assert result.get('failed') is not True, result['msg']
+    assert falcon.calls[0].url == fake.BASE + TOKEN
