@@ -309,16 +309,29 @@ class FalconClient:
         return target
 
     def _token_error(self, response, url):
-        """The FalconAuthError for a refused token request, with the hint that fits the answer."""
-        hints = []
-        if response.status in (400, 401, 403):
-            hints.append('Check client_id and client_secret, and that the API client is enabled and allowed from this address.')
-        if response.status in (400, 403) and self.settings.member_cid:
-            hints.append('Check that member_cid %s is a child CID of this parent.' % self.settings.member_cid)
-        if response.status in (400, 403) and self.settings.autodiscover:
-            hints.append('A GovCloud client is never autodiscovered: set cloud to us-gov-1 or us-gov-2.')
-        message = 'Falcon refused to issue a token for client_id %s at %s' % (self.settings.client_id, url[:-len(TOKEN_PATH)])
-        err = self._error(FalconAuthError, 'POST', TOKEN_PATH, response, None, prefix=message)
+        """The FalconAuthError for a refused token request, with the reason and hint that fit the answer (NOTES 9.5)."""
+        settings = self.settings
+        base = url[:-len(TOKEN_PATH)]
+        said = ' '.join(str(item.get('message') or '') for item in response.errors if isinstance(item, dict)).lower()
+        reason, hints = None, []
+        if response.status in (400, 403) and settings.member_cid and 'customer id' in said:
+            reason = 'member_cid %s is not a member (child) CID of this parent API client' % settings.member_cid
+            hints.append('Check member_cid: use the CID of a child of this Flight Control parent.')
+        elif response.status == 400 and 'clientid' in said:
+            # "Failed to generate access token for clientID=...": this cloud has no API client with this id.
+            reason = 'this cloud has no API client with this id'
+            hints.append('Check client_id.')
+            if settings.autodiscover and not settings.custom_base_url:
+                hints.append('A GovCloud client is never autodiscovered: set cloud to us-gov-1 or us-gov-2.')
+        elif response.status == 403:
+            # A wrong secret for a known client id (a regenerated secret replaces the old one).
+            reason = 'the client secret is wrong, or the API client is disabled or not allowed from this address'
+            hints.append('Check client_secret and the API client in the Falcon console.')
+        elif response.status in (400, 401):
+            hints.append('Check client_id and client_secret, and that the API client is enabled and allowed from this '
+                         'address.')
+        message = 'Falcon refused to issue a token for client_id %s at %s' % (settings.client_id, base)
+        err = self._error(FalconAuthError, 'POST', TOKEN_PATH, response, reason, prefix=message)
         err.hint = ' '.join(hints) or None
         return err
 

@@ -115,19 +115,61 @@ def test_given_token_with_credentials_is_replaced_after_401(fake, session, setti
     assert [c.path for c in session.calls] == [DEVICES, TOKEN, DEVICES]
 
 
+def refusal(fake, status, message):
+    """A token-endpoint refusal with this status and errors[].message."""
+    return fake.make_response(status, {'meta': {'trace_id': 'tr-9'}, 'errors': [{'code': status, 'message': message}]})
+
+
 @pytest.mark.parametrize('status, message', [
     (403, 'Failed to issue access token - Not Authorized'),
     (400, 'Failed to generate access token for clientID=x.'),
 ])
 def test_refused_token_is_a_clear_auth_error(fake, settings_factory, status, message):
-    session = fake.FakeSession().add(TOKEN, fake.make_response(status, {'meta': {'trace_id': 'tr-9'}, 'errors': [
-        {'code': status, 'message': message}]}))
+    session = fake.FakeSession().add(TOKEN, refusal(fake, status, message))
     with pytest.raises(FalconAuthError) as info:
         client_for(settings_factory(), session).request('GET', DEVICES)
     text = str(info.value)
     assert message.rstrip('.') in text and 'tr-9' in text and 'HTTP %d' % status in text
-    assert 'GovCloud' in text  # autodiscover: the hint for a gov client
+    assert 'Falcon refused to issue a token for client_id %s' % fake.CLIENT_ID in text
     assert fake.CLIENT_SECRET not in text
+
+
+def test_unknown_client_id_says_so_with_the_govcloud_hint(fake, settings_factory):
+    # NOTES 9.5: an unknown client id answers 400; a GovCloud client is unknown to the commercial clouds.
+    session = fake.FakeSession().add(TOKEN, refusal(fake, 400, 'Failed to generate access token for clientID=x.'))
+    with pytest.raises(FalconAuthError) as info:
+        client_for(settings_factory(), session).token()
+    text = str(info.value)
+    assert 'this cloud has no API client with this id' in text and 'Check client_id.' in text
+    assert 'A GovCloud client is never autodiscovered' in text
+
+
+def test_wrong_secret_says_so_without_the_govcloud_hint(fake, settings_factory):
+    session = fake.FakeSession().add(TOKEN, refusal(fake, 403, 'Failed to issue access token - Not Authorized'))
+    with pytest.raises(FalconAuthError) as info:
+        client_for(settings_factory(), session).token()
+    text = str(info.value)
+    assert 'the client secret is wrong' in text and 'Check client_secret' in text
+    assert 'GovCloud' not in text
+
+
+def test_no_govcloud_hint_with_a_custom_base_url_or_a_named_cloud(fake, settings_factory):
+    for settings in (settings_factory(base_url='http://127.0.0.1:9'), settings_factory(cloud='eu-1')):
+        session = fake.FakeSession(handler=lambda call: refusal(fake, 400, 'Failed to generate access token for clientID=x.'))
+        with pytest.raises(FalconAuthError) as info:
+            client_for(settings, session).token()
+        assert 'this cloud has no API client with this id' in str(info.value)
+        assert 'GovCloud' not in str(info.value)
+
+
+def test_member_cid_refusal_names_the_member(fake, settings_factory):
+    cid = 'c1d0000000000000000000000000b009'
+    session = fake.FakeSession().add(TOKEN, refusal(fake, 403, 'Failed to generate access token for customer ID=%s.' % cid))
+    with pytest.raises(FalconAuthError) as info:
+        client_for(settings_factory(member_cid=cid), session).token()
+    text = str(info.value)
+    assert 'member_cid %s is not a member (child) CID' % cid in text
+    assert 'client secret is wrong' not in text and 'GovCloud' not in text
 
 
 def test_token_answer_without_access_token(fake, settings_factory):
