@@ -42,6 +42,9 @@ __all__ = ['FalconClient', 'FalconResponse', 'HAS_REQUESTS', 'REQUESTS_IMPORT_ER
 
 TOKEN_PATH = '/oauth2/token'
 REVOKE_PATH = '/oauth2/revoke'
+# A cached token is checked with the cheapest read there is (one host id): a revoked token answers 401.
+TOKEN_CHECK_PATH = '/devices/queries/devices/v1'
+TOKEN_CHECK_PARAMS = {'limit': 1}
 REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
 # A redirect chain longer than this is a loop, not autodiscovery (one hop is the norm).
 MAX_REDIRECTS = 3
@@ -169,6 +172,28 @@ class FalconClient:
             raise FalconConfigError('client_id and client_secret are required to issue a token.')
         token, minted = self._token_store().get_or_mint(self._mint)
         return self._use(token), minted
+
+    def issue_live_token(self):
+        """Return (token, minted) as issue_token does, but a cached token the API refuses (revoked) is replaced."""
+        token, minted = self.issue_token()
+        if minted or self.token_accepted(token):
+            return token, minted
+        self._token = None
+        token, minted = self._token_store().get_or_mint(self._mint, reject=token.access_token)
+        return self._use(token), minted
+
+    def token_accepted(self, token):
+        """True unless the API answers 401 to token (expired or revoked): one cheap read, retried like any read.
+
+        Any other answer proves the token valid, a 403 for a missing scope included (NOTES 6.2, 6.3).
+        """
+        response = self._authorized('GET', TOKEN_CHECK_PATH, token, TOKEN_CHECK_PARAMS, None, None, True)
+        if response.status == 401:
+            return False
+        if response.status >= 500 or response.status == RATE_LIMITED:
+            raise self._error(FalconApiError, 'GET', TOKEN_CHECK_PATH, response,
+                              'could not check that the cached token is still valid')
+        return True
 
     def cached_token(self, include_stale=False):
         """Return the fresh cached token for these credentials (or any unexpired one with include_stale), or None.

@@ -8,6 +8,7 @@ from ansible_collections.secops.falcon.plugins.modules import falcon_token
 
 TOKEN = '/oauth2/token'
 REVOKE = '/oauth2/revoke'
+CHECK = '/devices/queries/devices/v1'
 
 
 @pytest.fixture
@@ -16,6 +17,8 @@ def falcon(fake, monkeypatch):
     session = fake.FakeSession()
     session.add(TOKEN, fake.token_response('tok-first-000000000000'), fake.token_response('tok-second-00000000000'))
     session.add(REVOKE, fake.make_response(200, {'meta': {}, 'errors': []}))
+    # The cheap read that checks a cached token: valid unless a test says otherwise.
+    session.add(CHECK, fake.make_response(200, fake.api_body(['device-1'])))
     monkeypatch.setattr(_http.requests, 'Session', lambda: session)
     for name in ('FALCON_CLIENT_ID', 'FALCON_CLIENT_SECRET', 'FALCON_MEMBER_CID', 'FALCON_CLOUD', 'FALCON_BASE_URL',
                  'FALCON_TOKEN_CACHE_DIR'):
@@ -174,3 +177,45 @@ def test_empty_falcon_cloud_means_not_set(falcon, run, fake, monkeypatch):
     result = run()[0]
     assert result.get('failed') is not True, result['msg']
     assert falcon.calls[0].url == fake.BASE + TOKEN
+
+
+def test_present_checks_a_cached_token_and_replaces_a_revoked_one(falcon, run, fake):
+    first = run()[0]
+    assert falcon.calls_to(CHECK) == []  # a token issued by this task needs no check
+    reused = run()[0]
+    assert reused['changed'] is False and reused['access_token'] == first['access_token']
+    check = falcon.calls_to(CHECK)[0]
+    assert check.headers['Authorization'] == 'Bearer ' + first['access_token'] and check.kwargs['params'] == {'limit': 1}
+    # The API revoked it since (someone ran state=absent elsewhere, or revoked it in the console).
+    falcon.routes[CHECK] = [fake.make_response(401, {'errors': [{'code': 401, 'message': 'access denied, invalid bearer token'}]})]
+    renewed = run()[0]
+    assert renewed['changed'] is True and renewed['issued'] is True
+    assert renewed['access_token'] == 'tok-second-00000000000'
+    assert len(falcon.calls_to(TOKEN)) == 2
+
+
+def test_present_check_mode_predicts_a_new_token_for_a_revoked_one(falcon, run, fake):
+    run()
+    falcon.routes[CHECK] = [fake.make_response(401, {})]
+    result = run(check_mode=True)[0]
+    assert result['changed'] is True and 'access_token' not in result
+    assert len(falcon.calls_to(TOKEN)) == 1
+
+
+def test_a_scope_refusal_still_proves_the_cached_token_valid(falcon, run, fake):
+    first = run()[0]
+    falcon.routes[CHECK] = [fake.make_response(403, {'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]})]
+    again = run()[0]
+    assert again['changed'] is False and again['access_token'] == first['access_token']
+
+
+def test_absent_with_a_given_token_and_autodiscover_never_issues_one(falcon, run):
+    result = run(state='absent', access_token='given-token-0000000000')[0]
+    assert result['failed'] is True and 'set cloud or base_url' in result['msg']
+    assert falcon.calls == []
+
+
+def test_absent_with_a_given_token_and_a_named_cloud_revokes_there(falcon, run, fake):
+    result = run(state='absent', access_token='given-token-0000000000', cloud='eu-1')[0]
+    assert result['changed'] is True
+    assert [c.url for c in falcon.calls] == [fake.EU_BASE + REVOKE]
