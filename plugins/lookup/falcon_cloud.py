@@ -88,6 +88,5 @@ class LookupModule(FalconLookupBase):
         try:
             token = client.issue_token()[0]
         finally:
-            self.show_warnings(client)
             client.close()
         return {'name': token.cloud, 'base_url': token.base_url}

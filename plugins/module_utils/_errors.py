@@ -34,8 +34,12 @@ def register_secret(value):
         value = value.decode('utf-8', 'replace')
     # Very short values would mask ordinary words; real secrets and tokens are far longer.
     if isinstance(value, str) and len(value) >= 8:
+        # Libraries quote bad header values in repr form ('abc\\r\\n'): mask that spelling too.
+        escaped = repr(value)[1:-1]
         with _SECRETS_LOCK:
             _SECRETS.add(value)
+            if escaped != value:
+                _SECRETS.add(escaped)
 
 
 def scrub(text):

@@ -103,7 +103,7 @@ def _bool_params(params):
 class FalconClient:
     """A Falcon API session: token from the cache (or minted once), retries, 401 re-auth, 308 autodiscovery."""
 
-    def __init__(self, settings, session=None):
+    def __init__(self, settings, session=None, warn=None):
         if isinstance(settings, dict):
             settings = ConnectionSettings.from_options(settings)
         if session is None:
@@ -113,7 +113,10 @@ class FalconClient:
             session = requests.Session()
         self.settings = settings
         self.session = session
+        # Warnings go to the adapter's callback (a module's or lookup's warn) as they happen; without one they are kept
+        # in self.warnings for the caller to read.
         self.warnings = []
+        self._warn = warn
         self._token = None
         self._store = None
         session.headers['User-Agent'] = USER_AGENT + (' ' + settings.user_agent if settings.user_agent else '')
@@ -124,12 +127,25 @@ class FalconClient:
         session.verify, self._verify_source = tls_verify(settings)
         if not settings.validate_certs and not (settings.base_url or '').startswith('http://'):
             # urllib3's own InsecureRequestWarning goes to the module's stderr, which Ansible drops: say it here.
-            self.warnings.append('validate_certs is false: the API\'s TLS certificate is not verified, so the '
+            self.warn('validate_certs is false: the API\'s TLS certificate is not verified, so the '
                                  'credentials could be sent to an impostor. Prefer ca_path with the CA that signed it.')
         self.cloud = settings.cloud if settings.cloud != 'autodiscover' else None
         self.base_url = None if settings.autodiscover else settings.base_url
 
     # -- public API -----------------------------------------------------------------------------------------------
+
+    def warn(self, msg):
+        """Pass a warning on, scrubbed: to the warn callback, or into self.warnings."""
+        msg = scrub(msg)
+        if self._warn is not None:
+            self._warn(msg)
+        else:
+            self.warnings.append(msg)
+
+    @property
+    def token_value(self):
+        """The access token this client currently uses (for adapters to mask in results), or None."""
+        return self._token.access_token if self._token is not None else None
 
     def request(self, method, path, params=None, json=None, data=None, ok=(200,), idempotent=None):
         """Call the API with the bearer token; FalconApiError if the final status is not in ok."""
@@ -238,7 +254,7 @@ class FalconClient:
     def _token_store(self):
         """The token store for these settings (disk cache, or this process only)."""
         if self._store is None:
-            self._store = open_token_store(self.settings, self.warnings.append)
+            self._store = open_token_store(self.settings, self.warn)
         return self._store
 
     def _use(self, token):

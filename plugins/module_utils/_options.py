@@ -52,6 +52,8 @@ COMMON_ARGSPEC = dict(
 COMMON_OPTION_NAMES = tuple(COMMON_ARGSPEC)
 
 # A CID as the console shows it (upper case, with a -XX checksum suffix) or bare: 32 hex characters (NOTES 9.6).
+# Characters that cannot be in a bearer token (an HTTP header value).
+_HEADER_UNSAFE = re.compile(r'[\x00-\x20\x7f]')
 _CID = re.compile(r'([0-9a-fA-F]{32})(?:-[0-9a-fA-F]{2})?')
 
 LOOPBACK_NAMES = frozenset(['localhost', 'localhost.localdomain', 'ip6-localhost'])
@@ -222,6 +224,10 @@ class ConnectionSettings:
 
         for secret in (client_secret, access_token):
             register_secret(secret)
+        if access_token and _HEADER_UNSAFE.search(access_token):
+            # It goes into the Authorization header; requests would refuse it quoting the value.
+            raise FalconConfigError('access_token contains white space or control characters (a line break from a file '
+                                    'or a copy?): pass the token alone.')
 
         if bool(client_id) != bool(client_secret) and not access_token:
             missing = 'client_secret' if client_id else 'client_id'

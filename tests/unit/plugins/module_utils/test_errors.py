@@ -68,3 +68,10 @@ def test_field_shapes_are_still_masked():
                         ('POST /oauth2/token client_secret=s3cr3tvalue', 's3cr3tvalue'),
                         ('Authorization: basic MDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ=', 'MDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ=')):
         assert value not in scrub(text), text
+
+
+def test_a_registered_secret_is_masked_in_repr_form_too():
+    secret = 'tok-with-line-break-0000\r\n0000'
+    register_secret(secret)
+    text = scrub("Invalid return character or leading space in header: Authorization: %r" % ('Bearer ' + secret))
+    assert 'tok-with-line-break' not in text and MASK in text

@@ -184,3 +184,11 @@ def test_argspec_env_fallbacks_and_no_log():
 def test_secret_not_in_repr():
     settings = build()
     assert 'S' * 40 not in repr(settings)
+
+
+@pytest.mark.parametrize('token', ['tok-00000000\t00000000', 'tok-00000000\r\n00000000', 'tok 0000000000000000'])
+def test_token_with_a_line_break_is_refused_without_echoing_it(token):
+    with pytest.raises(FalconConfigError) as info:
+        ConnectionSettings.from_options({'access_token': token, 'cloud': 'us-1'})
+    assert 'white space or control characters' in str(info.value)
+    assert 'tok-0000' not in str(info.value) and repr(token) not in str(info.value)
