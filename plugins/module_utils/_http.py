@@ -128,7 +128,7 @@ class FalconClient:
         if not settings.validate_certs and not (settings.base_url or '').startswith('http://'):
             # urllib3's own InsecureRequestWarning goes to the module's stderr, which Ansible drops: say it here.
             self.warn('validate_certs is false: the API\'s TLS certificate is not verified, so the '
-                                 'credentials could be sent to an impostor. Prefer ca_path with the CA that signed it.')
+                      'credentials could be sent to an impostor. Prefer ca_path with the CA that signed it.')
         self.cloud = settings.cloud if settings.cloud != 'autodiscover' else None
         self.base_url = None if settings.autodiscover else settings.base_url
 

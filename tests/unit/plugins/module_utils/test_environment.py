@@ -81,8 +81,8 @@ def test_proxy_option_wins_over_environment_and_use_proxy(monkeypatch, settings_
     monkeypatch.setenv('HTTPS_PROXY', 'http://127.0.0.1:3128')
     monkeypatch.setenv('NO_PROXY', '*')
     settings = settings_factory(proxy='http://127.0.0.1:8080', use_proxy=False)
-    assert proxies_for('https://api.crowdstrike.com/x', settings) == {'http': 'http://127.0.0.1:8080',
-                                                                     'https': 'http://127.0.0.1:8080'}
+    explicit = {'http': 'http://127.0.0.1:8080', 'https': 'http://127.0.0.1:8080'}
+    assert proxies_for('https://api.crowdstrike.com/x', settings) == explicit
 
 
 def test_each_request_gets_the_proxy_of_its_url(monkeypatch, settings_factory, fake):
