@@ -9,9 +9,10 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    """Fragments: secops.falcon.common (modules), .plugins (lookups), and the attributes variants."""
+    """Fragments: secops.falcon.common (the options, for modules and plugins), .plugins (plugin sources), attributes."""
 
-    # Module variant: the values come from task options, module_defaults or the FALCON_* environment variables.
+    # The common options, described once: modules take them from task options, module_defaults or the FALCON_*
+    # environment variables; plugins also extend .plugins for their other sources.
     DOCUMENTATION = r"""
 options:
   client_id:
@@ -121,25 +122,20 @@ options:
       - If not set, the environment variable E(FALCON_TOKEN_CACHE_DIR) is used.
     type: path
 requirements:
-  - requests
+  - requests (on the host that runs the task; for a lookup, the controller)
   - cryptography (for the token cache; without it every task issues its own token)
 notes:
-  - Every option above can be set once for a play with C(module_defaults) for C(group/secops.falcon.falcon).
-  - The token requests and API calls run on the host that runs the task (usually C(localhost)).
+  - The token requests and API calls run on the host that runs the task (usually C(localhost)); a lookup runs them on
+    the controller.
 seealso:
   - module: secops.falcon.falcon_token
-  - plugin: secops.falcon.falcon_cloud
-    plugin_type: lookup
 """
 
-    # Lookup variant: the same options, also from variables, environment variables and ansible.cfg.
+    # Plugin sources: lookups extend secops.falcon.common (the descriptions, written once) and this fragment, which adds
+    # only where else a plugin reads each option (variables, environment, ansible.cfg). Ansible merges the two per option.
     PLUGINS = r"""
 options:
   client_id:
-    description:
-      - The OAuth2 API client ID.
-      - Required unless O(access_token) or O(auth) is given.
-    type: str
     env:
       - name: FALCON_CLIENT_ID
     vars:
@@ -148,18 +144,11 @@ options:
       - section: secops_falcon
         key: client_id
   client_secret:
-    description:
-      - The secret of the API client. It is never shown in output or logs, and never written to disk in plain text.
-      - Required unless O(access_token) or O(auth) is given.
-    type: str
     env:
       - name: FALCON_CLIENT_SECRET
     vars:
       - name: falcon_client_secret
   member_cid:
-    description:
-      - For a Flight Control (MSSP) parent client, lock the token to this member (child) CID.
-    type: str
     env:
       - name: FALCON_MEMBER_CID
     vars:
@@ -168,14 +157,6 @@ options:
       - section: secops_falcon
         key: member_cid
   cloud:
-    description:
-      - The Falcon cloud of the API client.
-      - V(autodiscover) starts at us-1 and follows the token endpoint's redirect to the client's home cloud.
-        GovCloud is never autodiscovered, a GovCloud client must name V(us-gov-1) or V(us-gov-2).
-      - One of V(us-1), V(us-2), V(us-3), V(eu-1), V(us-gov-1), V(us-gov-2) or V(autodiscover); V(us1), V(US-1),
-        V(gov1) and V(auto) are accepted too. An empty value counts as not set.
-    type: str
-    default: autodiscover
     env:
       - name: FALCON_CLOUD
     vars:
@@ -184,9 +165,6 @@ options:
       - section: secops_falcon
         key: cloud
   base_url:
-    description:
-      - The full API URL, overriding O(cloud). Must use https; plain http only to a loopback host.
-    type: str
     env:
       - name: FALCON_BASE_URL
     vars:
@@ -195,97 +173,57 @@ options:
       - section: secops_falcon
         key: base_url
   access_token:
-    description:
-      - A token to use instead of issuing one. Set O(cloud) or O(base_url) with it.
-    type: str
     vars:
       - name: falcon_access_token
   auth:
-    description:
-      - A dictionary with C(access_token) and optionally C(cloud) and C(base_url) (the C(crowdstrike.falcon) form).
-    type: dict
     vars:
       - name: falcon_auth
   validate_certs:
-    description:
-      - Verify the API's TLS certificate.
-    type: bool
-    default: true
     vars:
       - name: falcon_validate_certs
     ini:
       - section: secops_falcon
         key: validate_certs
   ca_path:
-    description:
-      - A CA bundle file (or directory) to verify the API's certificate with. If not set, E(REQUESTS_CA_BUNDLE),
-        E(CURL_CA_BUNDLE) or E(SSL_CERT_FILE) (the first one set) names it.
-    type: path
     vars:
       - name: falcon_ca_path
     ini:
       - section: secops_falcon
         key: ca_path
   proxy:
-    description:
-      - An HTTP(S) proxy URL for the API calls; wins over the proxy environment variables.
-    type: str
     vars:
       - name: falcon_proxy
     ini:
       - section: secops_falcon
         key: proxy
   use_proxy:
-    description:
-      - Use the proxy of the environment variables E(HTTPS_PROXY), E(HTTP_PROXY), E(ALL_PROXY) and E(NO_PROXY)
-        (upper or lower case), as requests does. V(false) ignores them.
-    type: bool
-    default: true
     vars:
       - name: falcon_use_proxy
     ini:
       - section: secops_falcon
         key: use_proxy
   timeout:
-    description:
-      - Seconds to wait for the API to connect and to answer each request (1 to 600).
-    type: int
-    default: 30
     vars:
       - name: falcon_timeout
     ini:
       - section: secops_falcon
         key: timeout
   retries:
-    description:
-      - Retries after HTTP 429, 500, 502, 503, 504 or a lost connection (0 to 10).
-    type: int
-    default: 3
     vars:
       - name: falcon_retries
     ini:
       - section: secops_falcon
         key: retries
   user_agent:
-    description:
-      - Text appended to the User-Agent C(secops-falcon/<version>).
-    type: str
     vars:
       - name: falcon_user_agent
   token_cache:
-    description:
-      - Reuse one token per API client, cloud and member CID across tasks (encrypted on disk).
-    type: bool
-    default: true
     vars:
       - name: falcon_token_cache
     ini:
       - section: secops_falcon
         key: token_cache
   token_cache_dir:
-    description:
-      - Directory of the token cache; defaults to C($XDG_CACHE_HOME/secops.falcon), or C(~/.cache/secops.falcon).
-    type: path
     env:
       - name: FALCON_TOKEN_CACHE_DIR
     vars:
@@ -293,9 +231,6 @@ options:
     ini:
       - section: secops_falcon
         key: token_cache_dir
-requirements:
-  - requests (on the controller)
-  - cryptography (for the token cache)
 """
 
     # Read-only modules: check mode is the same as a normal run, no diff.

@@ -26,6 +26,7 @@ options:
     elements: str
     required: false
 extends_documentation_fragment:
+  - secops.falcon.common
   - secops.falcon.common.plugins
 author:
   - secops.falcon maintainers (!UNKNOWN)
