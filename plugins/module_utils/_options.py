@@ -195,82 +195,20 @@ class ConnectionSettings:
 
     @classmethod
     def from_options(cls, options):
-        """Validate a dict of common option values (module params or lookup options) into settings."""
+        """Validate a dict of common option values (module params or lookup options) into settings, step by step."""
         options = dict(options or {})
         client_id = _text(options.get('client_id'))
         client_secret = _text(options.get('client_secret'))
-        member_cid = _text(options.get('member_cid'))
-        access_token = _text(options.get('access_token'))
-        cloud_option = options.get('cloud')
-        base_url_option = _text(options.get('base_url'))
-
-        auth = options.get('auth')
-        if auth not in (None, '', {}):
-            if not isinstance(auth, dict):
-                raise FalconConfigError('auth must be a dictionary with access_token and optionally cloud and base_url '
-                                        '(for example the registered result of falcon_token), got a %s.' % type(auth).__name__)
-            auth_token = _text(auth.get('access_token'))
-            if not auth_token:
-                raise FalconConfigError('auth must contain access_token (for example the registered result of falcon_token); '
-                                        'it has the keys %s.' % (', '.join(sorted(str(k) for k in auth)) or 'none'))
-            if access_token and access_token != auth_token:
-                raise FalconConfigError('access_token and auth.access_token are both set and differ: set only one.')
-            access_token = auth_token
-            # An explicit option wins over the value carried in auth.
-            if _text(cloud_option) in (None, AUTODISCOVER) and _text(auth.get('cloud')):
-                cloud_option = auth.get('cloud')
-            if not base_url_option and _text(auth.get('base_url')):
-                base_url_option = _text(auth.get('base_url'))
-
-        for secret in (client_secret, access_token):
-            register_secret(secret)
-        if access_token and _HEADER_UNSAFE.search(access_token):
-            # It goes into the Authorization header; requests would refuse it quoting the value.
-            raise FalconConfigError('access_token contains white space or control characters (a line break from a file '
-                                    'or a copy?): pass the token alone.')
-
-        if bool(client_id) != bool(client_secret) and not access_token:
-            missing = 'client_secret' if client_id else 'client_id'
-            raise FalconConfigError('%s is missing: %s' % (missing, MISSING_CREDENTIALS))
-        if not (client_id and client_secret) and not access_token:
-            raise FalconConfigError(MISSING_CREDENTIALS)
-
-        cloud = normalise_cloud(cloud_option)
-        if base_url_option:
-            base_url = check_url(base_url_option)
-            custom = cloud_for_base_url(base_url) is None
-            if not custom:
-                # A well-known cloud URL names its cloud (base_url wins over cloud); no discovery beyond it.
-                cloud = cloud_for_base_url(base_url)
-        else:
-            base_url = base_url_for(cloud)
-            custom = False
-        if access_token and cloud == AUTODISCOVER and not base_url_option and not (client_id and client_secret):
-            # A bare token says nothing about its cloud (gofalcon refuses too); tokens work only in their own cloud.
-            raise FalconConfigError('access_token needs cloud (one of %s) or base_url: a token only works in the cloud '
-                                    'that issued it, and autodiscovery needs client_id and client_secret.'
-                                    % ', '.join(CLOUD_CHOICES[:-1]))
-
+        access_token, cloud_option, base_url_option = _token_and_endpoint_options(options)
+        _check_credentials(client_id, client_secret, access_token)
+        cloud, base_url, custom = _endpoint(cloud_option, base_url_option, access_token,
+                                            bool(client_id and client_secret))
         # The token endpoint wants the bare lower-case CID; the console shows it upper case with a checksum suffix.
-        member_cid = normalise_member_cid(member_cid)
-
-        ca_path = _text(options.get('ca_path'))
-        if ca_path:
-            ca_path = os.path.expanduser(ca_path)
-            if not os.path.exists(ca_path):
-                raise FalconConfigError('ca_path %r does not exist: give a CA bundle file or a directory of CA certificates.' % ca_path)
-        proxy = _text(options.get('proxy'))
-        if proxy:
-            try:
-                parts = urlsplit(proxy)
-                parts.port  # pylint: disable=pointless-statement
-            except ValueError as exc:
-                raise FalconConfigError('proxy %r is not a valid URL: %s.' % (_redact_userinfo(proxy), exc))
-            if parts.scheme not in ('http', 'https', 'socks5', 'socks5h') or not parts.hostname:
-                raise FalconConfigError('proxy %r is not a valid proxy URL: use http://host:port or https://host:port.'
-                                        % _redact_userinfo(proxy))
+        member_cid = normalise_member_cid(_text(options.get('member_cid')))
+        ca_path = _ca_path(_text(options.get('ca_path')))
+        proxy = _proxy(_text(options.get('proxy')))
         cache_dir = _text(options.get('token_cache_dir'))
-        settings = cls(
+        return cls(
             client_id=client_id,
             client_secret=client_secret,
             member_cid=member_cid,
@@ -289,4 +227,88 @@ class ConnectionSettings:
             token_cache=_bool('token_cache', options.get('token_cache'), True),
             token_cache_dir=os.path.expanduser(cache_dir) if cache_dir else default_cache_dir(),
         )
-        return settings
+
+
+def _token_and_endpoint_options(options):
+    """Return (access_token, cloud option, base_url option), taking them from the auth dict where options leave them out."""
+    access_token = _text(options.get('access_token'))
+    cloud_option = options.get('cloud')
+    base_url_option = _text(options.get('base_url'))
+    auth = options.get('auth')
+    if auth in (None, '', {}):
+        return access_token, cloud_option, base_url_option
+    if not isinstance(auth, dict):
+        raise FalconConfigError('auth must be a dictionary with access_token and optionally cloud and base_url '
+                                '(for example the registered result of falcon_token), got a %s.' % type(auth).__name__)
+    auth_token = _text(auth.get('access_token'))
+    if not auth_token:
+        raise FalconConfigError('auth must contain access_token (for example the registered result of falcon_token); '
+                                'it has the keys %s.' % (', '.join(sorted(str(k) for k in auth)) or 'none'))
+    if access_token and access_token != auth_token:
+        raise FalconConfigError('access_token and auth.access_token are both set and differ: set only one.')
+    # An explicit option wins over the value carried in auth.
+    if _text(cloud_option) in (None, AUTODISCOVER) and _text(auth.get('cloud')):
+        cloud_option = auth.get('cloud')
+    if not base_url_option and _text(auth.get('base_url')):
+        base_url_option = _text(auth.get('base_url'))
+    return auth_token, cloud_option, base_url_option
+
+
+def _check_credentials(client_id, client_secret, access_token):
+    """Register the secrets with the scrubber; FalconConfigError when neither credentials nor a usable token are given."""
+    for secret in (client_secret, access_token):
+        register_secret(secret)
+    if access_token and _HEADER_UNSAFE.search(access_token):
+        # It goes into the Authorization header; requests would refuse it quoting the value.
+        raise FalconConfigError('access_token contains white space or control characters (a line break from a file '
+                                'or a copy?): pass the token alone.')
+    if bool(client_id) != bool(client_secret) and not access_token:
+        missing = 'client_secret' if client_id else 'client_id'
+        raise FalconConfigError('%s is missing: %s' % (missing, MISSING_CREDENTIALS))
+    if not (client_id and client_secret) and not access_token:
+        raise FalconConfigError(MISSING_CREDENTIALS)
+
+
+def _endpoint(cloud_option, base_url_option, access_token, has_credentials):
+    """Return (cloud, base_url, custom): base_url wins over cloud, and a well-known cloud URL names its cloud."""
+    cloud = normalise_cloud(cloud_option)
+    if base_url_option:
+        base_url = check_url(base_url_option)
+        custom = cloud_for_base_url(base_url) is None
+        if not custom:
+            # A well-known cloud URL names its cloud (base_url wins over cloud); no discovery beyond it.
+            cloud = cloud_for_base_url(base_url)
+    else:
+        base_url = base_url_for(cloud)
+        custom = False
+    if access_token and cloud == AUTODISCOVER and not base_url_option and not has_credentials:
+        # A bare token says nothing about its cloud (gofalcon refuses too); tokens work only in their own cloud.
+        raise FalconConfigError('access_token needs cloud (one of %s) or base_url: a token only works in the cloud '
+                                'that issued it, and autodiscovery needs client_id and client_secret.'
+                                % ', '.join(CLOUD_CHOICES[:-1]))
+    return cloud, base_url, custom
+
+
+def _ca_path(value):
+    """Return the expanded ca_path; FalconConfigError when it does not exist."""
+    if not value:
+        return value
+    path = os.path.expanduser(value)
+    if not os.path.exists(path):
+        raise FalconConfigError('ca_path %r does not exist: give a CA bundle file or a directory of CA certificates.' % path)
+    return path
+
+
+def _proxy(value):
+    """Return the proxy URL; FalconConfigError (with any password masked) when it is not one."""
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise FalconConfigError('proxy %r is not a valid URL: %s.' % (_redact_userinfo(value), exc))
+    if parts.scheme not in ('http', 'https', 'socks5', 'socks5h') or not parts.hostname:
+        raise FalconConfigError('proxy %r is not a valid proxy URL: use http://host:port or https://host:port.'
+                                % _redact_userinfo(value))
+    return value
