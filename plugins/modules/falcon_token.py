@@ -33,7 +33,8 @@ options:
     default: present
 extends_documentation_fragment:
   - secops.falcon.common
-  - secops.falcon.common.info_attributes
+  - secops.falcon.common.attributes_action_group
+  - secops.falcon.common.attributes_read_only
 attributes:
   check_mode:
     description: In check mode no token is issued or revoked; the result predicts whether one would be.

@@ -51,3 +51,12 @@ def test_secrets_have_no_ansible_cfg_key():
     for name in ('client_secret', 'access_token', 'auth'):
         assert 'ini' not in PLUGIN_SOURCES[name], name
         assert COMMON_ARGSPEC[name].get('no_log') is True, name
+
+
+def test_the_attribute_parts_compose_to_the_one_piece_variants():
+    # INFO_ATTRIBUTES and ACTION_ATTRIBUTES stay only until every module composes the parts: they must not drift.
+    def attributes(text):
+        return yaml.safe_load(text)['attributes']
+    group = attributes(ModuleDocFragment.ATTRIBUTES_ACTION_GROUP)
+    assert dict(group, **attributes(ModuleDocFragment.ATTRIBUTES_READ_ONLY)) == attributes(ModuleDocFragment.INFO_ATTRIBUTES)
+    assert dict(group, **attributes(ModuleDocFragment.ATTRIBUTES_CHANGES)) == attributes(ModuleDocFragment.ACTION_ATTRIBUTES)
