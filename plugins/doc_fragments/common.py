@@ -9,9 +9,10 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    """Fragments: secops.falcon.common (modules), .plugins (lookups), and the attributes variants."""
+    """Fragments: secops.falcon.common (the options, for modules and plugins), .plugins (plugin sources), attributes."""
 
-    # Module variant: the values come from task options, module_defaults or the FALCON_* environment variables.
+    # The common options, described once: modules take them from task options, module_defaults or the FALCON_*
+    # environment variables; plugins also extend .plugins for their other sources.
     DOCUMENTATION = r"""
 options:
   client_id:
@@ -36,10 +37,11 @@ options:
       - The Falcon cloud of the API client.
       - V(autodiscover) starts at us-1 and follows the token endpoint's redirect to the client's home cloud, as the
         official SDKs do. GovCloud is never autodiscovered, a GovCloud client must name V(us-gov-1) or V(us-gov-2).
-      - If not set, the environment variable E(FALCON_CLOUD) is used.
+      - One of V(us-1), V(us-2), V(us-3), V(eu-1), V(us-gov-1), V(us-gov-2) or V(autodiscover). The spellings of the
+        official SDKs are accepted too, in any case (V(us1), V(US-1), V(gov1), V(usgov2), V(auto)).
+      - If not set, the environment variable E(FALCON_CLOUD) is used; an empty value counts as not set.
     type: str
     default: autodiscover
-    choices: [us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, autodiscover]
   base_url:
     description:
       - The full API URL, overriding O(cloud) (a private gateway, or a local emulator for tests).
@@ -66,17 +68,29 @@ options:
   validate_certs:
     description:
       - Verify the API's TLS certificate. Set to V(false) only for tests against a self-signed endpoint.
+      - V(false) wins over O(ca_path) and the CA bundle environment variables.
     type: bool
     default: true
   ca_path:
     description:
       - A CA bundle file (or directory) to verify the API's certificate with, for example a TLS-inspecting proxy's CA.
+      - If not set, the first of the environment variables E(REQUESTS_CA_BUNDLE), E(CURL_CA_BUNDLE) and
+        E(SSL_CERT_FILE) that is set and not empty names the bundle (as requests and the official SDKs read them);
+        otherwise the CA bundle of the Python library certifi is used.
     type: path
   proxy:
     description:
-      - An HTTP(S) proxy URL for the API calls, for example V(http://proxy.example.com:3128).
-      - Proxy settings in the environment (E(HTTPS_PROXY)) are not used; set this option instead.
+      - An HTTP(S) proxy URL for every API call, for example V(http://proxy.example.com:3128).
+      - Wins over the proxy environment variables and over O(use_proxy) and E(NO_PROXY).
     type: str
+  use_proxy:
+    description:
+      - Use the proxy named by the environment variables E(HTTPS_PROXY) (for https URLs), E(HTTP_PROXY) (for http
+        URLs) or E(ALL_PROXY), in upper or lower case, except for the hosts E(NO_PROXY) lists, as requests does.
+      - V(false) ignores those variables. O(proxy) is used either way.
+      - C(~/.netrc) is never read, whatever this option says.
+    type: bool
+    default: true
   timeout:
     description:
       - Seconds to wait for the API to connect and to answer each request (1 to 600).
@@ -108,25 +122,20 @@ options:
       - If not set, the environment variable E(FALCON_TOKEN_CACHE_DIR) is used.
     type: path
 requirements:
-  - requests
+  - requests (on the host that runs the task; for a lookup, the controller)
   - cryptography (for the token cache; without it every task issues its own token)
 notes:
-  - Every option above can be set once for a play with C(module_defaults) for C(group/secops.falcon.falcon).
-  - The token requests and API calls run on the host that runs the task (usually C(localhost)).
+  - The token requests and API calls run on the host that runs the task (usually C(localhost)); a lookup runs them on
+    the controller.
 seealso:
   - module: secops.falcon.falcon_token
-  - plugin: secops.falcon.falcon_cloud
-    plugin_type: lookup
 """
 
-    # Lookup variant: the same options, also from variables, environment variables and ansible.cfg.
+    # Plugin sources: lookups extend secops.falcon.common (the descriptions, written once) and this fragment, which adds
+    # only where else a plugin reads each option (variables, environment, ansible.cfg). Ansible merges the two per option.
     PLUGINS = r"""
 options:
   client_id:
-    description:
-      - The OAuth2 API client ID.
-      - Required unless O(access_token) or O(auth) is given.
-    type: str
     env:
       - name: FALCON_CLIENT_ID
     vars:
@@ -135,18 +144,11 @@ options:
       - section: secops_falcon
         key: client_id
   client_secret:
-    description:
-      - The secret of the API client. It is never shown in output or logs, and never written to disk in plain text.
-      - Required unless O(access_token) or O(auth) is given.
-    type: str
     env:
       - name: FALCON_CLIENT_SECRET
     vars:
       - name: falcon_client_secret
   member_cid:
-    description:
-      - For a Flight Control (MSSP) parent client, lock the token to this member (child) CID.
-    type: str
     env:
       - name: FALCON_MEMBER_CID
     vars:
@@ -155,13 +157,6 @@ options:
       - section: secops_falcon
         key: member_cid
   cloud:
-    description:
-      - The Falcon cloud of the API client.
-      - V(autodiscover) starts at us-1 and follows the token endpoint's redirect to the client's home cloud.
-        GovCloud is never autodiscovered, a GovCloud client must name V(us-gov-1) or V(us-gov-2).
-    type: str
-    default: autodiscover
-    choices: [us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, autodiscover]
     env:
       - name: FALCON_CLOUD
     vars:
@@ -170,9 +165,6 @@ options:
       - section: secops_falcon
         key: cloud
   base_url:
-    description:
-      - The full API URL, overriding O(cloud). Must use https; plain http only to a loopback host.
-    type: str
     env:
       - name: FALCON_BASE_URL
     vars:
@@ -181,85 +173,57 @@ options:
       - section: secops_falcon
         key: base_url
   access_token:
-    description:
-      - A token to use instead of issuing one. Set O(cloud) or O(base_url) with it.
-    type: str
     vars:
       - name: falcon_access_token
   auth:
-    description:
-      - A dictionary with C(access_token) and optionally C(cloud) and C(base_url) (the C(crowdstrike.falcon) form).
-    type: dict
     vars:
       - name: falcon_auth
   validate_certs:
-    description:
-      - Verify the API's TLS certificate.
-    type: bool
-    default: true
     vars:
       - name: falcon_validate_certs
     ini:
       - section: secops_falcon
         key: validate_certs
   ca_path:
-    description:
-      - A CA bundle file (or directory) to verify the API's certificate with.
-    type: path
     vars:
       - name: falcon_ca_path
     ini:
       - section: secops_falcon
         key: ca_path
   proxy:
-    description:
-      - An HTTP(S) proxy URL for the API calls.
-    type: str
     vars:
       - name: falcon_proxy
     ini:
       - section: secops_falcon
         key: proxy
+  use_proxy:
+    vars:
+      - name: falcon_use_proxy
+    ini:
+      - section: secops_falcon
+        key: use_proxy
   timeout:
-    description:
-      - Seconds to wait for the API to connect and to answer each request (1 to 600).
-    type: int
-    default: 30
     vars:
       - name: falcon_timeout
     ini:
       - section: secops_falcon
         key: timeout
   retries:
-    description:
-      - Retries after HTTP 429, 500, 502, 503, 504 or a lost connection (0 to 10).
-    type: int
-    default: 3
     vars:
       - name: falcon_retries
     ini:
       - section: secops_falcon
         key: retries
   user_agent:
-    description:
-      - Text appended to the User-Agent C(secops-falcon/<version>).
-    type: str
     vars:
       - name: falcon_user_agent
   token_cache:
-    description:
-      - Reuse one token per API client, cloud and member CID across tasks (encrypted on disk).
-    type: bool
-    default: true
     vars:
       - name: falcon_token_cache
     ini:
       - section: secops_falcon
         key: token_cache
   token_cache_dir:
-    description:
-      - Directory of the token cache; defaults to C($XDG_CACHE_HOME/secops.falcon), or C(~/.cache/secops.falcon).
-    type: path
     env:
       - name: FALCON_TOKEN_CACHE_DIR
     vars:
@@ -267,9 +231,6 @@ options:
     ini:
       - section: secops_falcon
         key: token_cache_dir
-requirements:
-  - requests (on the controller)
-  - cryptography (for the token cache)
 """
 
     # Read-only modules: check mode is the same as a normal run, no diff.
@@ -304,7 +265,10 @@ attributes:
     support: full
 """
 
-    # Action group membership alone, for modules that declare check and diff mode themselves.
+    # Attributes as parts that modules compose in extends_documentation_fragment (never concatenated in Python: the
+    # yamllint sanity test reads each fragment as a literal). Every module takes attributes_action_group, plus one of
+    # attributes_read_only and attributes_changes. (INFO_ATTRIBUTES and ACTION_ATTRIBUTES above are the same texts in
+    # one piece, kept until every module composes the parts.)
     ATTRIBUTES_ACTION_GROUP = r"""
 attributes:
   action_group:
@@ -312,4 +276,24 @@ attributes:
     support: full
     membership:
       - secops.falcon.falcon
+"""
+
+    ATTRIBUTES_READ_ONLY = r"""
+attributes:
+  check_mode:
+    description: Can run in check mode and return the same information as a normal run (it only reads).
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is no diff.
+    support: none
+"""
+
+    ATTRIBUTES_CHANGES = r"""
+attributes:
+  check_mode:
+    description: Can run in check mode and return the changed status prediction without modifying the platform.
+    support: full
+  diff_mode:
+    description: Returns details on what has changed (or would change in check mode), in diff mode.
+    support: full
 """

@@ -26,6 +26,7 @@ options:
     elements: str
     required: false
 extends_documentation_fragment:
+  - secops.falcon.common
   - secops.falcon.common.plugins
 author:
   - secops.falcon maintainers (!UNKNOWN)
@@ -88,6 +89,5 @@ class LookupModule(FalconLookupBase):
         try:
             token = client.issue_token()[0]
         finally:
-            self.show_warnings(client)
             client.close()
         return {'name': token.cloud, 'base_url': token.base_url}

@@ -16,11 +16,15 @@ MASK = '********'
 _SECRETS = set()
 _SECRETS_LOCK = threading.Lock()
 
-# Shapes of secrets that may reach an error text from a library (requests echoes URLs, bodies rarely):
-# a bearer/basic credential, a form or JSON field holding a secret or token.
+# Shapes of secrets that may reach an error text from a library (requests echoes URLs, bodies rarely): a bearer/basic
+# credential (a basic one with a digit or symbol, so "basic authentication" stays a word), a form or query field
+# (key=value), a JSON or dict field (quoted value). A colon followed by a plain word is a sentence ("... a new token:
+# set cloud"), not a field: masking it would hide the module's own advice.
+_SECRET_KEYS = r'(client_secret|access_token|refresh_token|id_token|token)'
 _PATTERNS = (
-    re.compile(r'(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}'),
-    re.compile(r'(?i)\b(client_secret|access_token|refresh_token|id_token|token)(["\']?\s*[=:]\s*["\']?)[^\s"\'&,;}]+'),
+    re.compile(r'(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}|\b(basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=])[A-Za-z0-9._~+/=-]{8,}'),
+    re.compile(r'(?i)\b' + _SECRET_KEYS + r'(["\']?\s*=\s*["\']?)[^\s"\'&,;}]+'),
+    re.compile(r'(?i)\b' + _SECRET_KEYS + r'(["\']?\s*:\s*["\'])[^"\']+'),
 )
 
 
@@ -30,8 +34,12 @@ def register_secret(value):
         value = value.decode('utf-8', 'replace')
     # Very short values would mask ordinary words; real secrets and tokens are far longer.
     if isinstance(value, str) and len(value) >= 8:
+        # Libraries quote bad header values in repr form ('abc\\r\\n'): mask that spelling too.
+        escaped = repr(value)[1:-1]
         with _SECRETS_LOCK:
             _SECRETS.add(value)
+            if escaped != value:
+                _SECRETS.add(escaped)
 
 
 def scrub(text):
@@ -45,8 +53,9 @@ def scrub(text):
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _PATTERNS[0].sub(lambda m: '%s %s' % (m.group(1), MASK), text)
-    text = _PATTERNS[1].sub(lambda m: '%s%s%s' % (m.group(1), m.group(2), MASK), text)
+    text = _PATTERNS[0].sub(lambda m: '%s %s' % (m.group(1) or m.group(2), MASK), text)
+    for pattern in _PATTERNS[1:]:
+        text = pattern.sub(lambda m: '%s%s%s' % (m.group(1), m.group(2), MASK), text)
     return text
 
 

@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""FalconClient: authenticated requests to the Falcon API with retries, token reuse and re-auth. Internal use only."""
+"""FalconClient: the transport to the Falcon API (retries, deadlines, body limits, proxies, TLS). Internal use only.
+
+The token lifecycle (given token, cache, minting, 308 discovery, 401 re-auth, revocation) is _auth.TokenProvider's:
+the client asks it for a token before each call and hands it a 401.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,26 +14,22 @@ __metaclass__ = type
 import time
 import traceback
 
-from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
-from ansible_collections.secops.falcon.plugins.module_utils._clouds import (
-    CLOUDS, GOV_CLOUDS, cloud_for_base_url, region_to_cloud,
-)
+from ansible_collections.secops.falcon.plugins.module_utils._auth import TokenProvider
+from ansible_collections.secops.falcon.plugins.module_utils._environment import proxies_for, tls_verify
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
-    FalconApiError, FalconAuthError, FalconConfigError, FalconConnectionError, register_secret, scrub,
+    FalconApiError, FalconAuthError, FalconConfigError, FalconConnectionError, scrub,
 )
-from ansible_collections.secops.falcon.plugins.module_utils._options import ConnectionSettings, check_url
+from ansible_collections.secops.falcon.plugins.module_utils._options import ConnectionSettings
 from ansible_collections.secops.falcon.plugins.module_utils._response import FalconResponse
 from ansible_collections.secops.falcon.plugins.module_utils._retry import (
-    RATE_LIMITED, RETRY_BUDGET, RETRY_STATUSES, backoff, retry_after,
+    RATE_LIMITED, RETRY_BUDGET, RETRY_STATUSES, backoff, rate_limit_wait,
 )
-from ansible_collections.secops.falcon.plugins.module_utils._token import Token
-from ansible_collections.secops.falcon.plugins.module_utils._token_cache import open_token_store
 from ansible_collections.secops.falcon.plugins.module_utils._version import USER_AGENT
 
 try:
     import requests
-    from requests.auth import HTTPBasicAuth
     from urllib3 import exceptions as urllib3_exceptions
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -39,11 +39,9 @@ except ImportError:  # pragma: no cover - exercised by the sanity import test
 
 __all__ = ['FalconClient', 'FalconResponse', 'HAS_REQUESTS', 'REQUESTS_IMPORT_ERROR']
 
-TOKEN_PATH = '/oauth2/token'
-REVOKE_PATH = '/oauth2/revoke'
-REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
-# A redirect chain longer than this is a loop, not autodiscovery (one hop is the norm).
-MAX_REDIRECTS = 3
+# A cached token is checked with the cheapest read there is (one host id): a revoked token answers 401.
+TOKEN_CHECK_PATH = '/devices/queries/devices/v1'
+TOKEN_CHECK_PARAMS = {'limit': 1}
 IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'OPTIONS'])
 # Far above the largest answer (5000 device records are a few MiB): anything longer is a broken server or proxy.
 MAX_BODY = 64 * 1024 * 1024
@@ -97,9 +95,9 @@ def _bool_params(params):
 
 
 class FalconClient:
-    """A Falcon API session: token from the cache (or minted once), retries, 401 re-auth, 308 autodiscovery."""
+    """A Falcon API session: each call gets its token from the TokenProvider; retries, deadlines, 401 re-auth once."""
 
-    def __init__(self, settings, session=None):
+    def __init__(self, settings, session=None, warn=None):
         if isinstance(settings, dict):
             settings = ConnectionSettings.from_options(settings)
         if session is None:
@@ -109,24 +107,36 @@ class FalconClient:
             session = requests.Session()
         self.settings = settings
         self.session = session
+        # Warnings go to the adapter's callback (a module's or lookup's warn) as they happen; without one they are kept
+        # in self.warnings for the caller to read.
         self.warnings = []
-        self._token = None
-        self._store = None
+        self._warn = warn
         session.headers['User-Agent'] = USER_AGENT + (' ' + settings.user_agent if settings.user_agent else '')
         session.headers['Accept'] = 'application/json'
-        # Our own settings only: a proxy or CA bundle from the environment must not silently change them.
+        # requests' own reading of the environment is off: it would let ~/.netrc replace the bearer header. Proxies and
+        # the CA bundle are read from the environment by _environment instead, where explicit options win.
         session.trust_env = False
-        if settings.proxy:
-            session.proxies = {'http': settings.proxy, 'https': settings.proxy}
-        session.verify = settings.ca_path if (settings.ca_path and settings.validate_certs) else settings.validate_certs
+        session.verify, self._verify_source = tls_verify(settings)
         if not settings.validate_certs and not (settings.base_url or '').startswith('http://'):
             # urllib3's own InsecureRequestWarning goes to the module's stderr, which Ansible drops: say it here.
-            self.warnings.append('validate_certs is false: the API\'s TLS certificate is not verified, so the '
-                                 'credentials could be sent to an impostor. Prefer ca_path with the CA that signed it.')
-        self.cloud = settings.cloud if settings.cloud != 'autodiscover' else None
-        self.base_url = None if settings.autodiscover else settings.base_url
+            self.warn('validate_certs is false: the API\'s TLS certificate is not verified, so the '
+                      'credentials could be sent to an impostor. Prefer ca_path with the CA that signed it.')
+        self.auth = TokenProvider(settings, self, self.warn)
 
     # -- public API -----------------------------------------------------------------------------------------------
+
+    def warn(self, msg):
+        """Pass a warning on, scrubbed: to the warn callback, or into self.warnings."""
+        msg = scrub(msg)
+        if self._warn is not None:
+            self._warn(msg)
+        else:
+            self.warnings.append(msg)
+
+    @property
+    def token_value(self):
+        """The access token this client currently uses (for adapters to mask in results), or None."""
+        return self.auth.current_value
 
     def request(self, method, path, params=None, json=None, data=None, ok=(200,), idempotent=None):
         """Call the API with the bearer token; FalconApiError if the final status is not in ok."""
@@ -136,14 +146,14 @@ class FalconClient:
         token = self.token()
         response = self._authorized(method, path, token, params, json, data, idempotent)
         if response.status == 401:
-            token = self._reauthenticate(token, response, method, path)
+            token = self.auth.reauthenticate(token, response, method, path)
             response = self._authorized(method, path, token, params, json, data, idempotent)
             if response.status == 401:
-                raise self._error(FalconAuthError, method, path, response,
-                                  'the API refused a freshly issued token (check the API client is enabled and allowed '
-                                  'from this address)')
+                raise self.answer_error(FalconAuthError, method, path, response,
+                                        'the API refused a freshly issued token (check the API client is enabled and '
+                                        'allowed from this address)')
         if response.status not in ok:
-            raise self._error(FalconApiError, method, path, response)
+            raise self.answer_error(FalconApiError, method, path, response)
         if not response.is_json:
             raise FalconApiError('%s %s answered HTTP %s with a body that is not a JSON object (%s): %s'
                                  % (method, path, response.status, response.content_type, response.snippet()),
@@ -152,175 +162,54 @@ class FalconClient:
 
     def token(self):
         """Return a usable Token: the given access_token, a fresh cached one, or a newly issued one."""
-        if self._token is not None and (self._token.source == 'given' or self._token.fresh()):
-            return self._token
-        if self.settings.access_token and self._token is None:
-            base = self.settings.base_url
-            token = Token(self.settings.access_token, base, cloud=self.cloud or cloud_for_base_url(base), source='given')
-            return self._use(token)
-        if not self.settings.has_credentials:
-            raise FalconAuthError('The access token has expired and no client_id/client_secret are set to issue a new one.')
-        token, _minted = self._token_store().get_or_mint(self._mint)
-        return self._use(token)
+        return self.auth.token()
 
     def issue_token(self):
         """Return (token, minted): a fresh cached token, or a newly issued one (minted True)."""
-        if not self.settings.has_credentials:
-            raise FalconConfigError('client_id and client_secret are required to issue a token.')
-        token, minted = self._token_store().get_or_mint(self._mint)
-        return self._use(token), minted
+        return self.auth.issue()
+
+    def issue_live_token(self):
+        """Return (token, minted) as issue_token does, but a cached token the API refuses (revoked) is replaced."""
+        return self.auth.issue_live(self.token_accepted)
+
+    def token_accepted(self, token):
+        """True unless the API answers 401 to token (expired or revoked): one cheap read, retried like any read.
+
+        Any other answer proves the token valid, a 403 for a missing scope included (NOTES 6.2, 6.3).
+        """
+        response = self._authorized('GET', TOKEN_CHECK_PATH, token, TOKEN_CHECK_PARAMS, None, None, True)
+        if response.status == 401:
+            return False
+        if response.status >= 500 or response.status == RATE_LIMITED:
+            raise self.answer_error(FalconApiError, 'GET', TOKEN_CHECK_PATH, response,
+                                    'could not check that the cached token is still valid')
+        return True
 
     def cached_token(self, include_stale=False):
-        """Return the fresh cached token for these credentials (or any unexpired one with include_stale), or None.
-
-        Never issues a token.
-        """
-        if not self.settings.has_credentials:
-            return None
-        token = self._token_store().peek(include_stale=include_stale)
-        if token is not None:
-            self._use(token)
-        return token
+        """Return the fresh cached token (any unexpired one with include_stale), or None; never issues a token."""
+        return self.auth.cached(include_stale)
 
     def revoke(self, access_token, base_url=None):
-        """Revoke a token (HTTP Basic client id:secret, form field token); FalconApiError unless the API says 200."""
-        if not self.settings.has_credentials:
-            raise FalconConfigError('client_id and client_secret are required to revoke a token (the API authenticates '
-                                    'the revocation with them).')
-        register_secret(access_token)
-        # A token can only be revoked on the cloud that issued it (gofalcon revokes on the home host).
-        base = base_url or self.base_url or self.settings.base_url
-        response = self._send('POST', base + REVOKE_PATH, idempotent=True,
-                              data={'token': access_token, 'client_id': self.settings.client_id},
-                              auth=HTTPBasicAuth(self.settings.client_id, self.settings.client_secret))
-        if response.status != 200:
-            raise self._error(FalconApiError, 'POST', REVOKE_PATH, response, 'the API refused to revoke the token')
-        return response
+        """Revoke a token in the cloud that issued it; FalconApiError unless the API says 200."""
+        return self.auth.revoke(access_token, base_url)
 
     def forget_token(self, access_token=None):
         """Drop the cached token for these credentials (only if it is access_token, when given)."""
-        if self.settings.has_credentials:
-            self._token_store().evict(access_token)
-        if self._token is not None and (access_token is None or self._token.access_token == access_token):
-            self._token = None
+        self.auth.forget(access_token)
+
+    @property
+    def cloud(self):
+        """The cloud calls go to (the issuing cloud of the current token), or None while unknown."""
+        return self.auth.cloud
+
+    @property
+    def base_url(self):
+        """The base URL calls go to (the current token's), or None while autodiscovery has not run."""
+        return self.auth.base_url
 
     def close(self):
         """Close the HTTP session's connections (long-lived processes such as lookups on the controller)."""
         self.session.close()
-
-    # -- tokens -------------------------------------------------------------------------------------------------
-
-    def _token_store(self):
-        """The token store for these settings (disk cache, or this process only)."""
-        if self._store is None:
-            self._store = open_token_store(self.settings, self.warnings.append)
-        return self._store
-
-    def _use(self, token):
-        """Adopt token: later calls go to its base URL and cloud."""
-        register_secret(token.access_token)
-        self._token = token
-        self.base_url = token.base_url
-        if token.cloud:
-            self.cloud = token.cloud
-        return token
-
-    def _reauthenticate(self, token, response, method, path):
-        """After a 401: drop the refused token and get another one (once); FalconAuthError if that is impossible."""
-        if token.source == 'given' and not self.settings.has_credentials:
-            raise self._error(FalconAuthError, method, path, response,
-                              'the access token was refused: it expired, was revoked, or belongs to another cloud than '
-                              '%s (set cloud or base_url to the cloud that issued it)' % token.base_url)
-        self._token = None
-        new, _minted = self._token_store().get_or_mint(self._mint, reject=token.access_token)
-        return self._use(new)
-
-    def _mint(self):
-        """POST /oauth2/token (following the 308 of autodiscovery) and return the new Token."""
-        settings = self.settings
-        form = {'client_id': settings.client_id, 'client_secret': settings.client_secret}
-        if settings.member_cid:
-            form['member_cid'] = settings.member_cid
-        url = settings.base_url + TOKEN_PATH
-        issued_at = time.time()
-        redirect_region = None
-        for _hop in range(MAX_REDIRECTS + 1):
-            response = self._send('POST', url, idempotent=True, data=form)
-            if response.status not in REDIRECT_STATUSES:
-                break
-            url = self._redirect_target(url, response)
-            redirect_region = response.headers.get('X-Cs-Region')
-        else:
-            raise FalconAuthError('The token endpoint redirected more than %d times (last to %s): giving up.' % (MAX_REDIRECTS, url))
-        if response.status not in (200, 201):
-            raise self._token_error(response, url)
-        body = response.body
-        access_token = body.get('access_token')
-        if not response.is_json or not isinstance(access_token, str) or not access_token:
-            raise FalconAuthError('The token endpoint %s answered HTTP %s without an access_token (%s).'
-                                  % (url, response.status, response.content_type if not response.is_json else 'JSON body'),
-                                  status=response.status, trace_id=response.trace_id)
-        register_secret(access_token)
-        base_url = url[:-len(TOKEN_PATH)]
-        cloud = (region_to_cloud(response.headers.get('X-Cs-Region')) or cloud_for_base_url(base_url)
-                 or region_to_cloud(redirect_region)
-                 or (None if settings.autodiscover else settings.cloud))
-        expires_in = body.get('expires_in')
-        if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
-            expires_in = None
-        return Token(access_token, base_url, cloud=cloud, token_type=body.get('token_type') or 'bearer',
-                     expires_in=expires_in, issued_at=issued_at, source='issued')
-
-    def _redirect_target(self, url, response):
-        """Where a token-endpoint redirect sends us (autodiscovery); FalconAuthError when it must not be followed."""
-        region = response.headers.get('X-Cs-Region')
-        home = region_to_cloud(region)
-        if not self.settings.autodiscover:
-            raise FalconAuthError('This API client belongs to another cloud (%s) than the one configured (%s): set cloud to '
-                                  '%s, or to autodiscover.' % (region or 'unknown', self.settings.cloud, home or 'its cloud'),
-                                  status=response.status, trace_id=response.trace_id)
-        if home in GOV_CLOUDS:
-            raise FalconAuthError('The token endpoint redirected to GovCloud (%s), which is never autodiscovered: set cloud '
-                                  'to %s.' % (region, home), status=response.status, trace_id=response.trace_id)
-        location = response.headers.get('Location')
-        if location:
-            target = urljoin(url, location)
-        elif home:
-            target = CLOUDS[home] + TOKEN_PATH
-        else:
-            raise FalconAuthError('The token endpoint answered HTTP %s without Location or X-Cs-Region: cannot find the '
-                                  'home cloud of this API client; set cloud.' % response.status,
-                                  status=response.status, trace_id=response.trace_id)
-        if urlsplit(target).path.rstrip('/') != TOKEN_PATH:
-            raise FalconAuthError('The token endpoint redirected to %s, which is not a token endpoint: set cloud or base_url.'
-                                  % scrub(target.split('?', 1)[0]), status=response.status)
-        target = target.split('?', 1)[0]
-        base = target[:-len(TOKEN_PATH)]
-        # The client secret is re-posted to the target: only to a real cloud, or (emulator, gateway) a URL we would
-        # accept as base_url; never from a real cloud to anywhere else.
-        if self.settings.custom_base_url:
-            try:
-                check_url(base, what='The token endpoint redirected to')
-            except FalconConfigError as err:
-                raise FalconAuthError(err.message, status=response.status)
-        elif cloud_for_base_url(base) is None:
-            raise FalconAuthError('The token endpoint redirected to %s, which is not a Falcon cloud: refusing to send the '
-                                  'client secret there.' % base, status=response.status)
-        return target
-
-    def _token_error(self, response, url):
-        """The FalconAuthError for a refused token request, with the hint that fits the answer."""
-        hints = []
-        if response.status in (400, 401, 403):
-            hints.append('Check client_id and client_secret, and that the API client is enabled and allowed from this address.')
-        if response.status in (400, 403) and self.settings.member_cid:
-            hints.append('Check that member_cid %s is a child CID of this parent.' % self.settings.member_cid)
-        if response.status in (400, 403) and self.settings.autodiscover:
-            hints.append('A GovCloud client is never autodiscovered: set cloud to us-gov-1 or us-gov-2.')
-        message = 'Falcon refused to issue a token for client_id %s at %s' % (self.settings.client_id, url[:-len(TOKEN_PATH)])
-        err = self._error(FalconAuthError, 'POST', TOKEN_PATH, response, None, prefix=message)
-        err.hint = ' '.join(hints) or None
-        return err
 
     # -- transport -----------------------------------------------------------------------------------------------
 
@@ -329,10 +218,10 @@ class FalconClient:
         if not path.startswith('/'):
             path = '/' + path
         headers = {'Authorization': 'Bearer %s' % token.access_token}
-        return self._send(method, token.base_url + path, idempotent=idempotent, params=_bool_params(params),
-                          json=json, data=data, headers=headers)
+        return self.send(method, token.base_url + path, idempotent=idempotent, params=_bool_params(params),
+                         json=json, data=data, headers=headers)
 
-    def _send(self, method, url, idempotent, **kwargs):
+    def send(self, method, url, idempotent, **kwargs):
         """Send with retries (429 always; 5xx, garbled bodies and lost connections only when idempotent).
 
         Bounded in count (settings.retries) and in time: the waits between attempts add up to at most RETRY_BUDGET.
@@ -340,22 +229,25 @@ class FalconClient:
         retries = self.settings.retries
         attempt = 0
         waited = 0.0
+        # 429s met so far by this request: each one waits longer past X-Ratelimit-Retryafter.
+        rate_limited = 0
         while True:
             try:
                 # requests' timeout bounds only the connect and each gap between reads: a body sent one byte at a time
                 # would never end. The body is read here against a deadline for the whole attempt, and a size cap.
                 deadline = _now() + self.settings.timeout
                 raw = self.session.request(method, url, timeout=self.settings.timeout, allow_redirects=False, stream=True,
-                                           **kwargs)
+                                           proxies=proxies_for(url, self.settings), **kwargs)
                 content = _read_body(raw, deadline)
             except _TooLarge:
                 raise FalconConnectionError('%s %s failed: the answer is larger than %d MiB, far more than any Falcon API '
                                             'answer; a proxy or server in the way is sending something else.'
                                             % (method, _origin(url) + _path(url), MAX_BODY // (1024 * 1024)))
             except requests.exceptions.SSLError as exc:
-                raise FalconConnectionError('TLS failure talking to %s: %s. Set ca_path to the CA bundle that signed the '
+                raise FalconConnectionError('TLS failure talking to %s: %s%s. Set ca_path to the CA bundle that signed the '
                                             'server certificate (validate_certs: false only for testing).'
-                                            % (_origin(url), _describe(exc)))
+                                            % (_origin(url), _describe(exc),
+                                               ' (verified with %s)' % self._verify_source if self._verify_source else ''))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError, _TooSlow) as exc:
                 retryable = idempotent or _never_reached_server(exc)
@@ -374,25 +266,31 @@ class FalconClient:
             except requests.exceptions.RequestException as exc:
                 raise FalconConnectionError('%s %s failed: %s' % (method, _origin(url) + _path(url), _describe(exc)))
             response = FalconResponse.from_requests(_Answer(raw, content), attempts=attempt + 1)
+            response.waited = waited
             status = response.status
             # A success whose JSON body arrived cut short is a transport failure: safe to ask again for a read.
             garbled = 200 <= status < 300 and not response.is_json and 'json' in response.content_type.lower()
             if status == RATE_LIMITED or (idempotent and (status in RETRY_STATUSES or garbled)):
-                wait = retry_after(raw.headers, attempt) if status == RATE_LIMITED else backoff(attempt)
+                if status == RATE_LIMITED:
+                    wait = rate_limit_wait(raw.headers, rate_limited)
+                    rate_limited += 1
+                else:
+                    wait = backoff(attempt)
                 if attempt < retries and waited + wait <= RETRY_BUDGET:
                     _sleep(wait)
                     waited += wait
                     attempt += 1
                     continue
+                response.next_wait = wait
             return response
 
-    def _error(self, cls, method, path, response, reason=None, prefix=None):
+    def answer_error(self, cls, method, path, response, reason=None, prefix=None):
         """Build cls (a FalconError) for a failed answer: status, trace id, the API's errors[], retries made."""
         text = prefix or '%s %s failed' % (method, path)
         if response.attempts > 1:
             text += ' after %d attempts' % response.attempts
         if response.status == RATE_LIMITED:
-            text += ' (rate limited; the API client made too many requests)'
+            text += ' (rate limited; the API client made too many requests%s)' % _rate_limit_story(response, self.settings)
         elif response.status in RETRY_STATUSES and response.attempts == 1 and method not in IDEMPOTENT_METHODS:
             text += ' (not retried: a write may already have been applied)'
         if reason:
@@ -481,6 +379,17 @@ def _origin(url):
 def _path(url):
     """The path of url (never the query string)."""
     return urlsplit(url).path
+
+
+def _rate_limit_story(response, settings):
+    """How long the client waited for a rate limit and why it stopped, for the final 429's error message."""
+    text = '; waited %.1f s in total' % response.waited if response.attempts > 1 else ''
+    asked = response.next_wait
+    if asked is None:
+        return text
+    if response.attempts > settings.retries:
+        return text + '; no retries left (retries: %d)' % settings.retries
+    return text + '; the next wait (%.1f s) would exceed the retry budget of %d s' % (asked, RETRY_BUDGET)
 
 
 def _tries(attempt):

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, scrub
+from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, register_secret, scrub
 from ansible_collections.secops.falcon.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FalconClient
 from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC, ConnectionSettings
 
@@ -28,6 +28,13 @@ def _plain_values(data):
         yield str(data)
 
 
+class _ScrubbedAnsibleModule(AnsibleModule):
+    """An AnsibleModule whose every warning is scrubbed of secrets, whoever calls warn()."""
+
+    def warn(self, warning):
+        super(_ScrubbedAnsibleModule, self).warn(scrub(warning))
+
+
 class FalconModule:
     """An AnsibleModule with the common options merged in, a lazy FalconClient and FalconError -> fail_json."""
 
@@ -35,8 +42,11 @@ class FalconModule:
         spec = dict(COMMON_ARGSPEC)
         spec.update(argument_spec or {})
         exclusive = list(ansible_module_kwargs.pop('mutually_exclusive', None) or []) + COMMON_MUTUALLY_EXCLUSIVE
-        self.ansible = AnsibleModule(argument_spec=spec, mutually_exclusive=exclusive, **ansible_module_kwargs)
+        self.ansible = _ScrubbedAnsibleModule(argument_spec=spec, mutually_exclusive=exclusive, **ansible_module_kwargs)
         self._unmask_auth_metadata(spec)
+        # Ansible masks no_log values in results but not in warnings: the scrubber must know them before any warning.
+        for value in self.ansible.no_log_values:
+            register_secret(value)
         # Set by modules that must return a token (falcon_token): the token is then not masked in the result.
         self.returns_token = False
         self._client = None
@@ -76,23 +86,20 @@ class FalconModule:
     def client(self, settings=None):
         """The FalconClient for this task (built on first use, from settings or the module's options)."""
         if self._client is None:
-            self._client = FalconClient(settings or self.settings())
+            self._client = FalconClient(settings or self.settings(), warn=self.warn)
         return self._client
 
     def warn(self, msg):
-        """Show a warning with the task result."""
-        self.ansible.warn(scrub(msg))
+        """Show a warning with the task result (scrubbed, as every warning of the module is)."""
+        self.ansible.warn(msg)
 
     def _flush(self):
-        """Pass the client's warnings on, and mask its token everywhere unless this module returns it."""
+        """Mask the client's token everywhere in the result unless this module returns it."""
         if self._client is None:
             return
-        for msg in self._client.warnings:
-            self.warn(msg)
-        del self._client.warnings[:]
-        token = getattr(self._client, '_token', None)
+        token = self._client.token_value
         if token is not None and not self.returns_token:
-            self.ansible.no_log_values.add(token.access_token)
+            self.ansible.no_log_values.add(token)
 
     def exit(self, **result):
         """exit_json with the client's warnings added."""

@@ -10,6 +10,7 @@ __metaclass__ = type
 import ipaddress
 import math
 import os
+import re
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
@@ -32,13 +33,15 @@ COMMON_ARGSPEC = dict(
     client_id=dict(type='str', fallback=(env_fallback, ['FALCON_CLIENT_ID'])),
     client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['FALCON_CLIENT_SECRET'])),
     member_cid=dict(type='str', fallback=(env_fallback, ['FALCON_MEMBER_CID'])),
-    cloud=dict(type='str', default=AUTODISCOVER, choices=CLOUD_CHOICES, fallback=(env_fallback, ['FALCON_CLOUD'])),
+    # No choices: the aliases (us1, US-1, gov1, auto) are normalised later, and an empty FALCON_CLOUD means not set.
+    cloud=dict(type='str', default=AUTODISCOVER, fallback=(env_fallback, ['FALCON_CLOUD'])),
     base_url=dict(type='str', fallback=(env_fallback, ['FALCON_BASE_URL'])),
     access_token=dict(type='str', no_log=True),
     auth=dict(type='dict', no_log=True),
     validate_certs=dict(type='bool', default=True),
     ca_path=dict(type='path'),
     proxy=dict(type='str'),
+    use_proxy=dict(type='bool', default=True),
     timeout=dict(type='int', default=DEFAULT_TIMEOUT),
     retries=dict(type='int', default=DEFAULT_RETRIES),
     user_agent=dict(type='str'),
@@ -48,8 +51,10 @@ COMMON_ARGSPEC = dict(
 
 COMMON_OPTION_NAMES = tuple(COMMON_ARGSPEC)
 
-# Keys of the auth dict we read; the rest of a registered falcon_token result (changed, expires_in ...) is ignored.
-AUTH_KEYS = ('access_token', 'cloud', 'base_url')
+# A CID as the console shows it (upper case, with a -XX checksum suffix) or bare: 32 hex characters (NOTES 9.6).
+# Characters that cannot be in a bearer token (an HTTP header value).
+_HEADER_UNSAFE = re.compile(r'[\x00-\x20\x7f]')
+_CID = re.compile(r'([0-9a-fA-F]{32})(?:-[0-9a-fA-F]{2})?')
 
 LOOPBACK_NAMES = frozenset(['localhost', 'localhost.localdomain', 'ip6-localhost'])
 
@@ -99,17 +104,27 @@ def _int_in_range(name, value, bounds, default):
     """Return value as an int within bounds; FalconConfigError names the value and the range."""
     if value is None or value == '':
         return default
-    if isinstance(value, bool):
-        value = None
-    else:
+    number = None
+    if not isinstance(value, bool):
         try:
             number = float(value)
-            value = int(number) if math.isfinite(number) and number == int(number) else None
+            number = int(number) if math.isfinite(number) and number == int(number) else None
         except (TypeError, ValueError, OverflowError):
-            value = None
-    if value is None or not bounds[0] <= value <= bounds[1]:
+            number = None
+    if number is None or not bounds[0] <= number <= bounds[1]:
         raise FalconConfigError('%s must be a whole number from %d to %d (got %r).' % (name, bounds[0], bounds[1], value))
-    return value
+    return number
+
+
+def normalise_member_cid(value):
+    """Return the bare lower-case 32-hex CID of value (console form accepted); FalconConfigError names a bad value."""
+    if value is None:
+        return None
+    match = _CID.fullmatch(value)
+    if match is None:
+        raise FalconConfigError('member_cid %r is not a CID: use the 32 hexadecimal characters of the member CID, as the '
+                                'console shows it (with or without its -XX suffix).' % value)
+    return match.group(1).lower()
 
 
 def _bool(name, value, default):
@@ -156,6 +171,8 @@ class ConnectionSettings:
         self.validate_certs = kwargs.get('validate_certs', True)
         self.ca_path = kwargs.get('ca_path')
         self.proxy = kwargs.get('proxy')
+        # False ignores HTTPS_PROXY/HTTP_PROXY (the proxy option still applies).
+        self.use_proxy = kwargs.get('use_proxy', True)
         self.timeout = kwargs.get('timeout', DEFAULT_TIMEOUT)
         self.retries = kwargs.get('retries', DEFAULT_RETRIES)
         self.user_agent = kwargs.get('user_agent')
@@ -178,78 +195,20 @@ class ConnectionSettings:
 
     @classmethod
     def from_options(cls, options):
-        """Validate a dict of common option values (module params or lookup options) into settings."""
+        """Validate a dict of common option values (module params or lookup options) into settings, step by step."""
         options = dict(options or {})
         client_id = _text(options.get('client_id'))
         client_secret = _text(options.get('client_secret'))
-        member_cid = _text(options.get('member_cid'))
-        access_token = _text(options.get('access_token'))
-        cloud_option = options.get('cloud')
-        base_url_option = _text(options.get('base_url'))
-
-        auth = options.get('auth')
-        if auth not in (None, '', {}):
-            if not isinstance(auth, dict):
-                raise FalconConfigError('auth must be a dictionary with access_token and optionally cloud and base_url '
-                                        '(for example the registered result of falcon_token), got a %s.' % type(auth).__name__)
-            auth_token = _text(auth.get('access_token'))
-            if not auth_token:
-                raise FalconConfigError('auth must contain access_token (for example the registered result of falcon_token); '
-                                        'it has the keys %s.' % (', '.join(sorted(str(k) for k in auth)) or 'none'))
-            if access_token and access_token != auth_token:
-                raise FalconConfigError('access_token and auth.access_token are both set and differ: set only one.')
-            access_token = auth_token
-            # An explicit option wins over the value carried in auth.
-            if _text(cloud_option) in (None, AUTODISCOVER) and _text(auth.get('cloud')):
-                cloud_option = auth.get('cloud')
-            if not base_url_option and _text(auth.get('base_url')):
-                base_url_option = _text(auth.get('base_url'))
-
-        for secret in (client_secret, access_token):
-            register_secret(secret)
-
-        if bool(client_id) != bool(client_secret) and not access_token:
-            missing = 'client_secret' if client_id else 'client_id'
-            raise FalconConfigError('%s is missing: %s' % (missing, MISSING_CREDENTIALS))
-        if not (client_id and client_secret) and not access_token:
-            raise FalconConfigError(MISSING_CREDENTIALS)
-
-        cloud = normalise_cloud(cloud_option)
-        if base_url_option:
-            base_url = check_url(base_url_option)
-            custom = cloud_for_base_url(base_url) is None
-            if not custom:
-                # A well-known cloud URL names its cloud (base_url wins over cloud); no discovery beyond it.
-                cloud = cloud_for_base_url(base_url)
-        else:
-            base_url = base_url_for(cloud)
-            custom = False
-        if access_token and cloud == AUTODISCOVER and not base_url_option and not (client_id and client_secret):
-            # A bare token says nothing about its cloud (gofalcon refuses too); tokens work only in their own cloud.
-            raise FalconConfigError('access_token needs cloud (one of %s) or base_url: a token only works in the cloud '
-                                    'that issued it, and autodiscovery needs client_id and client_secret.'
-                                    % ', '.join(CLOUD_CHOICES[:-1]))
-
-        if member_cid is not None and not member_cid.replace('-', '').isalnum():
-            raise FalconConfigError('member_cid %r is not a CID: use the 32 hexadecimal characters of the member CID.' % member_cid)
-
-        ca_path = _text(options.get('ca_path'))
-        if ca_path:
-            ca_path = os.path.expanduser(ca_path)
-            if not os.path.exists(ca_path):
-                raise FalconConfigError('ca_path %r does not exist: give a CA bundle file or a directory of CA certificates.' % ca_path)
-        proxy = _text(options.get('proxy'))
-        if proxy:
-            try:
-                parts = urlsplit(proxy)
-                parts.port  # pylint: disable=pointless-statement
-            except ValueError as exc:
-                raise FalconConfigError('proxy %r is not a valid URL: %s.' % (_redact_userinfo(proxy), exc))
-            if parts.scheme not in ('http', 'https', 'socks5', 'socks5h') or not parts.hostname:
-                raise FalconConfigError('proxy %r is not a valid proxy URL: use http://host:port or https://host:port.'
-                                        % _redact_userinfo(proxy))
+        access_token, cloud_option, base_url_option = _token_and_endpoint_options(options)
+        _check_credentials(client_id, client_secret, access_token)
+        cloud, base_url, custom = _endpoint(cloud_option, base_url_option, access_token,
+                                            bool(client_id and client_secret))
+        # The token endpoint wants the bare lower-case CID; the console shows it upper case with a checksum suffix.
+        member_cid = normalise_member_cid(_text(options.get('member_cid')))
+        ca_path = _ca_path(_text(options.get('ca_path')))
+        proxy = _proxy(_text(options.get('proxy')))
         cache_dir = _text(options.get('token_cache_dir'))
-        settings = cls(
+        return cls(
             client_id=client_id,
             client_secret=client_secret,
             member_cid=member_cid,
@@ -261,10 +220,95 @@ class ConnectionSettings:
             validate_certs=_bool('validate_certs', options.get('validate_certs'), True),
             ca_path=ca_path,
             proxy=proxy,
+            use_proxy=_bool('use_proxy', options.get('use_proxy'), True),
             timeout=_int_in_range('timeout', options.get('timeout'), TIMEOUT_RANGE, DEFAULT_TIMEOUT),
             retries=_int_in_range('retries', options.get('retries'), RETRIES_RANGE, DEFAULT_RETRIES),
             user_agent=_text(options.get('user_agent')),
             token_cache=_bool('token_cache', options.get('token_cache'), True),
             token_cache_dir=os.path.expanduser(cache_dir) if cache_dir else default_cache_dir(),
         )
-        return settings
+
+
+def _token_and_endpoint_options(options):
+    """Return (access_token, cloud option, base_url option), taking them from the auth dict where options leave them out."""
+    access_token = _text(options.get('access_token'))
+    cloud_option = options.get('cloud')
+    base_url_option = _text(options.get('base_url'))
+    auth = options.get('auth')
+    if auth in (None, '', {}):
+        return access_token, cloud_option, base_url_option
+    if not isinstance(auth, dict):
+        raise FalconConfigError('auth must be a dictionary with access_token and optionally cloud and base_url '
+                                '(for example the registered result of falcon_token), got a %s.' % type(auth).__name__)
+    auth_token = _text(auth.get('access_token'))
+    if not auth_token:
+        raise FalconConfigError('auth must contain access_token (for example the registered result of falcon_token); '
+                                'it has the keys %s.' % (', '.join(sorted(str(k) for k in auth)) or 'none'))
+    if access_token and access_token != auth_token:
+        raise FalconConfigError('access_token and auth.access_token are both set and differ: set only one.')
+    # An explicit option wins over the value carried in auth.
+    if _text(cloud_option) in (None, AUTODISCOVER) and _text(auth.get('cloud')):
+        cloud_option = auth.get('cloud')
+    if not base_url_option and _text(auth.get('base_url')):
+        base_url_option = _text(auth.get('base_url'))
+    return auth_token, cloud_option, base_url_option
+
+
+def _check_credentials(client_id, client_secret, access_token):
+    """Register the secrets with the scrubber; FalconConfigError when neither credentials nor a usable token are given."""
+    for secret in (client_secret, access_token):
+        register_secret(secret)
+    if access_token and _HEADER_UNSAFE.search(access_token):
+        # It goes into the Authorization header; requests would refuse it quoting the value.
+        raise FalconConfigError('access_token contains white space or control characters (a line break from a file '
+                                'or a copy?): pass the token alone.')
+    if bool(client_id) != bool(client_secret) and not access_token:
+        missing = 'client_secret' if client_id else 'client_id'
+        raise FalconConfigError('%s is missing: %s' % (missing, MISSING_CREDENTIALS))
+    if not (client_id and client_secret) and not access_token:
+        raise FalconConfigError(MISSING_CREDENTIALS)
+
+
+def _endpoint(cloud_option, base_url_option, access_token, has_credentials):
+    """Return (cloud, base_url, custom): base_url wins over cloud, and a well-known cloud URL names its cloud."""
+    cloud = normalise_cloud(cloud_option)
+    if base_url_option:
+        base_url = check_url(base_url_option)
+        custom = cloud_for_base_url(base_url) is None
+        if not custom:
+            # A well-known cloud URL names its cloud (base_url wins over cloud); no discovery beyond it.
+            cloud = cloud_for_base_url(base_url)
+    else:
+        base_url = base_url_for(cloud)
+        custom = False
+    if access_token and cloud == AUTODISCOVER and not base_url_option and not has_credentials:
+        # A bare token says nothing about its cloud (gofalcon refuses too); tokens work only in their own cloud.
+        raise FalconConfigError('access_token needs cloud (one of %s) or base_url: a token only works in the cloud '
+                                'that issued it, and autodiscovery needs client_id and client_secret.'
+                                % ', '.join(CLOUD_CHOICES[:-1]))
+    return cloud, base_url, custom
+
+
+def _ca_path(value):
+    """Return the expanded ca_path; FalconConfigError when it does not exist."""
+    if not value:
+        return value
+    path = os.path.expanduser(value)
+    if not os.path.exists(path):
+        raise FalconConfigError('ca_path %r does not exist: give a CA bundle file or a directory of CA certificates.' % path)
+    return path
+
+
+def _proxy(value):
+    """Return the proxy URL; FalconConfigError (with any password masked) when it is not one."""
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise FalconConfigError('proxy %r is not a valid URL: %s.' % (_redact_userinfo(value), exc))
+    if parts.scheme not in ('http', 'https', 'socks5', 'socks5h') or not parts.hostname:
+        raise FalconConfigError('proxy %r is not a valid proxy URL: use http://host:port or https://host:port.'
+                                % _redact_userinfo(value))
+    return value

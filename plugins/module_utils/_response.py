@@ -26,6 +26,10 @@ class FalconResponse:
         self.text = text
         self.url = url
         self.attempts = attempts
+        # Seconds the client waited between the attempts of this request, and the wait it would have needed next
+        # (None when it did not want to retry): for error messages about rate limits.
+        self.waited = 0.0
+        self.next_wait = None
 
     @classmethod
     def from_requests(cls, response, attempts=1):

@@ -51,6 +51,9 @@ KDF_INFO = b'secops.falcon token cache v1'
 # An entry is a few hundred bytes; anything far larger is not ours.
 MAX_ENTRY_BYTES = 65536
 LOCK_POLL_SECONDS = 0.02
+# Never follow a symlink at an entry path; never block opening one (a FIFO there would hang the task).
+_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
+_NONBLOCK = getattr(os, 'O_NONBLOCK', 0)
 
 
 def entry_name(secret, start_url, cloud, client_id, member_cid):
@@ -167,6 +170,13 @@ class TokenCache:
         self.lock_wait = lock_wait
         self._secret = secret
         self._warn = warn or (lambda msg: None)
+        self._warned = set()
+
+    def _warn_once(self, msg):
+        """Warn about msg once per store (the entry is read several times per task)."""
+        if msg not in self._warned:
+            self._warned.add(msg)
+            self._warn(msg)
 
     def peek(self, include_stale=False):
         """The fresh cached token (any unexpired one with include_stale), or None; a corrupt entry is a miss."""
@@ -204,13 +214,18 @@ class TokenCache:
     def _read(self):
         """The Token in the entry, or None when absent, unsafe, corrupt or sealed with another secret."""
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0))
+            # O_NONBLOCK: opening a FIFO planted at the entry's path would otherwise wait forever for a writer.
+            fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
         except OSError:
             return None
         try:
             info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                self._warn_once('The token cache entry %s is not a regular file: it is ignored (and replaced when a token '
+                                'is stored).' % self.path)
+                return None
             # Only a regular file of ours that nobody else can read: anything else is ignored and replaced.
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            if info.st_uid != os.geteuid() or info.st_mode & 0o077:
                 return None
             data = os.read(fd, MAX_ENTRY_BYTES + 1)
         except OSError:
@@ -246,7 +261,7 @@ class TokenCache:
         self._sweep_temp_files()
         tmp = os.path.join(self.directory, '.%s.%d.%s.tmp' % (self.name, os.getpid(), base64.b32encode(os.urandom(5)).decode()))
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
             try:
                 os.fchmod(fd, 0o600)
                 os.write(fd, encrypt_entry(self._secret, self.name, token))
@@ -267,10 +282,16 @@ class TokenCache:
             yield False
             return
         try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK, 0o600)
         except OSError as exc:
             self._warn('Could not open the token cache lock in %s (%s): tokens may be issued more than once.'
                        % (self.directory, exc.strerror or exc))
+            yield False
+            return
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            self._warn_once('The token cache lock %s is not a regular file: tokens may be issued more than once.'
+                            % self.lock_path)
             yield False
             return
         try:

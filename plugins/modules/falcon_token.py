@@ -15,9 +15,13 @@ description:
   - O(state=present) returns a valid access token for the API client, with its cloud and base URL, to pass to other
     modules as O(secops.falcon.falcon_device_info#module:auth) or to any tool that needs a Falcon token.
   - The token comes from the token cache when a valid one is there (more than two minutes of life left), so this module
-    reports a change only when it had to issue a new token.
+    reports a change only when it had to issue a new token. A cached token is first checked with one cheap API read
+    (one host ID); a token the API refuses (revoked since it was cached) is replaced by a new one.
   - O(state=absent) revokes a token (O(access_token), or the cached token of these credentials) and removes it from the
     token cache. The API authenticates a revocation with O(client_id) and O(client_secret), so both are required.
+  - A token can only be revoked in the cloud that issued it. With O(cloud=autodiscover), a given token is revoked where
+    the cached token of these credentials lives; with nothing cached, set O(cloud) or O(base_url), or pass the
+    registered result as O(auth) (it carries the base URL), since discovering the cloud would issue a new token.
   - Other modules of this collection get their token themselves; this module is not needed to use them.
 options:
   state:
@@ -29,7 +33,8 @@ options:
     default: present
 extends_documentation_fragment:
   - secops.falcon.common
-  - secops.falcon.common.info_attributes
+  - secops.falcon.common.attributes_action_group
+  - secops.falcon.common.attributes_read_only
 attributes:
   check_mode:
     description: In check mode no token is issued or revoked; the result predicts whether one would be.
@@ -59,11 +64,11 @@ EXAMPLES = r"""
     auth: "{{ falcon_auth }}"
     hostnames: [web01]
 
-- name: Revoke the token at the end of the play
+- name: Revoke the token at the end of the play (auth carries the base URL of the cloud that issued it)
   secops.falcon.falcon_token:
     client_id: "{{ falcon_client_id }}"
     client_secret: "{{ falcon_client_secret }}"
-    access_token: "{{ falcon_auth.access_token }}"
+    auth: "{{ falcon_auth }}"
     state: absent
 """
 
@@ -152,10 +157,11 @@ def present(module):
                     'FALCON_CLIENT_ID/FALCON_CLIENT_SECRET.')
     if module.check_mode:
         cached = client.cached_token()
-        if cached is not None:
+        if cached is not None and client.token_accepted(cached):
             module.exit(changed=False, issued=False, msg='A valid token is in the token cache.', **_token_result(cached))
         module.exit(changed=True, issued=True, msg='A new token would be issued (check mode).')
-    token, minted = client.issue_token()
+    # A cached token is checked with one cheap read: the API may have revoked it since it was cached.
+    token, minted = client.issue_live_token()
     msg = 'Issued a new token' if minted else 'Reused the cached token'
     module.exit(changed=minted, issued=minted, msg='%s for cloud %s.' % (msg, token.cloud or token.base_url),
                 **_token_result(token))
@@ -171,23 +177,25 @@ def absent(module):
     given = settings.access_token
     if not given and cached is None:
         module.exit(changed=False, revoked=False, msg='No cached token for these credentials: nothing to revoke.')
+    if given and cached is None and settings.autodiscover and not settings.base_url_given:
+        # Finding the home cloud would issue a new token (which would stay live): ask where the given one lives.
+        module.fail('state=absent cannot tell which cloud issued the given access_token without issuing a new token: '
+                    'set cloud or base_url to the cloud that issued it, or pass the registered falcon_token result as '
+                    'auth (it carries base_url).')
     target = given or cached.access_token
     source = 'the given token' if given else 'the cached token'
     if module.check_mode:
         module.exit(changed=True, revoked=True, msg='Would revoke %s (check mode).' % source)
-    client.revoke(target, base_url=_revoke_base_url(client, settings, cached))
+    client.revoke(target, base_url=_revoke_base_url(settings, cached))
     client.forget_token(target)
     module.exit(changed=True, revoked=True, msg='Revoked %s.' % source)
 
 
-def _revoke_base_url(client, settings, cached):
+def _revoke_base_url(settings, cached):
     """Where to revoke: a client's tokens exist only in its home cloud, so any token of it tells where that is."""
     if cached is not None:
         return cached.base_url
-    if not settings.autodiscover or settings.base_url_given:
-        return settings.base_url
-    # Autodiscover with nothing cached: ask the token endpoint where these credentials live.
-    return client.issue_token()[0].base_url
+    return settings.base_url
 
 
 def run(module):

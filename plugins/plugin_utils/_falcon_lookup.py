@@ -30,15 +30,13 @@ class FalconLookupBase(LookupBase):
         return ConnectionSettings.from_options(self.connection_options() if options is None else options)
 
     def client(self, settings=None):
-        """A FalconClient for these options."""
-        return FalconClient(settings or self.settings())
+        """A FalconClient for these options; its warnings are displayed on the controller as they happen."""
+        return FalconClient(settings or self.settings(), warn=self.warn)
 
     @staticmethod
-    def show_warnings(client):
-        """Display the client's warnings on the controller."""
-        for msg in client.warnings:
-            display.warning(scrub(msg))
-        del client.warnings[:]
+    def warn(msg):
+        """Display a warning on the controller, scrubbed of secrets."""
+        display.warning(scrub(msg))
 
     def falcon_run(self, func, *args, **kwargs):
         """Call func; a FalconError becomes an AnsibleLookupError with the same (scrubbed) text."""

@@ -88,3 +88,23 @@ def test_bad_option_is_a_lookup_error(lookup, session, fake):
     with pytest.raises(AnsibleLookupError, match='plain http'):
         lookup.run(['autodiscover'], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET,
                    base_url='http://example.com')
+
+
+@pytest.mark.parametrize('term', ['auto', 'AUTODISCOVER'])
+def test_autodiscover_aliases(lookup, session, fake, cache_dir, term):
+    session.add(TOKEN, fake.token_response(headers={'X-Cs-Region': 'us-1'}))
+    result = lookup.run([term], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
+    assert result == [{'name': 'us-1', 'base_url': fake.BASE}]
+
+
+@pytest.mark.parametrize('cloud, name', [('US-1', 'us-1'), ('gov1', 'us-gov-1'), ('eu1', 'eu-1')])
+def test_cloud_option_aliases(lookup, session, cloud, name):
+    assert lookup.run([], {}, cloud=cloud)[0]['name'] == name
+    assert session.calls == []
+
+
+def test_empty_falcon_cloud_means_not_set(lookup, session, fake, cache_dir, monkeypatch):
+    monkeypatch.setenv('FALCON_CLOUD', '')
+    session.add(TOKEN, fake.token_response(headers={'X-Cs-Region': 'us-1'}))
+    result = lookup.run([], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
+    assert result == [{'name': 'us-1', 'base_url': fake.BASE}]

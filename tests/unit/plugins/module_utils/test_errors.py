@@ -53,3 +53,25 @@ def test_ordinary_api_text_is_kept():
 def test_short_values_are_not_registered():
     register_secret('abc')
     assert scrub('abc def') == 'abc def'
+
+
+def test_sentences_after_a_secret_word_and_colon_are_kept():
+    # The module's own advice must stay readable (issue: "client_secret: set" lost its next word).
+    for text in ('state=absent needs client_id and client_secret: the API authenticates a revocation with them.',
+                 'cannot tell which cloud issued the given access_token without issuing a new token: set cloud.',
+                 'Revoking needs HTTP basic authentication with the client id and secret.'):
+        assert scrub(text) == text
+
+
+def test_field_shapes_are_still_masked():
+    for text, value in (("{'access_token': 'zzzzzzzzzzzz'}", 'zzzzzzzzzzzz'), ('token = "q1w2e3r4t5y6"', 'q1w2e3r4t5y6'),
+                        ('POST /oauth2/token client_secret=s3cr3tvalue', 's3cr3tvalue'),
+                        ('Authorization: basic MDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ=', 'MDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ=')):
+        assert value not in scrub(text), text
+
+
+def test_a_registered_secret_is_masked_in_repr_form_too():
+    secret = 'tok-with-line-break-0000\r\n0000'
+    register_secret(secret)
+    text = scrub("Invalid return character or leading space in header: Authorization: %r" % ('Bearer ' + secret))
+    assert 'tok-with-line-break' not in text and MASK in text

@@ -9,7 +9,9 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconApiError, FalconAuthError, FalconConnectionError,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
-from ansible_collections.secops.falcon.plugins.module_utils._retry import RETRY_AFTER_CAP, retry_after
+from ansible_collections.secops.falcon.plugins.module_utils._retry import (
+    RATE_LIMIT_MARGIN, RETRY_AFTER_CAP, RETRY_BUDGET, rate_limit_wait, retry_after,
+)
 
 DEVICES = '/devices/queries/devices/v1'
 TOKEN = '/oauth2/token'
@@ -113,19 +115,61 @@ def test_given_token_with_credentials_is_replaced_after_401(fake, session, setti
     assert [c.path for c in session.calls] == [DEVICES, TOKEN, DEVICES]
 
 
+def refusal(fake, status, message):
+    """A token-endpoint refusal with this status and errors[].message."""
+    return fake.make_response(status, {'meta': {'trace_id': 'tr-9'}, 'errors': [{'code': status, 'message': message}]})
+
+
 @pytest.mark.parametrize('status, message', [
     (403, 'Failed to issue access token - Not Authorized'),
     (400, 'Failed to generate access token for clientID=x.'),
 ])
 def test_refused_token_is_a_clear_auth_error(fake, settings_factory, status, message):
-    session = fake.FakeSession().add(TOKEN, fake.make_response(status, {'meta': {'trace_id': 'tr-9'}, 'errors': [
-        {'code': status, 'message': message}]}))
+    session = fake.FakeSession().add(TOKEN, refusal(fake, status, message))
     with pytest.raises(FalconAuthError) as info:
         client_for(settings_factory(), session).request('GET', DEVICES)
     text = str(info.value)
     assert message.rstrip('.') in text and 'tr-9' in text and 'HTTP %d' % status in text
-    assert 'GovCloud' in text  # autodiscover: the hint for a gov client
+    assert 'Falcon refused to issue a token for client_id %s' % fake.CLIENT_ID in text
     assert fake.CLIENT_SECRET not in text
+
+
+def test_unknown_client_id_says_so_with_the_govcloud_hint(fake, settings_factory):
+    # NOTES 9.5: an unknown client id answers 400; a GovCloud client is unknown to the commercial clouds.
+    session = fake.FakeSession().add(TOKEN, refusal(fake, 400, 'Failed to generate access token for clientID=x.'))
+    with pytest.raises(FalconAuthError) as info:
+        client_for(settings_factory(), session).token()
+    text = str(info.value)
+    assert 'this cloud has no API client with this id' in text and 'Check client_id.' in text
+    assert 'A GovCloud client is never autodiscovered' in text
+
+
+def test_wrong_secret_says_so_without_the_govcloud_hint(fake, settings_factory):
+    session = fake.FakeSession().add(TOKEN, refusal(fake, 403, 'Failed to issue access token - Not Authorized'))
+    with pytest.raises(FalconAuthError) as info:
+        client_for(settings_factory(), session).token()
+    text = str(info.value)
+    assert 'the client secret is wrong' in text and 'Check client_secret' in text
+    assert 'GovCloud' not in text
+
+
+def test_no_govcloud_hint_with_a_custom_base_url_or_a_named_cloud(fake, settings_factory):
+    for settings in (settings_factory(base_url='http://127.0.0.1:9'), settings_factory(cloud='eu-1')):
+        session = fake.FakeSession(handler=lambda call: refusal(fake, 400, 'Failed to generate access token for clientID=x.'))
+        with pytest.raises(FalconAuthError) as info:
+            client_for(settings, session).token()
+        assert 'this cloud has no API client with this id' in str(info.value)
+        assert 'GovCloud' not in str(info.value)
+
+
+def test_member_cid_refusal_names_the_member(fake, settings_factory):
+    cid = 'c1d0000000000000000000000000b009'
+    session = fake.FakeSession().add(TOKEN, refusal(fake, 403, 'Failed to generate access token for customer ID=%s.' % cid))
+    with pytest.raises(FalconAuthError) as info:
+        client_for(settings_factory(member_cid=cid), session).token()
+    text = str(info.value)
+    assert 'member_cid %s is not a member (child) CID' % cid in text
+    assert 'client secret is wrong' not in text and 'GovCloud' not in text
 
 
 def test_token_answer_without_access_token(fake, settings_factory):
@@ -220,7 +264,34 @@ def test_429_honours_retryafter_epoch_seconds(fake, session, settings_factory, s
                                             headers={'X-Ratelimit-Retryafter': str(int(stamp))}),
                 fake.make_response(200, fake.api_body(['ok'])))
     assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
-    assert len(sleeps) == 1 and 5 <= sleeps[0] <= 7.5
+    # What the API asks (6-7 s: the stamp is whole seconds) plus the margin (NOTES 9.5: exactly on time meets a 429).
+    assert len(sleeps) == 1 and 6 + RATE_LIMIT_MARGIN <= sleeps[0] <= 7 + RATE_LIMIT_MARGIN + 0.5
+
+
+def test_repeated_429_waits_longer_each_time(fake, session, settings_factory, sleeps):
+    limited = fake.make_response(429, {'errors': [{'code': 429, 'message': 'API rate limit exceeded.'}]},
+                                 headers={'X-Ratelimit-Retryafter': '1'})
+    session.add(DEVICES, limited, limited, limited, fake.make_response(200, fake.api_body(['ok'])))
+    assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
+    assert len(sleeps) == 3
+    # 1 s asked each time; the margin past it doubles (1, 2, 4 s, each with under 0.5 s of jitter).
+    assert 2.0 <= sleeps[0] < 2.5 and 3.0 <= sleeps[1] < 3.5 and 5.0 <= sleeps[2] < 5.5
+
+
+def test_final_429_says_how_long_it_waited(fake, session, settings_factory, sleeps):
+    session.add(DEVICES, fake.make_response(429, {}, headers={'X-Ratelimit-Retryafter': '1'}))
+    with pytest.raises(FalconApiError) as info:
+        client_for(settings_factory(retries=2), session).request('GET', DEVICES)
+    text = str(info.value)
+    assert 'after 3 attempts' in text and 'rate limited' in text
+    assert 'waited %.1f s in total' % sum(sleeps) in text and 'no retries left (retries: 2)' in text
+
+
+def test_rate_limit_wait_is_capped_above_a_minute():
+    now = 1_800_000_000.0
+    # The token endpoint's one-minute window can ask for 61 s: that is honoured (with the margin), not cut to 60.
+    assert 62 <= rate_limit_wait({'X-Ratelimit-Retryafter': str(now + 61)}, 0, now=now) < 62.5
+    assert rate_limit_wait({'X-Ratelimit-Retryafter': str(now + 9999)}, 5, now=now) == RETRY_AFTER_CAP
 
 
 def test_retryafter_units_and_cap():
@@ -391,10 +462,11 @@ def test_revoke_refused(fake, settings_factory):
 def test_session_settings(fake, settings_factory, tmp_path):
     bundle = tmp_path / 'ca.pem'
     bundle.write_text('x')
-    session = fake.FakeSession()
-    client_for(settings_factory(ca_path=str(bundle), proxy='http://127.0.0.1:3128', timeout=5), session)
+    session = fake.FakeSession().add('/oauth2/token', fake.token_response())
+    client_for(settings_factory(ca_path=str(bundle), proxy='http://127.0.0.1:3128', timeout=5), session).token()
     assert session.verify == str(bundle)
-    assert session.proxies == {'http': 'http://127.0.0.1:3128', 'https': 'http://127.0.0.1:3128'}
+    assert session.calls[0].kwargs['proxies'] == {'http': 'http://127.0.0.1:3128', 'https': 'http://127.0.0.1:3128'}
+    # requests' own environment reading stays off: it would let ~/.netrc replace the bearer header.
     assert session.trust_env is False
     other = fake.FakeSession()
     insecure = client_for(settings_factory(validate_certs=False), other)
@@ -441,8 +513,9 @@ def test_total_wait_is_bounded(fake, session, settings_factory, sleeps):
     session.add(DEVICES, fake.make_response(429, {}, headers={'X-Ratelimit-Retryafter': far}))
     with pytest.raises(FalconApiError) as info:
         client_for(settings_factory(retries=10), session).request('GET', DEVICES)
-    assert sleeps == [RETRY_AFTER_CAP] * 3  # 3 x 60 s fills the 180 s budget: no 4th wait
-    assert info.value.status == 429 and 'after 4 attempts' in str(info.value)
+    assert sleeps == [RETRY_AFTER_CAP] * 2  # 2 x 90 s fill the 180 s budget: no 3rd wait
+    assert info.value.status == 429 and 'after 3 attempts' in str(info.value)
+    assert 'would exceed the retry budget of %d s' % RETRY_BUDGET in str(info.value)
 
 
 # -- whole-answer deadline and size cap ----------------------------------------------------------------------------------

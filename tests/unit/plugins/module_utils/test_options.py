@@ -74,7 +74,8 @@ def test_cloud_gives_base_url():
 def test_ranges(name, value):
     with pytest.raises(FalconConfigError) as info:
         build(**{name: value})
-    assert name in str(info.value)
+    # The message names the option and the value given, never "(got None)".
+    assert name in str(info.value) and '(got %r)' % (value,) in str(info.value)
 
 
 def test_range_limits_accepted():
@@ -132,6 +133,32 @@ def test_proxy_validation():
     assert 'pw' not in str(info.value)
 
 
+@pytest.mark.parametrize('given', ['C1D0000000000000000000000000B002-4F', 'c1d0000000000000000000000000b002-4f',
+                                   'C1D0000000000000000000000000B002', ' c1d0000000000000000000000000b002 '])
+def test_member_cid_console_form_is_sent_bare_and_lower_case(given):
+    assert build(member_cid=given).member_cid == 'c1d0000000000000000000000000b002'
+
+
+@pytest.mark.parametrize('given', ['xyz', 'c1d0000000000000000000000000b00', 'c1d0000000000000000000000000b002-4',
+                                   'c1d0000000000000000000000000b002-4FF', 'g1d0000000000000000000000000b002',
+                                   'c1d0000000000000000000000000b002\n-4f'])
+def test_member_cid_anything_else_is_refused_naming_it(given):
+    with pytest.raises(FalconConfigError) as info:
+        build(member_cid=given)
+    assert repr(given.strip()) in str(info.value) and '32 hexadecimal characters' in str(info.value)
+
+
+@pytest.mark.parametrize('given, canonical', [('us1', 'us-1'), ('US-1', 'us-1'), ('gov1', 'us-gov-1'),
+                                              ('auto', 'autodiscover'), ('EU_1', 'eu-1'), ('', 'autodiscover')])
+def test_cloud_aliases_and_empty_cloud(given, canonical):
+    assert build(cloud=given).cloud == canonical
+
+
+def test_argspec_leaves_cloud_names_to_normalisation():
+    # choices would refuse us1/US-1/gov1/auto (and an empty FALCON_CLOUD) before they are normalised.
+    assert 'choices' not in COMMON_ARGSPEC['cloud']
+
+
 def test_member_cid_checked():
     with pytest.raises(FalconConfigError, match='member_cid'):
         build(member_cid='not a cid!')
@@ -157,3 +184,11 @@ def test_argspec_env_fallbacks_and_no_log():
 def test_secret_not_in_repr():
     settings = build()
     assert 'S' * 40 not in repr(settings)
+
+
+@pytest.mark.parametrize('token', ['tok-00000000\t00000000', 'tok-00000000\r\n00000000', 'tok 0000000000000000'])
+def test_token_with_a_line_break_is_refused_without_echoing_it(token):
+    with pytest.raises(FalconConfigError) as info:
+        ConnectionSettings.from_options({'access_token': token, 'cloud': 'us-1'})
+    assert 'white space or control characters' in str(info.value)
+    assert 'tok-0000' not in str(info.value) and repr(token) not in str(info.value)

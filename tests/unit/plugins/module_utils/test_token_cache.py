@@ -338,3 +338,37 @@ def test_a_file_system_without_locks_warns_instead_of_failing(cache_dir, monkeyp
     token, minted = store.get_or_mint(minter([]))
     assert minted and token.access_token
     assert any('Could not lock the token cache' in w for w in warnings)
+
+
+# -- a FIFO where an entry belongs -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def hang_guard():
+    """Fail (instead of hanging the suite) when the code under test blocks for more than 10 s."""
+    import signal
+
+    def alarm(_signum, _frame):
+        # Not an OSError (TimeoutError is one): the cache's own OSError handling must not swallow it.
+        pytest.fail('blocked: the token cache waited on a FIFO')
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(10)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize('suffix', [_token_cache.ENTRY_SUFFIX, _token_cache.LOCK_SUFFIX])
+def test_a_fifo_at_an_entry_path_never_hangs(cache_dir, hang_guard, suffix):  # pylint: disable=unused-argument
+    warnings = []
+    store = TokenCache(cache_dir, SECRET, name_for(), lock_wait=1, warn=warnings.append)
+    os.mkfifo(os.path.join(cache_dir, name_for() + suffix), 0o600)
+    assert store.peek() is None
+    token, minted = store.get_or_mint(minter([]))
+    assert minted and token.access_token
+    assert any('is not a regular file' in w for w in warnings)
+    if suffix == _token_cache.ENTRY_SUFFIX:
+        # The token was stored over the FIFO: the next task finds it.
+        assert stat.S_ISREG(os.lstat(store.path).st_mode)
+        assert store.peek().access_token == token.access_token
