@@ -20,10 +20,12 @@ UNAUTHENTICATED = {
 
 def _all_routes():
     """Every authenticated route: (method, path) -> (handler, scope)."""
-    from . import cspm, policies  # pylint: disable=import-outside-toplevel
+    from . import cspm, host_groups, mssp, policies  # pylint: disable=import-outside-toplevel
     routes = dict(hosts.ROUTES)
     routes.update(policies.ROUTES)
     routes.update(cspm.ROUTES)
+    routes.update(host_groups.ROUTES)
+    routes.update(mssp.ROUTES)
     return routes
 
 
