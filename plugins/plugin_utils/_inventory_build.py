@@ -183,7 +183,8 @@ class InventoryPlan:
             tenant = context[id(record)]
             return render(entry, wrap_var(self.variables(record, tenant.get('host_groups'), tenant)))
 
-        named, warnings = assign_names(records, self.hostnames, render_entry, self.duplicates)
+        named, warnings = assign_names(records, self.hostnames, render_entry, self.duplicates,
+                                       tenant_of=lambda record: context[id(record)].get('cid'))
         for message in warnings:
             warn(scrub(message))
         for device in named:

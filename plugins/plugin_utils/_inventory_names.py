@@ -53,7 +53,7 @@ class NamedDevice:
         self.skipped = list(skipped)
 
 
-def assign_names(records, preferences, render, duplicates='newest'):
+def assign_names(records, preferences, render, duplicates='newest', tenant_of=None):
     """Return ([NamedDevice], [warning]) with one unique name per kept device.
 
     Devices named by the first preference that share a name (case-insensitive) are the same machine seen twice
@@ -85,7 +85,23 @@ def assign_names(records, preferences, render, duplicates='newest'):
         if fallback and (len(fallback) > 1 or primary):
             warnings.append('%d devices share the name %s through a fallback of hostnames (for example one NAT address): '
                             'each is kept as %s_<device_id>.' % (len(fallback), fallback[0][0], fallback[0][0]))
-    return named, warnings
+    return _across_tenants(named, tenant_of, warnings), warnings
+
+
+def _across_tenants(named, tenant_of, warnings):
+    """Qualify names that several tenants use (host-00001 in two child CIDs) with the member CID."""
+    tenants_by_name = collections.defaultdict(set)
+    for device in named:
+        tenants_by_name[device.name.lower()].add(tenant_of(device.record))
+    shared = [n for n, tenants in tenants_by_name.items() if len(tenants) > 1]
+    if not shared:
+        return named
+    for device in named:
+        if device.name.lower() in tenants_by_name and len(tenants_by_name[device.name.lower()]) > 1:
+            device.name = '%s_%s' % (device.name, tenant_of(device.record))
+    warnings.append('%d host names are used in more than one member CID (for example %s): each is kept as '
+                    '<name>_<member CID>.' % (len(shared), sorted(shared)[0]))
+    return named
 
 
 def _duplicates(entries, policy, warnings):
