@@ -2,7 +2,6 @@
 import calendar
 import time
 
-import pytest
 from integration.inventory_cases.inventory_run import counted, falcon_env, run_inventory, run_play, write_config
 
 SCROLL = 'GET /devices/queries/devices-scroll/v1'
@@ -94,8 +93,8 @@ def test_one_token_for_inventory_and_play(falcon_emulator, collections_root, tmp
     assert counters['calls'][DETAILS] >= 1 + len(linux)
 
 
-@pytest.mark.parametrize('hosts', [50000])
-def test_50000_hosts_within_the_call_budget(emulator_factory, collections_root, tmp_path, hosts):
+def test_50000_hosts_within_the_call_budget(emulator_factory, collections_root, tmp_path):
+    hosts = 50000
     emulator = emulator_factory(hosts=hosts)
     config = write_config(tmp_path, 'big', fields=['hostname', 'platform_name'])
     done = run_inventory(config, falcon_env(emulator), collections_root, tmp_path, args=('--graph',))
