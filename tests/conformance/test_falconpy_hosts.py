@@ -16,7 +16,7 @@ def test_query_devices_by_filter_paging(falcon_emulator, falcon_auth):
         seen += reply['body']['resources']
         offset = reply['body']['meta']['pagination']['offset']
         total = reply['body']['meta']['pagination']['total']
-    expected = sorted((d['hostname'], d['device_id']) for d in falcon_emulator.devices() if d['platform_name'] in ('Windows', 'Linux'))
+    expected = sorted((d['hostname'].lower(), d['device_id']) for d in falcon_emulator.devices() if d['platform_name'] in ('Windows', 'Linux'))
     assert seen == [device_id for _name, device_id in expected]
 
 
@@ -46,7 +46,7 @@ def test_scroll_to_the_end(falcon_emulator, falcon_auth):
         seen += reply['body']['resources']
         offset = reply['body']['meta']['pagination']['offset']
     assert calls == 5  # 16 + 16 + 16 + 2, then the empty page
-    assert seen == [d['device_id'] for d in sorted(falcon_emulator.devices(), key=lambda d: d['hostname'], reverse=True)]
+    assert seen == [d['device_id'] for d in sorted(falcon_emulator.devices(), key=lambda d: d['hostname'].lower(), reverse=True)]
 
 
 def test_get_device_details_post_and_get(falcon_emulator, falcon_auth):
