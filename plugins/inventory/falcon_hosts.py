@@ -217,7 +217,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """The common options, templates rendered (a vault lookup may supply the secret); no host variables."""
         options = {}
         for name in COMMON_OPTION_NAMES:
-            value = self.get_option(name)
+            try:
+                value = self.get_option(name)
+            except KeyError:
+                # A common option the plugin variant of the doc fragment does not (yet) document: its default applies.
+                continue
             if isinstance(value, str) and self.templar.is_template(value):
                 value = self.templar.template(value)
             options[name] = value

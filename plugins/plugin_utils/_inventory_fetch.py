@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconError
 from ansible_collections.secops.falcon.plugins.module_utils._host_groups import host_group_names, mssp_children
-from ansible_collections.secops.falcon.plugins.module_utils._hosts import get_devices, query_device_ids, unique
+from ansible_collections.secops.falcon.plugins.module_utils._hosts import get_devices, query_device_ids
 from ansible_collections.secops.falcon.plugins.module_utils._paging import iter_offset
 
 HIDDEN_PATH = '/devices/queries/devices-hidden/v1'
@@ -20,6 +20,12 @@ SCOPE_NAMES = {
     'host-group:read': 'Host groups: Read',
     'mssp:read': 'Flight Control: Read',
 }
+
+
+def _merged(first, second):
+    """first then the ids of second not in first (order kept)."""
+    seen = set(first)
+    return list(first) + [i for i in second if not (i in seen or seen.add(i))]
 
 
 class Selection:
@@ -80,7 +86,7 @@ def fetch_tenant(client, selection, warn, strict_permissions=False):
     warnings = []
     ids = _device_ids(client, selection.fql, 'filter')
     if selection.include_hidden:
-        ids = unique(ids + _hidden_ids(client, selection.fql))
+        ids = _merged(ids, _hidden_ids(client, selection.fql))
     if selection.exclude_fql:
         excluded = set(_device_ids(client, selection.exclude_fql, 'exclude_filter'))
         if selection.include_hidden:

@@ -84,7 +84,7 @@ def run_inventory(sources, env, collections_root, work_dir, args=('--list',), st
     run_env = playbook_env(env, collections_root, work_dir, dict(
         {'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if strict else 'False',
          'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'True' if strict else 'False',
-         'ANSIBLE_INVENTORY_ENABLED': 'secops.falcon.falcon_hosts,ansible.builtin.yaml,ansible.builtin.ini'},
+         'ANSIBLE_INVENTORY_ENABLED': 'secops.falcon.falcon_hosts,ansible.builtin.yaml'},
         **(extra_env or {})))
     proc = subprocess.run(command, env=run_env, cwd=str(work_dir), capture_output=True, text=True, timeout=timeout,
                           check=False)
