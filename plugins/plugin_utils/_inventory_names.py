@@ -59,12 +59,14 @@ def assign_names(records, preferences, render, duplicates='newest', tenant_of=No
     Devices named by the first preference that share a name (case-insensitive) are the same machine seen twice
     (re-imaged): `duplicates` decides (newest by last_seen keeps the name; suffix keeps all, the older ones as
     name_<device id>; fail raises). A collision on a fallback name (an address shared behind NAT) is never a
-    duplicate machine: those devices always keep their own entry, as name_<device id>.
+    duplicate machine: those devices always keep their own entry, as name_<device id>. tenant_of(record) gives the
+    MSSP member CID: the same name in two tenants is two machines, named name_<member CID> each.
     """
+    tenant_of = tenant_of or (lambda record: None)
     by_name = collections.OrderedDict()
     for record in records:
         name, index = first_name(record, preferences, render)
-        by_name.setdefault(name.lower(), []).append((name, index, record))
+        by_name.setdefault((tenant_of(record), name.lower()), []).append((name, index, record))
     named = []
     warnings = []
     for entries in by_name.values():
