@@ -94,6 +94,15 @@ def api_factory(fake, monkeypatch):
     return build
 
 
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    """Record the waits between status reads instead of sleeping."""
+    from ansible_collections.secops.falcon.plugins.module_utils import _hosts
+    waits = []
+    monkeypatch.setattr(_hosts, '_sleep', waits.append)
+    return waits
+
+
 @pytest.fixture
 def run(module_runner):
     """Run falcon_host_contain with args; return the result dict."""
@@ -230,7 +239,12 @@ def test_max_hosts_refuses_before_reading_details(api_factory, run):
     ({}, 'Select the hosts with ids, hostnames or filter. An empty selection never means every host.'),
     ({'filter': ' '}, 'filter is empty. An empty FQL filter would match every host'),
     ({'ids': [], 'max_hosts': 0}, 'max_hosts must be at least 1, got 0.'),
-    ({'ids': [], 'poll_interval': 0}, 'poll_interval must be more than 0 seconds'),
+    ({'ids': [], 'poll_interval': 0}, 'poll_interval must be a number of seconds of at least 0.5, got 0.0.'),
+    ({'ids': [], 'poll_interval': 0.0001}, 'poll_interval must be a number of seconds of at least 0.5, got 0.0001.'),
+    ({'ids': [], 'poll_interval': float('nan')}, 'poll_interval must be a number of seconds of at least 0.5, got nan.'),
+    ({'ids': [], 'poll_interval': float('inf')}, 'poll_interval must be a number of seconds of at least 0.5, got inf.'),
+    ({'ids': ['%032x\n' % 1]}, "Invalid host id '00000000000000000000000000000001\\n'"),
+    ({'hostnames': ['web-*']}, "Invalid hostname 'web-*': hostnames are matched exactly"),
     ({'ids': [], 'wait_timeout': -1}, 'wait_timeout must be 0 or more seconds, got -1.'),
     ({'ids': ['bad']}, "Invalid host id 'bad'"),
     ({'hostnames': ['host-0', '']}, "Invalid hostname '': hostnames must not be empty."),
@@ -253,7 +267,7 @@ def test_selection_matching_nothing_is_a_no_op(api_factory, run, args):
 
 def test_wait_reaches_the_final_status(api_factory, run):
     api_factory(['normal', 'containment_pending'], settle_after=1)
-    result = run(ids=[aid(0), aid(1)], wait=True, poll_interval=0.01, wait_timeout=30)
+    result = run(ids=[aid(0), aid(1)], wait=True, poll_interval=0.5, wait_timeout=30)
     assert not result.get('failed') and result['changed'] is True
     assert result['contained'] == [{'id': aid(0), 'hostname': 'host-0', 'status': 'contained'}]
     # The host already on its way was watched too.
@@ -263,7 +277,7 @@ def test_wait_reaches_the_final_status(api_factory, run):
 
 def test_wait_timeout_fails_naming_the_stragglers(api_factory, run):
     api_factory(['normal'])
-    result = run(ids=[aid(0)], wait=True, poll_interval=0.01, wait_timeout=0)
+    result = run(ids=[aid(0)], wait=True, poll_interval=0.5, wait_timeout=0)
     assert result['failed'] is True and result['changed'] is True
     assert result['pending'] == [{'id': aid(0), 'hostname': 'host-0', 'status': 'containment_pending'}]
     assert 'Timed out after 0s waiting for status contained: host-0 (%s): containment_pending.' % aid(0) in result['msg']
