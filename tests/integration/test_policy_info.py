@@ -111,3 +111,36 @@ def test_cspm_policy_settings(falcon_emulator, emulator_env, run_playbook):
     assert results['members']['failed'] is True and 'include_members' in results['members']['msg']
     # Bad values are refused before any request: only the four valid reads reached the API.
     assert falcon_emulator.counters()['calls'].get('GET /settings/entities/policy/v1') == 4
+
+
+FAMILIES = (('prevention', 'prevention'), ('sensor_update', 'sensor-update'), ('device_control', 'device-control'),
+            ('firewall', 'firewall'), ('response', 'response'))
+
+
+def test_policy_names_are_found_in_every_family(falcon_emulator, emulator_env, run_playbook):
+    """Every policy of every family by name, asked in another case: the API's name filter is not relied on (NOTES 9.3)."""
+    cases = []
+    expected = {}
+    for policy_type, family_name in FAMILIES:
+        policies = family(falcon_emulator, family_name)
+        names = [p['name'] for p in policies]
+        expected[policy_type] = sorted(set(p['id'] for p in policies))
+        cases.append({'label': policy_type, 'policy_type': policy_type,
+                      'names': [n.swapcase() for n in names] + ['No such policy']})
+    cases.append({'label': 'blank name', 'policy_type': 'firewall', 'names': ['']})
+    cases.append({'label': 'nothing matched', 'policy_type': 'prevention', 'fql': "name:'No such policy'"})
+    results = by_label(run_playbook('policy_info_cases', emulator_env, extra_vars={'cases': cases}))
+    for policy_type, _family_name in FAMILIES:
+        result = results[policy_type]
+        assert result['failed'] is False, result['msg']
+        assert sorted(p['id'] for p in result['policies']) == expected[policy_type], policy_type
+        assert result['not_found'] == ['No such policy']
+    # Names are matched in the module: each family is read once, without a name filter.
+    calls = falcon_emulator.counters()['calls']
+    assert calls.get('GET /policy/combined/sensor-update/v2') == 1 and calls.get('GET /policy/combined/response/v1') == 1
+    blank = results['blank name']
+    assert blank['failed'] is True and "Invalid policy name '': names must not be empty." in blank['msg']
+    nothing = results['nothing matched']
+    assert nothing['failed'] is False and nothing['policies'] == []
+    assert "the filter \"name:'No such policy'\" matched nothing" in nothing['msg']
+    assert 'a filter on an unknown field also matches nothing' in nothing['msg']
