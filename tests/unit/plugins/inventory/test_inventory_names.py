@@ -40,7 +40,7 @@ def test_duplicates_newest_suffix_fail():
     assert [(d.name, d.record['device_id'], d.duplicate, d.skipped) for d in named] == [('web-1', 'b' * 32, True, ['a' * 32])]
     assert 're-imaged' in warnings[0]
     named, _warnings = assign_names([old, new], ['hostname'], _no_templates, duplicates='suffix')
-    assert sorted(d.name for d in named) == sorted(['web-1', 'WEB-1_' + 'a' * 32])
+    assert sorted(d.name for d in named) == sorted(['web-1', 'web-1_' + 'a' * 32])
     assert all(d.duplicate for d in named)
     with pytest.raises(FalconConfigError) as err:
         assign_names([old, new], ['hostname'], _no_templates, duplicates='fail')
