@@ -182,7 +182,7 @@ def run(module):
         missing = [f for f in params['fields'] if devices and not any(f in d for d in devices)]
         if missing:
             module.warn('No returned device has the field(s) %s; check the spelling against the API field names.'
-                                % ', '.join(missing))
+                        % ', '.join(missing))
         devices = project(devices, params['fields'])
     msg = 'Found %s' % plural(len(devices), 'host')
     if total > len(devices):

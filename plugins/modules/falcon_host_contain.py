@@ -23,7 +23,7 @@ description:
   - Hosts are sent in batches of at most 100 ids per action call. A batch the API refuses as a whole (too large)
     is sent again in smaller batches, and no later call is larger than what the API accepted.
   - The API's answer is read host by host whatever its HTTP status (a mixed batch can answer 207, 400 or 409 and
-    still list the hosts it accepted): accepted hosts are reported in RV(contained) or RV(lifted), never as failed.
+    still list the hosts it accepted); accepted hosts are reported in RV(contained) or RV(lifted), never as failed.
   - "Once a request may have reached the API, the result says so: a write that timed out, or met a server error, is
     followed by one more status read; hosts that show the wanted state count as acted on, the others are listed in
     RV(unknown) and fail the task. When the status read after an accepted request (or the O(wait)) fails, the hosts
@@ -48,7 +48,7 @@ options:
       - Hostnames of the hosts, matched exactly and case-insensitively (C(web-01) selects C(WEB-01), never
         C(web-010)), whatever case Falcon stores them in. Every device with that hostname is selected (a re-imaged
         machine can have several); use O(ids) to pick one.
-      - They are looked up with OR'd single-form filters (C(hostname:'a',hostname:'b'): case-insensitive prefix
+      - They are looked up with OR'd single-form filters (C(hostname:'a',hostname:'b'), case-insensitive prefix
         matches on the API) and only exact matches are kept, so the O(max_hosts) guard counts the exact matches.
       - An empty hostname, or one with a wildcard (C(*)), fails the task before anything is sent.
       - Mutually exclusive with O(ids) and O(filter).

@@ -36,9 +36,9 @@ options:
     description:
       - Endpoint policy names, matched exactly and case-insensitively. Names that match no policy are listed in
         RV(not_found); an empty name fails the task.
-      - The module reads every policy of the type and matches the names itself, for every type: the API's C(name)
-        filter finds nothing on sensor update policies and only the built-in C(platform_default) policies on the
-        others.
+      - The module reads every policy of the type and matches the names itself, for every type, because the API's
+        C(name) filter finds nothing on sensor update policies and only the built-in C(platform_default) policies on
+        the others.
       - Mutually exclusive with O(ids) and O(filter). Not used with O(policy_type=cspm).
     type: list
     elements: str
