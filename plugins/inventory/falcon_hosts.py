@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: falcon_hosts
 short_description: The CrowdStrike Falcon fleet as Ansible hosts and groups
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the hosts (devices) of a Falcon tenant, or of several MSSP child tenants, and adds them to the inventory with
     their Falcon fields as host variables and built-in groups by platform, product type, containment status, grouping

@@ -107,3 +107,17 @@ def test_50000_hosts_within_the_call_budget(emulator_factory, collections_root, 
     assert counters['calls'][HOST_GROUPS] == 1
     assert counters['calls_total'] == 5 + 10 + 1 + 1
     assert counters['token_requests_total'] == 1
+
+
+def test_connection_options_from_templates_and_ansible_cfg(falcon_emulator, collections_root, tmp_path):
+    from falcon_emulator.clients import DEFAULT_CLIENT  # pylint: disable=import-outside-toplevel
+    cfg = tmp_path / 'ansible.cfg'
+    cfg.write_text('[secops_falcon]\nclient_id = %s\nbase_url = %s\n' % (DEFAULT_CLIENT.client_id, falcon_emulator.url))
+    # The secret comes from a lookup in the inventory file, the rest from ansible.cfg: no FALCON_* variable at all.
+    config = write_config(tmp_path, 'templated', client_secret="{{ lookup('ansible.builtin.env', 'VAULTED_SECRET') }}")
+    done = run_inventory(config, {}, collections_root, tmp_path, extra_env={
+        'ANSIBLE_CONFIG': str(cfg), 'VAULTED_SECRET': DEFAULT_CLIENT.client_secret})
+    assert done.rc == 0, done.explain()
+    assert len(done.hosts()) == len(falcon_emulator.devices())
+    assert falcon_emulator.counters()['token_requests'] == {DEFAULT_CLIENT.client_id: 1}
+    assert DEFAULT_CLIENT.client_secret not in done.output
