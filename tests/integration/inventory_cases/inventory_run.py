@@ -1,6 +1,7 @@
 """Run the real ansible-inventory / ansible-playbook on a falcon_hosts config file against the emulator."""
 import json
 import os
+import re
 import subprocess
 
 import yaml
@@ -31,7 +32,8 @@ class InventoryRun:
     def __init__(self, rc, stdout, stderr):
         self.rc = rc
         self.stdout = stdout
-        self.stderr = stderr
+        # ansible-core 2.18 wraps warnings at 80 columns (also inside words, after a '-'): join them back.
+        self.stderr = re.sub(r'\n(?![\[\n])', ' ', stderr.replace('-\n', '-'))
         try:
             self.raw = json.loads(stdout)
         except ValueError:
@@ -84,7 +86,8 @@ def run_inventory(sources, env, collections_root, work_dir, args=('--list',), st
     run_env = playbook_env(env, collections_root, work_dir, dict(
         {'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if strict else 'False',
          'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'True' if strict else 'False',
-         'ANSIBLE_INVENTORY_ENABLED': 'secops.falcon.falcon_hosts,ansible.builtin.yaml'},
+         'ANSIBLE_INVENTORY_ENABLED': 'secops.falcon.falcon_hosts,ansible.builtin.yaml',
+},
         **(extra_env or {})))
     proc = subprocess.run(command, env=run_env, cwd=str(work_dir), capture_output=True, text=True, timeout=timeout,
                           check=False)
@@ -94,7 +97,8 @@ def run_inventory(sources, env, collections_root, work_dir, args=('--list',), st
 def run_play(playbook, inventory, env, collections_root, work_dir, extra_vars=None, extra_env=None):
     """ansible-playbook -i inventory (an unparsed source fails the run) with a playbook of this directory."""
     run_env = dict({'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True',
-                    'ANSIBLE_INVENTORY_ENABLED': 'secops.falcon.falcon_hosts,ansible.builtin.yaml'}, **(extra_env or {}))
+                    'ANSIBLE_INVENTORY_ENABLED': 'secops.falcon.falcon_hosts,ansible.builtin.yaml',
+}, **(extra_env or {}))
     return run_playbook(os.path.join(HERE, playbook), env, collections_root, work_dir, extra_vars=extra_vars,
                         inventory=inventory, extra_env=run_env)
 
