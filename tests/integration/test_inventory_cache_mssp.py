@@ -40,10 +40,15 @@ def test_a_cached_answer_makes_no_call_and_keeps_its_age(falcon_emulator, collec
     assert other.rc == 0 and other.hosts() != first.hosts(), other.explain()
     assert falcon_emulator.counters()['calls_total'] > 0  # another filter is another key
     assert len(_entries(cache)) == 2
+    # Once older than cache_timeout (the jsonfile plugin ages an entry by its mtime), the API is read again.
+    entry = os.path.join(str(cache), list(written)[0])
+    old = time.time() - 700
+    os.utime(entry, (old, old))
     falcon_emulator.reset_counters()
-    flushed = run_inventory(config, env, collections_root, tmp_path, args=('--list', '--flush-cache'))
-    assert flushed.rc == 0, flushed.explain()
+    expired = run_inventory(config, env, collections_root, tmp_path)
+    assert expired.rc == 0, expired.explain()
     assert falcon_emulator.counters()['calls_total'] > 0
+    assert os.stat(entry).st_mtime > old + 600
 
 
 def test_mssp_all_children_one_inventory_group_per_tenant(falcon_emulator, collections_root, tmp_path):
