@@ -207,7 +207,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
         self._read_config_data(path)
         try:
-            plan = InventoryPlan(self._connection_options(), self.get_option, self.templar)
+            plan = InventoryPlan(self._connection_options(), self.get_option)
             data = self._cached_or_fetched(plan, cache)
             self._populate(plan, data)
         except FalconError as err:

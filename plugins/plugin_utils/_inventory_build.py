@@ -47,8 +47,7 @@ def _is_template(entry):
 class InventoryPlan:
     """The validated options of one falcon_hosts source; fetch() reads the API, hosts() turns the answer into hosts."""
 
-    def __init__(self, connection_options, get_option, templar=None):
-        del templar
+    def __init__(self, connection_options, get_option):
         self.connection_options = dict(connection_options)
         self.member_cids = opts.member_cids_option(get_option('member_cids'))
         if self.member_cids and connection_options.get('member_cid'):
