@@ -10,6 +10,8 @@ from playbook_runner import BIN_DIR, playbook_env, run_playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLUGIN = 'secops.falcon.falcon_hosts'
+# Only the plugins a source of these tests may need: no noise from the ini and auto plugins trying a config file.
+ENABLED = 'secops.falcon.falcon_hosts,ansible.builtin.yaml'
 
 
 UNSAFE_KEY = '__ansible_unsafe'
@@ -83,12 +85,10 @@ def run_inventory(sources, env, collections_root, work_dir, args=('--list',), st
     for source in ([sources] if isinstance(sources, str) else sources):
         command += ['-i', source]
     command += list(args)
-    run_env = playbook_env(env, collections_root, work_dir, dict(
-        {'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if strict else 'False',
-         'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'True' if strict else 'False',
-         'ANSIBLE_INVENTORY_ENABLED': 'secops.falcon.falcon_hosts,ansible.builtin.yaml',
-},
-        **(extra_env or {})))
+    settings = {'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if strict else 'False',
+                'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'True' if strict else 'False',
+                'ANSIBLE_INVENTORY_ENABLED': ENABLED}
+    run_env = playbook_env(env, collections_root, work_dir, dict(settings, **(extra_env or {})))
     proc = subprocess.run(command, env=run_env, cwd=str(work_dir), capture_output=True, text=True, timeout=timeout,
                           check=False)
     return InventoryRun(proc.returncode, proc.stdout, proc.stderr)
@@ -96,9 +96,7 @@ def run_inventory(sources, env, collections_root, work_dir, args=('--list',), st
 
 def run_play(playbook, inventory, env, collections_root, work_dir, extra_vars=None, extra_env=None):
     """ansible-playbook -i inventory (an unparsed source fails the run) with a playbook of this directory."""
-    run_env = dict({'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True',
-                    'ANSIBLE_INVENTORY_ENABLED': 'secops.falcon.falcon_hosts,ansible.builtin.yaml',
-}, **(extra_env or {}))
+    run_env = dict({'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True', 'ANSIBLE_INVENTORY_ENABLED': ENABLED}, **(extra_env or {}))
     return run_playbook(os.path.join(HERE, playbook), env, collections_root, work_dir, extra_vars=extra_vars,
                         inventory=inventory, extra_env=run_env)
 
