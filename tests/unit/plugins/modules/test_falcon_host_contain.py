@@ -346,7 +346,10 @@ def test_write_that_timed_out_but_was_applied_counts_as_acted_on(api_factory, ru
 def test_unknown_state_is_reported_even_when_the_api_is_gone(api_factory, run, fake, sleeps):
     import requests
     api = api_factory(['normal'])
-    api.action_answer = lambda ids: (_ for _ in ()).throw(requests.exceptions.ReadTimeout('read timed out'))
+
+    def lost(ids):
+        raise requests.exceptions.ReadTimeout('read timed out')
+    api.action_answer = lost
     fail_details_after(api, fake, 0)
     result = run(ids=[aid(0)])
     assert result['failed'] is True and result['changed'] is True
