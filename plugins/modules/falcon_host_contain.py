@@ -104,6 +104,26 @@ options:
         in RV(not_found) and RV(failed_hosts).
     type: bool
     default: true
+  protect_filter:
+    description:
+      - An FQL filter of hosts that must never be contained, for example domain controllers
+        (C(tags:'FalconGroupingTags/no-auto-contain')). Selected hosts that match it are not acted on and are listed
+        in RV(protected); they never count as failures.
+      - It costs one query call (more for over 10000 protected hosts). Text matches follow the API's rules (see
+        O(filter)); a prefix protects more hosts, never fewer. A blank value fails the task.
+      - Applies when containing (O(state=contained)); lifting containment is never blocked.
+    type: str
+  exclude_ids:
+    description:
+      - Device ids that must never be contained; like O(protect_filter), matching hosts are listed in RV(protected).
+      - Applies when containing (O(state=contained)).
+    type: list
+    elements: str
+  reason:
+    description:
+      - A free-text reason (an alert or ticket id, a rule name), echoed in RV(reason) and in RV(msg) so reports and
+        logs say why hosts were contained.
+    type: str
 extends_documentation_fragment:
   - secops.falcon.common
   - secops.falcon.common.action_attributes
@@ -219,6 +239,21 @@ unknown:
       hostname: web-01
       status: normal
       reason: "state unknown: the request may have reached the API (...); status read after it: normal"
+protected:
+  description:
+    - Selected hosts that O(protect_filter) or O(exclude_ids) protect; nothing was sent for them. Empty when lifting.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 0123456789abcdef0123456789abcdef
+      hostname: DC-01
+      status: normal
+reason:
+  description: The O(reason) given, or null.
+  returned: always
+  type: str
+  sample: "ALERT-4711: ransomware behaviour"
 pending:
   description: With O(wait=true), hosts that had not reached the wanted status when O(wait_timeout) ran out.
   returned: always
@@ -242,7 +277,7 @@ import math
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError
 from ansible_collections.secops.falcon.plugins.module_utils._hosts import (
     STATUS_CONTAINED, STATUS_CONTAINMENT_PENDING, STATUS_LIFT_PENDING, STATUS_NORMAL,
-    device_action, find_hosts, get_devices, wait_for_status,
+    device_action, find_hosts, get_devices, query_device_ids, validate_ids, wait_for_status,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
 from ansible_collections.secops.falcon.plugins.module_utils._text import plural, shortlist
@@ -257,6 +292,9 @@ ARGUMENT_SPEC = dict(
     poll_interval=dict(type='float', default=5),
     max_hosts=dict(type='int', default=25),
     fail_on_error=dict(type='bool', default=True),
+    protect_filter=dict(type='str'),
+    exclude_ids=dict(type='list', elements='str'),
+    reason=dict(type='str'),
 )
 MUTUALLY_EXCLUSIVE = [('ids', 'hostnames', 'filter')]
 # Below this, wait would turn into several status reads a second per host for no benefit (containment takes seconds).
@@ -302,6 +340,10 @@ def check_params(module):
         module.fail('max_hosts must be at least 1, got %d. Raise it to allow a larger selection.' % params['max_hosts'])
     if params['wait_timeout'] < 0:
         module.fail('wait_timeout must be 0 or more seconds, got %d.' % params['wait_timeout'])
+    if params['protect_filter'] is not None and not params['protect_filter'].strip():
+        module.fail('protect_filter is blank; give an FQL filter of the hosts to protect, or leave it out.')
+    # Malformed protection ids fail before any request, whatever the state.
+    validate_ids(params['exclude_ids'] or [], 'exclude_ids id')
     interval = params['poll_interval']
     if not math.isfinite(interval) or interval < MIN_POLL_INTERVAL:
         module.fail('poll_interval must be a number of seconds of at least %s, got %r.' % (MIN_POLL_INTERVAL, interval))
@@ -325,6 +367,8 @@ class Outcome:
         self.unknown = []
         self.not_found = not_found
         self.pending = []
+        self.protected = []
+        self.reason = None
         self.before = {}
         self.after = {}
         # Set when a status read after the request failed (the request itself went through).
@@ -343,6 +387,8 @@ class Outcome:
             'unknown': self.unknown,
             'not_found': self.not_found,
             'pending': self.pending,
+            'protected': self.protected,
+            'reason': self.reason,
             'total': self.total,
         }
         if self.acted:
@@ -368,11 +414,12 @@ class Outcome:
         details = []
         if self.unchanged:
             details.append('%d already %s' % (len(self.unchanged), target.done_word))
-        for items, word in ((self.failed, 'failed'), (self.unknown, 'in an unknown state'),
+        for items, word in ((self.protected, 'protected'), (self.failed, 'failed'), (self.unknown, 'in an unknown state'),
                             (self.not_found, 'not found'), (self.pending, 'still pending')):
             if items:
                 details.append('%d %s' % (len(items), word))
-        return head + (' (%s).' % ', '.join(details) if details else '.')
+        text = head + (' (%s).' % ', '.join(details) if details else '.')
+        return text + (' Reason: %s.' % self.reason.rstrip('.') if self.reason else '')
 
 
 def describe(items, limit=10):
@@ -450,6 +497,15 @@ def act(module, client, target, outcome, to_act, waiting_on):
         outcome.pending = [i for i in outcome.acted + outcome.unchanged if i['status'] != target.final]
 
 
+def protected_ids(client, params, devices):
+    """Return the ids of devices that exclude_ids or protect_filter protect (read before anything is sent)."""
+    guarded = set(validate_ids(params['exclude_ids'] or [], 'exclude_ids id'))
+    if params['protect_filter'] and devices:
+        # Read the protected hosts once (ids only) rather than combining filters: the user's filter stays as written.
+        guarded.update(i.lower() for i in query_device_ids(client, params['protect_filter']).ids)
+    return guarded
+
+
 def run(module):
     """Select the hosts, decide per host, act (unless check mode) and report."""
     check_params(module)
@@ -459,6 +515,7 @@ def run(module):
     devices, total, not_found = find_hosts(client, ids=params['ids'], hostnames=params['hostnames'],
                                            fql=params['filter'], stop_above=params['max_hosts'])
     outcome = Outcome(target, total, not_found_items(params, not_found))
+    outcome.reason = params['reason']
     if devices is None or len(devices) > params['max_hosts']:
         module.fail('The selection matches %d hosts, more than max_hosts=%d; nothing was sent. Narrow the selection '
                     'or raise max_hosts on purpose.' % (total, params['max_hosts']), **outcome.result())
@@ -467,6 +524,10 @@ def run(module):
                     '%s found.' % (plural(len(not_found), 'requested host'), shortlist(not_found),
                                    plural(len(devices))), **outcome.result())
 
+    if target.state == 'contained':
+        guarded = protected_ids(client, params, devices)
+        outcome.protected = [host_item(d) for d in devices if d['device_id'].lower() in guarded]
+        devices = [d for d in devices if d['device_id'].lower() not in guarded]
     to_act = [d for d in devices if not target.satisfied(d.get('status'))]
     already = [d for d in devices if target.satisfied(d.get('status'))]
     if module.check_mode:

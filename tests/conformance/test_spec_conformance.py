@@ -7,7 +7,7 @@ import requests
 from jsonschema import Draft4Validator
 
 from falcon_emulator.app import UNAUTHENTICATED
-from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, NOSCOPE_CLIENT
+from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, MSSP_CHILD_CID, MSSP_PARENT_CLIENT, NOSCOPE_CLIENT
 from conformance.spec_walk_host_groups_mssp import EXTRA_CLIENTS, cases as extra_cases, resolve, with_extra_paths
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,6 +36,10 @@ def _cases(ids):
         ('token bad secret', None, 'POST', '/oauth2/token', None, {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'x'}, 403),
         ('token bad member', None, 'POST', '/oauth2/token', None,
          {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret, 'member_cid': A}, 403),
+        ('token unknown client', None, 'POST', '/oauth2/token', None, {'client_id': A, 'client_secret': 'x'}, 400),
+        ('token console member_cid', None, 'POST', '/oauth2/token', None,
+         {'client_id': MSSP_PARENT_CLIENT.client_id, 'client_secret': MSSP_PARENT_CLIENT.client_secret, 'member_cid': MSSP_CHILD_CID.upper() + '-7F'}, 400),
+        ('token non-ASCII secret', None, 'POST', '/oauth2/token', None, {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'S\u00e9cret'}, 403),
         ('token redirect', None, 'POST', '/oauth2/token', None, {'client_id': EU_CLIENT.client_id, 'client_secret': EU_CLIENT.client_secret}, 308),
         ('revoke', 'basic', 'POST', '/oauth2/revoke', None, {'token': 'unknown-token'}, 200),
         ('revoke no token', 'basic', 'POST', '/oauth2/revoke', None, {}, 400),
@@ -48,6 +52,11 @@ def _cases(ids):
         ('hidden', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-hidden/v1', None, None, 200),
         ('scroll', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'limit': 10}, None, 200),
         ('scroll bad token', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'offset': 'nope'}, None, 400),
+        ('scroll next page', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'offset': ids['scroll'], 'limit': 10}, None, 200),
+        ('scroll end', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'offset': ids['scroll_done']}, None, 200),
+        ('scroll bad filter', DEFAULT_CLIENT, 'GET', '/devices/queries/devices-scroll/v1', {'filter': "x:'1'"}, None, 500),
+        ('query prefix filter', DEFAULT_CLIENT, 'GET', '/devices/queries/devices/v1', {'filter': "hostname:'host-0001'"}, None, 200),
+        ('query not-tilde', DEFAULT_CLIENT, 'GET', '/devices/queries/devices/v1', {'filter': "hostname:!~'x'"}, None, 400),
         ('details get', DEFAULT_CLIENT, 'GET', '/devices/entities/devices/v2', {'ids': [host, A]}, None, 200),
         ('details get too many', DEFAULT_CLIENT, 'GET', '/devices/entities/devices/v2', {'ids': [A] * 101}, None, 400),
         ('details post', DEFAULT_CLIENT, 'POST', '/devices/entities/devices/v2', None, {'ids': [host]}, 200),
@@ -63,13 +72,18 @@ def _cases(ids):
         ('cspm', DEFAULT_CLIENT, 'GET', '/settings/entities/policy/v1', {'service': 'EC2', 'cloud-platform': 'aws'}, None, 200),
         ('cspm bad service', DEFAULT_CLIENT, 'GET', '/settings/entities/policy/v1', {'service': 'ec2'}, None, 400),
         ('cspm 403', NOSCOPE_CLIENT, 'GET', '/settings/entities/policy/v1', None, None, 403),
-        ('cspm details', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': 3}, None, 200),
+        ('cspm details', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': 257}, None, 200),
+        ('cspm details mixed', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': [257, 121231]}, None, 207),
+        ('cspm details unknown', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': 121231}, None, 400),
         ('cspm details bad', DEFAULT_CLIENT, 'GET', '/settings/entities/policy-details/v1', {'ids': 'x'}, None, 400),
         ('unknown path', DEFAULT_CLIENT, 'GET', '/devices/queries/nothing/v1', None, None, 404),
     ]
     for family, policy_id in policy.items():
         cases += [
             ('%s query' % family, DEFAULT_CLIENT, 'GET', '/policy/queries/%s/v1' % family, {'sort': 'precedence.asc'}, None, 200),
+            ('%s query unknown field' % family, DEFAULT_CLIENT, 'GET', '/policy/queries/%s/v1' % family, {'filter': "nmae:'x'"}, None, 200),
+            ('%s combined sort platform_name' % family, DEFAULT_CLIENT, 'GET', '/policy/combined/%s/v1' % family,
+             {'sort': 'platform_name.asc'}, None, 500),
             ('%s query bad sort' % family, DEFAULT_CLIENT, 'GET', '/policy/queries/%s/v1' % family, {'sort': 'x.asc'}, None, 400),
             ('%s combined' % family, DEFAULT_CLIENT, 'GET', '/policy/combined/%s/v1' % family, {'filter': 'enabled:true'}, None, 200),
             ('%s combined bad limit' % family, DEFAULT_CLIENT, 'GET', '/policy/combined/%s/v1' % family, {'limit': 0}, None, 400),
@@ -169,7 +183,14 @@ def test_every_endpoint_matches_the_spec(falcon_emulator, spec):
                               data={'client_id': client.client_id, 'client_secret': client.client_secret})
         tokens[client.client_id] = reply.json()['access_token']
     tenant = falcon_emulator.app.tenant()
-    ids = {'host': tenant.hosts[0].device_id, 'host2': tenant.hosts[1].device_id, 'policy': {f: items[0]['id'] for f, items in tenant.policies.items()}}
+    scroll = falcon_emulator.url + '/devices/queries/devices-scroll/v1'
+    auth = {'Authorization': 'Bearer ' + tokens[DEFAULT_CLIENT.client_id]}
+    with requests.Session() as session:  # two open scrolls: one mid-way, one whose next call is the end page
+        session.trust_env = False
+        open_scroll = [session.get(scroll, params={'limit': limit}, headers=auth, timeout=30).json()['meta']['pagination']['offset']
+                       for limit in (10, 10000)]
+    ids = {'scroll': open_scroll[0], 'scroll_done': open_scroll[1], 'host': tenant.hosts[0].device_id,
+           'host2': tenant.hosts[1].device_id, 'policy': {f: items[0]['id'] for f, items in tenant.policies.items()}}
     exercised = set()
     problems = []
     for label, client, method, path, params, payload, expected in _cases(ids) + extra_cases(ids):

@@ -214,3 +214,26 @@ def test_wait_until_contained_and_timeout(emulator_factory, run_playbook):
     assert late['failed'] is True and late['changed'] is True
     assert late['pending'] == [{'id': hosts[1]['device_id'], 'hostname': hosts[1]['hostname'], 'status': 'containment_pending'}]
     assert 'Timed out after 1s waiting for status contained' in late['msg'] and hosts[1]['hostname'] in late['msg']
+
+
+def test_protected_hosts_are_never_contained(falcon_emulator, emulator_env, run_playbook):
+    """protect_filter (every Mac) and exclude_ids guard an automated containment: those hosts stay normal, are listed
+    in protected on every run, never fail the task, and the reason is echoed."""
+    devices = falcon_emulator.devices()
+    mac = next(d for d in devices if d['platform_name'] == 'Mac')
+    others = [d for d in devices if d['platform_name'] != 'Mac'][:3]
+    excluded = others[2]
+    selection = [mac['device_id']] + [d['device_id'] for d in others]
+    run = four_runs(run_playbook, emulator_env, ids=selection, protect_filter="platform_name:'Mac'",
+                    exclude_ids=[excluded['device_id']], reason='ALERT-7: ransomware behaviour')
+    results = run.results
+    assert_idempotent(results, 'contained', 2)
+    for name in ('check1', 'real1', 'check2', 'real2'):
+        assert sorted(h['id'] for h in results[name]['protected']) == sorted([mac['device_id'], excluded['device_id']])
+        assert results[name]['reason'] == 'ALERT-7: ransomware behaviour'
+        assert results[name]['failed_hosts'] == []
+    assert results['real1']['msg'] == 'Contained 2 hosts (2 protected). Reason: ALERT-7: ransomware behaviour.'
+    assert sorted(h['id'] for h in results['real1']['contained']) == sorted(d['device_id'] for d in others[:2])
+    assert statuses(falcon_emulator, [mac['device_id'], excluded['device_id']]) == {
+        mac['device_id']: 'normal', excluded['device_id']: 'normal'}
+    assert calls(falcon_emulator, ACTION) == 1

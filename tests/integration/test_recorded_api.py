@@ -114,12 +114,21 @@ def test_a_prefix_filter_is_seen_in_check_mode(falcon_emulator, emulator_env, ru
 
 
 def test_max_hosts_counts_exact_hostname_matches(falcon_emulator, emulator_env, run_playbook):
-    """'host-0001' prefix-matches host-00010 ... host-00019 on the API, but names no host: not found, not 'too many'."""
-    cases = [{'label': 'prefix of ten', 'hostnames': ['host-0001'], 'max_hosts': 2}]
-    result = by_label(run_playbook('host_contain_cases', emulator_env, extra_vars={'cases': cases}))['prefix of ten']
-    assert result['failed'] is True and 'max_hosts' not in result['msg']
-    assert result['not_found'] == [{'id': None, 'hostname': 'host-0001', 'status': None}]
-    assert '1 requested host not found: host-0001. Nothing was sent' in result['msg']
+    """The seed's HOST-0001 is a prefix of host-00010 ... host-00019: asked as 'host-0001' with max_hosts 1, exactly
+    that one host is selected (the API's prefix count, 11, is not what the guard checks)."""
+    wanted = [d for d in falcon_emulator.devices() if d['hostname'].lower() == 'host-0001']
+    assert len(wanted) == 1
+    prefixed = [d for d in falcon_emulator.devices() if d['hostname'].lower().startswith('host-0001')]
+    assert len(prefixed) > 1
+    cases = [{'label': 'prefix of ten', 'hostnames': ['host-0001'], 'max_hosts': 1, 'check_mode': True},
+             {'label': 'ghost', 'hostnames': ['host-000'], 'max_hosts': 1, 'check_mode': True}]
+    results = by_label(run_playbook('host_contain_cases', emulator_env, extra_vars={'cases': cases}))
+    result = results['prefix of ten']
+    assert result['failed'] is False and result['total'] == 1, result['msg']
+    assert [h['id'] for h in result['contained']] == [wanted[0]['device_id']]
+    ghost = results['ghost']
+    assert ghost['failed'] is True and 'max_hosts' not in ghost['msg']
+    assert ghost['not_found'] == [{'id': None, 'hostname': 'host-000', 'status': None}]
     assert calls(falcon_emulator, ACTION) == 0
 
 

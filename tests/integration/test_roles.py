@@ -36,7 +36,7 @@ def test_device_report_csv_parses_back_to_the_json_rows(falcon_emulator, emulato
     assert rows[0] == COLUMNS
     assert len(rows) == 51
     hostnames = [row[0] for row in rows[1:]]
-    assert hostnames == sorted(hostnames)  # the default sort, hostname.asc
+    assert hostnames == sorted(hostnames, key=str.lower)  # the default sort, hostname.asc (the API ignores case)
     for row, device in zip(rows[1:], report['devices']):
         assert list(device) == COLUMNS
         assert row[0] == device['hostname'] and row[1] == device['device_id'] and row[2] == device['platform_name']
@@ -86,13 +86,13 @@ def test_refused_containment_is_reported_then_fails(falcon_emulator, emulator_en
     report = read_json(reports / 'INC-403-contained.json')
     assert report['succeeded'] is False and report['changed'] is False
     assert report['acted_on'] == []
-    assert sorted(host['hostname'] for host in report['refused']) == ['host-00001', 'host-00002']
+    assert sorted(host['hostname'].lower() for host in report['refused']) == ['host-00001', 'host-00002']
     assert all('403' in host['reason'] for host in report['refused'])
     assert report['verification']['checked'] is False
     with open(str(reports / 'INC-403-contained.md'), encoding='utf-8') as handle:
         markdown = handle.read()
     assert '## Refused by the API (2)' in markdown and 'Result: FAILED.' in markdown
-    assert {d['status'] for d in falcon_emulator.devices() if d['hostname'] in ('host-00001', 'host-00002')} == {'normal'}
+    assert {d['status'] for d in falcon_emulator.devices() if d['hostname'].lower() in ('host-00001', 'host-00002')} == {'normal'}
 
 
 def test_report_lists_hosts_acted_on_when_the_status_read_fails(falcon_emulator, emulator_env, collections_root,
@@ -110,7 +110,7 @@ def test_report_lists_hosts_acted_on_when_the_status_read_fails(falcon_emulator,
     assert play.rc != 0, play.explain()
     report = read_json(reports / 'INC-503-contained.json')
     assert report['succeeded'] is False and report['changed'] is True
-    assert sorted(host['hostname'] for host in report['acted_on']) == ['host-00001', 'host-00002']
+    assert sorted(host['hostname'].lower() for host in report['acted_on']) == ['host-00001', 'host-00002']
     assert report['refused'] == [] and report['unknown'] == []
     assert 'The status read after the request failed' in report['msg']
     with open(str(reports / 'INC-503-contained.md'), encoding='utf-8') as handle:
@@ -131,7 +131,7 @@ def test_report_lists_hosts_in_an_unknown_state(falcon_emulator, emulator_env, c
     assert play.rc != 0, play.explain()
     report = read_json(reports / 'INC-500-contained.json')
     assert report['succeeded'] is False and report['changed'] is True
-    assert [host['hostname'] for host in report['unknown']] == ['host-00003']
+    assert [host['hostname'].lower() for host in report['unknown']] == ['host-00003']
     assert 'may have reached the API' in report['unknown'][0]['reason']
     with open(str(reports / 'INC-500-contained.md'), encoding='utf-8') as handle:
         markdown = handle.read()

@@ -27,7 +27,7 @@ RUNTIME_KEYS = frozenset([
     'fql_text_match', 'policy_filters', 'action_partial_status', 'scroll_bad_filter_status', 'unknown_client_status',
     'rate_limit_retry_grace',
 ])
-# Settings that must be one of a few values: name -> allowed values (the first is the default).
+# Settings that must be one of a few values: name -> allowed values.
 CHOICES = {
     'region_header': REGION_HEADER_MODES,
     'scroll_token_mode': SCROLL_TOKEN_MODES,

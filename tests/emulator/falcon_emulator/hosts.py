@@ -4,7 +4,7 @@ import time
 from .actions import perform_action
 from .devices import HOST_FIELDS, HOST_SORTABLE
 from .envelope import ApiError, ok
-from .params import check_filter, ids_body, int_arg, sort_arg, unique
+from .params import check_filter, ids_body, int_arg, sort_arg, too_many_ids, unique
 from .scroll import query_scroll
 
 DEVICE_API = 'device-api'
@@ -53,7 +53,7 @@ def get_details(app, request, tenant):
     if not ids:
         raise ApiError(400, 'ids is required', powered_by=DEVICE_API)
     if len(ids) > 100:
-        raise ApiError(400, 'Too many ids: %d given, at most 100 are allowed; use POST for up to 5000' % len(ids), powered_by=DEVICE_API)
+        raise ApiError(400, too_many_ids(100), powered_by=DEVICE_API)
     del app
     return _details(request, tenant, ids)
 

@@ -38,6 +38,11 @@ def sort_arg(request, allowed, powered_by):
         raise ApiError(400, str(err), powered_by=powered_by) from None
 
 
+def too_many_ids(maximum):
+    """The device API's wording for too many ids in one request (Falcon-Toolkit #77, GET device details)."""
+    return 'request must contain between 0 and %d ids' % maximum
+
+
 def ids_body(request, maximum, powered_by):
     """Read {"ids": [...]} from a JSON body; 400 when missing, malformed or over maximum."""
     body = request.json()
@@ -47,7 +52,7 @@ def ids_body(request, maximum, powered_by):
     if not all(isinstance(i, str) for i in ids):
         raise ApiError(400, 'Every entry of "ids" must be a string', powered_by=powered_by)
     if len(ids) > maximum:
-        raise ApiError(400, 'Too many ids: %d given, at most %d are allowed per request' % (len(ids), maximum), powered_by=powered_by)
+        raise ApiError(400, too_many_ids(maximum), powered_by=powered_by)
     return body, ids
 
 

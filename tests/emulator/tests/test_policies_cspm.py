@@ -135,9 +135,9 @@ def test_cspm_policy_settings(api):
     """service / cloud-platform / policy-id filter the assignments; each has per-account settings."""
     everything = api.get('/settings/entities/policy/v1').json()['resources']
     providers = {p['cloud_provider'] for p in everything}
-    assert providers == {'aws', 'azure', 'gcp'}
+    assert providers == {'aws', 'azure', 'gcp', 'oci'}
     s3 = api.get('/settings/entities/policy/v1', params={'service': 'S3', 'cloud-platform': 'aws'}).json()['resources']
-    assert s3 and all(p['cloud_service'] == 'S3' for p in s3)
+    assert s3 and all(p['cloud_service'] == 's3' for p in s3)
     settings = s3[0]['policy_settings']
     assert len(settings) == 3 and all(len(s['account_id']) == 12 for s in settings)
     one = api.get('/settings/entities/policy/v1', params={'policy-id': str(s3[0]['policy_id'])}).json()['resources']
@@ -162,11 +162,33 @@ def test_cspm_validation(api, params, named):
     assert named in reply.json()['errors'][0]['message']
 
 
+def test_cspm_records_as_recorded(api):
+    """Lower-case cloud_service, ids like 257, no cid/fql_policy, zero policy_timestamp on some, meta.writes (NOTES 9.7)."""
+    reply = api.get('/settings/entities/policy/v1', params={'service': 'IAM'}).json()
+    records = reply['resources']
+    assert {p['cloud_service'] for p in records} == {'iam'}
+    assert {p['cloud_provider'] for p in records} == {'aws', 'gcp', 'oci'}
+    assert reply['meta']['writes'] == {'resources_affected': 0}
+    everything = api.get('/settings/entities/policy/v1').json()['resources']
+    ids = [p['policy_id'] for p in everything]
+    assert 257 in ids and min(ids) == 201 and len(ids) == len(set(ids))
+    assert not any('cid' in p or 'fql_policy' in p for p in everything)
+    assert {p['policy_timestamp'] for p in everything} == {'0001-01-01T00:00:00Z', '2023-02-14T09:30:00Z'}
+    oci = [p for p in everything if p['cloud_provider'] == 'oci']
+    assert oci and all(s['account_id'].startswith('ocid1.tenancy.oc1..') for p in oci for s in p['policy_settings'])
+    assert api.get('/settings/entities/policy/v1', params={'cloud-platform': 'oci'}).status_code == 400  # the spec's pattern
+
+
 def test_cspm_policy_details(api):
-    """policy-details by integer id; a bad id is 400, an unknown one has no resources."""
-    info = api.get('/settings/entities/policy-details/v1', params={'ids': 7}).json()['resources'][0]
-    assert info['ID'] == 7 and info['cloud_platform_type'] in ('aws', 'azure', 'gcp')
+    """policy-details by integer id; a bad id is 400; unknown ids get a per-id 400 beside the found ones."""
+    info = api.get('/settings/entities/policy-details/v1', params={'ids': 257}).json()['resources'][0]
+    assert info['ID'] == 257 and info['cloud_platform_type'] in ('aws', 'azure', 'gcp', 'oci')
     assert api.get('/settings/entities/policy-details/v1', params={'ids': 'x'}).status_code == 400
     assert api.get('/settings/entities/policy-details/v1').status_code == 400
+    mixed = api.get('/settings/entities/policy-details/v1', params={'ids': [257, 121231, 260]})
+    assert mixed.status_code == 207
+    assert [r['ID'] for r in mixed.json()['resources']] == [257, 260]
+    assert mixed.json()['errors'] == [{'code': 400, 'message': 'Invalid policy ID 121231 provided'}]
     missing = api.get('/settings/entities/policy-details/v1', params={'ids': 999999})
-    assert missing.status_code == 200 and missing.json()['resources'] == []
+    assert missing.status_code == 400 and missing.json()['resources'] == []
+    assert missing.json()['errors'] == [{'code': 400, 'message': 'Invalid policy ID 999999 provided'}]

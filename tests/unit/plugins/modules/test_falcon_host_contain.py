@@ -346,7 +346,10 @@ def test_write_that_timed_out_but_was_applied_counts_as_acted_on(api_factory, ru
 def test_unknown_state_is_reported_even_when_the_api_is_gone(api_factory, run, fake, sleeps):
     import requests
     api = api_factory(['normal'])
-    api.action_answer = lambda ids: (_ for _ in ()).throw(requests.exceptions.ReadTimeout('read timed out'))
+
+    def lost(ids):
+        raise requests.exceptions.ReadTimeout('read timed out')
+    api.action_answer = lost
     fail_details_after(api, fake, 0)
     result = run(ids=[aid(0)])
     assert result['failed'] is True and result['changed'] is True
@@ -367,3 +370,44 @@ def test_not_found_message_is_cut_at_ten_with_the_count(api_factory, run):
     result = run(hostnames=['ghost-%02d' % i for i in range(12)])
     assert 'ghost-09, … (12 in all)' in result['msg'] and 'ghost-10' not in result['msg']
     assert len(result['not_found']) == 12
+
+
+# -- guards for automation: protect_filter, exclude_ids, reason ---------------------------------------------------------
+
+def test_protected_hosts_are_never_contained_nor_failures(api_factory, run):
+    api = api_factory(['normal', 'normal', 'normal'])
+    result = run(ids=[aid(0), aid(1), aid(2)], exclude_ids=[aid(1).upper()], protect_filter="tags:'no-auto-contain'",
+                 reason='ALERT-42: ransomware')
+    # The fake's scroll answers every id for an unknown filter: all three match the protect filter here.
+    assert result['contained'] == [] and sorted(h['id'] for h in result['protected']) == [aid(0), aid(1), aid(2)]
+    assert not result.get('failed') and result['changed'] is False
+    assert result['reason'] == 'ALERT-42: ransomware'
+    assert result['msg'] == 'No change (3 protected). Reason: ALERT-42: ransomware.'
+    assert not actions_sent(api)
+
+
+def test_exclude_ids_protects_only_those_hosts(api_factory, run):
+    api = api_factory(['normal', 'normal'])
+    result = run(ids=[aid(0), aid(1)], exclude_ids=[aid(1)], check_mode=True)
+    assert [h['id'] for h in result['contained']] == [aid(0)] and [h['id'] for h in result['protected']] == [aid(1)]
+    assert result['msg'] == 'Would contain 1 host (1 protected).' and result['reason'] is None
+    real = run(ids=[aid(0), aid(1)], exclude_ids=[aid(1)])
+    assert [h['id'] for h in real['contained']] == [aid(0)] and real['failed_hosts'] == []
+    assert api.statuses()[aid(1)] == 'normal'
+
+
+def test_protection_does_not_block_lifting(api_factory, run):
+    api_factory(['contained'])
+    result = run(ids=[aid(0)], exclude_ids=[aid(0)], state='lifted')
+    assert [h['id'] for h in result['lifted']] == [aid(0)] and result['protected'] == []
+
+
+@pytest.mark.parametrize('args, text', [
+    ({'ids': [aid(0)], 'protect_filter': '  '}, 'protect_filter is blank'),
+    ({'ids': [aid(0)], 'exclude_ids': ['dc-01']}, "Invalid exclude_ids id 'dc-01'"),
+])
+def test_bad_guards_fail_before_anything_is_sent(api_factory, run, args, text):
+    api = api_factory(['normal'])
+    result = run(**args)
+    assert result['failed'] is True and text in result['msg']
+    assert not actions_sent(api)
