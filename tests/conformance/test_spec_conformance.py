@@ -8,6 +8,7 @@ from jsonschema import Draft4Validator
 
 from falcon_emulator.app import UNAUTHENTICATED
 from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, MSSP_CHILD_CID, MSSP_PARENT_CLIENT, NOSCOPE_CLIENT
+from conformance.spec_walk_host_groups_mssp import EXTRA_CLIENTS, cases as extra_cases, resolve, with_extra_paths
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED_SPEC = os.path.join(HERE, '..', '..', '..', 'shared', 'falcon-api', 'swagger-subset.json')
@@ -183,9 +184,10 @@ def test_spec_copy_is_unchanged():
 
 def test_every_endpoint_matches_the_spec(falcon_emulator, spec):
     """Walk success and error answers of every emulated route; validate each body against its spec schema."""
+    spec = with_extra_paths(spec)
     definitions = _with_enum_extras(spec['definitions'])
     tokens = {}
-    for client in (DEFAULT_CLIENT, NOSCOPE_CLIENT):
+    for client in (DEFAULT_CLIENT, NOSCOPE_CLIENT) + EXTRA_CLIENTS:
         reply = requests.post(falcon_emulator.url + '/oauth2/token', timeout=30,
                               data={'client_id': client.client_id, 'client_secret': client.client_secret})
         tokens[client.client_id] = reply.json()['access_token']
@@ -201,8 +203,8 @@ def test_every_endpoint_matches_the_spec(falcon_emulator, spec):
            'alert': falcon_emulator.alerts()[0]['composite_id']}
     exercised = set()
     problems = []
-    for label, client, method, path, params, payload, expected in _cases(ids):
-        reply = _send(falcon_emulator, tokens, client, method, path, params, payload)
+    for label, client, method, path, params, payload, expected in _cases(ids) + extra_cases(ids):
+        reply = _send(falcon_emulator, tokens, client, method, path, resolve(params, tenant), payload)
         if reply.status_code != expected:
             problems.append('%s: status %d, expected %d: %s' % (label, reply.status_code, expected, reply.text[:200]))
             continue

@@ -27,11 +27,13 @@ def too_many_requests(retry):
 
 def _all_routes():
     """Every authenticated route: (method, path) -> (handler, scope)."""
-    from . import alerts, cspm, policies  # pylint: disable=import-outside-toplevel
+    from . import alerts, cspm, host_groups, mssp, policies  # pylint: disable=import-outside-toplevel
     routes = dict(hosts.ROUTES)
     routes.update(alerts.ROUTES)
     routes.update(policies.ROUTES)
     routes.update(cspm.ROUTES)
+    routes.update(host_groups.ROUTES)
+    routes.update(mssp.ROUTES)
     return routes
 
 
