@@ -255,6 +255,10 @@ def _unlink(path):
 
 # -- errors --------------------------------------------------------------------------------------------------------
 
+class AlertSourceError(FalconError):
+    """A failure that stops the event source: bad arguments, credentials, scope or filter (never a transient one)."""
+
+
 def is_transient(err):
     """True for failures worth waiting out (lost connection, rate limit, 5xx); False for configuration and scope errors."""
     if isinstance(err, FalconConfigError):
@@ -272,7 +276,7 @@ def explain_fatal(err, config):
     if err.status == 403 and not isinstance(err, FalconAuthError):
         text += '. The API client needs the Alerts read scope (alerts:read).'
     elif err.status == 400 and config.filter:
-        text += '. Check the filter %r (FQL on alert fields, for example "status:\'new\'").' % config.filter
+        text += '. Check the filter %s (FQL on alert fields, for example status:\'new\').' % config.filter
     elif err.status == 404:
         text += '. The Alerts API is not at this base_url; check cloud and base_url.'
     return 'secops.falcon.falcon_alerts stopped: %s' % text.rstrip('.')
@@ -390,5 +394,5 @@ def make_event(alert):
     return {'alert': alert, 'summary': summary, 'meta': {'uuid': str(uuid.uuid5(EVENT_NAMESPACE, key))}}
 
 
-__all__ = ['AlertPoller', 'AlertSourceError', 'StreamConfig', 'StreamState', 'FalconError', 'backoff_wait', 'connection_options',
-           'explain_fatal', 'is_transient', 'make_event', 'newest_time', 'parse_time', 'format_time']
+__all__ = ['AlertPoller', 'AlertSourceError', 'StreamConfig', 'StreamState', 'FalconError', 'backoff_wait',
+           'connection_options', 'explain_fatal', 'is_transient', 'make_event', 'newest_time', 'parse_time', 'format_time']

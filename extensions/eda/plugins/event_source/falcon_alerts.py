@@ -194,31 +194,44 @@ class _Source:
                 await _pause(wait)
 
     async def poll(self):
-        """Read every page of one poll, sending each new alert version and recording it before the next."""
+        """Read every page of one poll, sending each new alert version; the state is saved after every page."""
         stream, poller, state = self.stream, self.poller, self.poller.state
         since = poller.since()
         after, newest, sent, restarts = None, None, 0, 0
-        while True:
-            try:
-                alerts, after = await self.call(poller.fetch_page, since, after)
-            except stream.AlertSourceError:
-                # An expired `after` token is refused with 400 mid-way: start the poll again (seen alerts are skipped).
-                if after is None or restarts >= 3:
-                    raise
-                restarts += 1
-                after = None
-                continue
-            for alert in poller.fresh(alerts):
-                await self.queue.put(stream.make_event(alert))
-                state.remember(alert['composite_id'], alert['updated_timestamp'])
+        try:
+            while True:
+                try:
+                    alerts, after = await self.call(poller.fetch_page, since, after)
+                except stream.AlertSourceError:
+                    # An expired `after` token is refused with 400 mid-way: start the poll again (seen ones are skipped).
+                    if after is None or restarts >= 3:
+                        raise
+                    restarts += 1
+                    after = None
+                    continue
+                for alert in poller.fresh(alerts):
+                    await self.queue.put(stream.make_event(alert))
+                    state.remember(alert['composite_id'], alert['updated_timestamp'])
+                    sent += 1
+                newest = stream.newest_time(alerts, newest)
+                if after is None:
+                    break
                 await self.call(state.save)
-                sent += 1
-            newest = stream.newest_time(alerts, newest)
-            if after is None:
-                break
+        except BaseException:
+            # Stopped mid-poll (rulebook shutdown, cancellation, a fatal error): keep what was handed on, so the
+            # restart neither repeats nor skips it.
+            self.save_now()
+            raise
         state.advance(newest, self.config.lookback)
         await self.call(state.save)
         return sent
+
+    def save_now(self):
+        """Save the state in the event loop's thread (only on the way out); a failure is logged, not raised."""
+        try:
+            self.poller.state.save()
+        except self.stream.FalconError as err:
+            LOG.error('falcon_alerts could not save its state: %s', err)
 
     async def run(self):
         """Configure, baseline on a first start, then poll every interval until cancelled."""
