@@ -29,6 +29,31 @@ def device_records(app, cid=None):
         return [h.to_dict() for h in tenant.hosts]
 
 
+def _known_tenant(app, cid):
+    """The Tenant of a known CID (ValueError names an unknown one)."""
+    cid_value = normalise_cid(cid) or DEFAULT_CLIENT.cid
+    if cid_value not in ALL_CIDS:
+        raise ValueError('unknown CID %r; the emulator serves %s' % (cid, ', '.join(ALL_CIDS)))
+    return app.tenant(cid_value)
+
+
+def alert_records(app, cid=None):
+    """Current alert records of a CID, in creation order."""
+    from .alert_store import alert_store  # pylint: disable=import-outside-toplevel
+    tenant = _known_tenant(app, cid)
+    with tenant.lock:
+        return [a.to_dict() for a in alert_store(app, tenant).alerts]
+
+
+def add_alert(app, cid=None, device_id=None, severity=90, **fields):
+    """Inject a new alert on a host of a CID (default: its first host); return its record. ValueError on bad input."""
+    from .alert_store import alert_store  # pylint: disable=import-outside-toplevel
+    tenant = _known_tenant(app, cid)
+    with tenant.lock:
+        tenant.settle(app.config.containment_delay)
+        return alert_store(app, tenant).add(device_id=device_id, severity=severity, **fields).to_dict()
+
+
 def apply_config(app, values):
     """Validate and apply run-time settings (the configure() keys)."""
     from .config import check_runtime  # pylint: disable=import-outside-toplevel
@@ -70,6 +95,19 @@ def handle(app, request):
             return Response(200, {'devices': device_records(app, request.arg('cid'))})
         except ValueError as err:
             return Response(404, {'error': str(err)})
+    if route == ('GET', '/_emulator/alerts'):
+        try:
+            return Response(200, {'alerts': alert_records(app, request.arg('cid'))})
+        except ValueError as err:
+            return Response(404, {'error': str(err)})
+    if route == ('POST', '/_emulator/alerts'):
+        body, error = _json_body(request)
+        if error:
+            return error
+        try:
+            return Response(200, {'alert': add_alert(app, **body)})
+        except (ValueError, TypeError) as err:
+            return Response(400, {'error': str(err)})
     if route == ('GET', '/_emulator/faults'):
         return Response(200, {'faults': app.faults.describe()})
     return Response(404, {'error': 'unknown emulator control %s %s' % (request.method, request.path)})

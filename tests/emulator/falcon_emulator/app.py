@@ -20,8 +20,9 @@ UNAUTHENTICATED = {
 
 def _all_routes():
     """Every authenticated route: (method, path) -> (handler, scope)."""
-    from . import cspm, policies  # pylint: disable=import-outside-toplevel
+    from . import alerts, cspm, policies  # pylint: disable=import-outside-toplevel
     routes = dict(hosts.ROUTES)
+    routes.update(alerts.ROUTES)
     routes.update(policies.ROUTES)
     routes.update(cspm.ROUTES)
     return routes

@@ -5,9 +5,9 @@ ApiClient = collections.namedtuple('ApiClient', 'name client_id client_secret ci
 
 READ_SCOPES = (
     'devices:read', 'prevention-policies:read', 'sensor-update-policies:read', 'device-control-policies:read',
-    'firewall-management:read', 'response-policies:read', 'cspm-registration:read',
+    'firewall-management:read', 'response-policies:read', 'cspm-registration:read', 'alerts:read',
 )
-ALL_SCOPES = READ_SCOPES + ('devices:write',)
+ALL_SCOPES = READ_SCOPES + ('devices:write', 'alerts:write')
 
 # A CID is 32 lowercase hex characters (PSFalcon validates ^[a-fA-F0-9]{32}(-\w{2})?$).
 DEFAULT_CID = 'c1d0000000000000000000000000a001'

@@ -3,7 +3,7 @@ import dataclasses
 import shutil
 import threading
 
-from .admin import apply_config, device_records
+from .admin import add_alert, alert_records, apply_config, device_records
 from .app import App
 from .config import CLOUDS, EmulatorConfig
 from .server import start_listener
@@ -98,6 +98,14 @@ class Emulator:
     def devices(self, cid=None):
         """Current device records (list of dicts) of a CID (default: DEFAULT_CLIENT's CID)."""
         return device_records(self.app, cid)
+
+    def alerts(self, cid=None):
+        """Current alert records (list of dicts) of a CID (default: DEFAULT_CLIENT's CID), in creation order."""
+        return alert_records(self.app, cid)
+
+    def add_alert(self, cid=None, device_id=None, severity=90, **fields):
+        """Inject a new alert (status new) on a host (default: the CID's first host); return its record."""
+        return add_alert(self.app, cid, device_id, severity, **fields)
 
     def revoke_all_tokens(self):
         """Revoke every issued token (a token revoked mid-play)."""
