@@ -33,7 +33,7 @@ COMBINED_PATH = '/alerts/combined/alerts/v1'
 PAGE_SIZE = 1000
 # created_timestamp never changes: an alert updated while a poll pages through the results keeps its place, so a
 # page boundary can repeat an alert (de-duplicated) but never skip one. updated_timestamp would move it.
-SORT = 'created_timestamp.asc'
+SORT = 'created_timestamp|asc'
 STATE_VERSION = 1
 # Fixed namespace of meta.uuid: the same alert version always gets the same event id, across restarts and hosts.
 EVENT_NAMESPACE = uuid.UUID('5f0e6b1c-9a43-5d2e-8f47-2c1a0b9e7d31')
@@ -147,9 +147,9 @@ class StreamConfig:
         lookback = _whole('lookback', args.get('lookback'), LOOKBACK_RANGE, STREAM_DEFAULTS['lookback'])
         max_backoff = _whole('max_backoff', args.get('max_backoff'), BACKOFF_RANGE, STREAM_DEFAULTS['max_backoff'])
         state_file = args.get('state_file')
-        if state_file is not None and (not isinstance(state_file, str) or not state_file.strip()):
+        if state_file is not None and not isinstance(state_file, str):
             raise FalconConfigError('state_file must be a file path, got %r.' % (state_file,))
-        if state_file:
+        if state_file and state_file.strip():
             state_file = os.path.abspath(os.path.expanduser(state_file.strip()))
         else:
             state_file = default_state_file(settings, text, severity)
@@ -338,7 +338,7 @@ class AlertPoller:
         Returns how many alert versions were marked seen.
         """
         text = self.query_filter()
-        body = {'limit': 1, 'sort': 'updated_timestamp.desc'}
+        body = {'limit': 1, 'sort': 'updated_timestamp|desc'}
         if text:
             body['filter'] = text
         newest = self.client.request('POST', COMBINED_PATH, json=body, idempotent=True).resources

@@ -74,7 +74,7 @@ class AlertsApi:
         severity = _SEVERITY_RE.search(text)
         if severity:
             found = [a for a in found if a['severity'] >= int(severity.group(1))]
-        field, _, order = body.get('sort', 'created_timestamp.asc').partition('.')
+        field, _, order = body.get('sort', 'created_timestamp|asc').partition('|')
         found.sort(key=lambda a: (parse_time(a[field]), a['composite_id']), reverse=order == 'desc')
         start = int(body.get('after') or 0)
         page = found[start:start + body['limit']]

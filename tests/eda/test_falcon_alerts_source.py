@@ -251,7 +251,7 @@ def test_min_severity_is_a_server_side_filter(source_module, source_args, alerts
     queue, _ = run_source(source_module, args, monkeypatch=monkeypatch)
     assert [e['alert']['severity'] for e in queue.events] == [80]
     assert all(b['filter'].startswith("(status:'new')+severity:>=80") for b in alerts_api.bodies)
-    assert all(b['sort'] == 'created_timestamp.asc' for b in alerts_api.bodies if 'after' in b or b['limit'] > 1)
+    assert all(b['sort'] == 'created_timestamp|asc' for b in alerts_api.bodies if 'after' in b or b['limit'] > 1)
 
 
 def test_every_page_is_read_with_the_after_token(source_module, source_args, alerts_api, monkeypatch):
