@@ -13,6 +13,7 @@ __metaclass__ = type
 import calendar
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -96,7 +97,7 @@ def _whole(name, value, bounds, default):
             number = float(value)
         except (TypeError, ValueError):
             number = None
-    if number is None or number != number or number != int(number) or not bounds[0] <= number <= bounds[1]:
+    if number is None or not math.isfinite(number) or number != int(number) or not bounds[0] <= number <= bounds[1]:
         raise FalconConfigError('%s must be a whole number from %d to %d, got %r.' % (name, bounds[0], bounds[1], value))
     return int(number)
 
@@ -358,8 +359,7 @@ class AlertPoller:
         after = None
         while True:
             alerts, after = self.fetch_page(since, after)
-            for alert in alerts:
-                yield alert
+            yield from alerts
             if after is None:
                 return
 

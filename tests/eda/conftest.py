@@ -44,4 +44,3 @@ def _no_falcon_env(monkeypatch, tmp_path):
     for name in ('FALCON_CLIENT_ID', 'FALCON_CLIENT_SECRET', 'FALCON_MEMBER_CID', 'FALCON_CLOUD', 'FALCON_BASE_URL',
                  'FALCON_TOKEN_CACHE_DIR'):
         monkeypatch.delenv(name, raising=False)
-

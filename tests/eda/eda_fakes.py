@@ -14,7 +14,6 @@ COLLECTION = os.path.dirname(TESTS)
 SOURCE_FILE = os.path.join(COLLECTION, 'extensions', 'eda', 'plugins', 'event_source', 'falcon_alerts.py')
 
 
-
 def _unit_fakes():
     """The fake-HTTP helpers of tests/unit/conftest.py (FakeSession and the answer builders), loaded by path."""
     spec = importlib.util.spec_from_file_location('falcon_unit_fakes', os.path.join(TESTS, 'unit', 'conftest.py'))
@@ -74,7 +73,7 @@ class AlertsApi:
         severity = _SEVERITY_RE.search(text)
         if severity:
             found = [a for a in found if a['severity'] >= int(severity.group(1))]
-        field, _, order = body.get('sort', 'created_timestamp|asc').partition('|')
+        field, order = body.get('sort', 'created_timestamp|asc').split('|')
         found.sort(key=lambda a: (parse_time(a[field]), a['composite_id']), reverse=order == 'desc')
         start = int(body.get('after') or 0)
         page = found[start:start + body['limit']]

@@ -147,8 +147,8 @@ def pick_hosts(emulator):
     return workstations[:3], controllers[0]
 
 
-def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(emulator_factory, collections_root,
-                                                                             tmp_path):
+def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
+        emulator_factory, collections_root, tmp_path):
     venv = eda_venv()
     emulator = emulator_factory(hosts=50, seed=1, containment_delay=0.5)
     work = str(tmp_path)

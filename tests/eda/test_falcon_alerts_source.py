@@ -195,30 +195,30 @@ def test_each_alert_version_is_sent_once_across_restarts(source_module, source_a
 
     new = alert(2, at(20))
     alerts_api.alerts.append(new)
-    queue, _ = run_source(source_module, source_args, pauses=2, monkeypatch=monkeypatch)
+    queue = run_source(source_module, source_args, pauses=2, monkeypatch=monkeypatch)[0]
     assert [e['alert'] for e in queue.events] == [new]
     assert queue.events[0]['summary']['composite_id'] == new['composite_id']
     assert read_state(source_args)['watermark'] == at(20)
 
     # A restart replays nothing, although the alert is still inside the lookback window of every poll.
-    queue, _ = run_source(source_module, source_args, pauses=2, monkeypatch=monkeypatch)
+    queue = run_source(source_module, source_args, pauses=2, monkeypatch=monkeypatch)[0]
     assert queue.events == []
 
     # The same alert updated is a new version: sent again, with another uuid.
     alerts_api.alerts[-1] = dict(new, updated_timestamp=at(30), status='in_progress')
-    queue, _ = run_source(source_module, source_args, monkeypatch=monkeypatch)
+    queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     assert [e['alert']['status'] for e in queue.events] == ['in_progress']
     assert queue.events[0]['meta']['uuid'] == str(uuid.uuid5(stream.EVENT_NAMESPACE, new['composite_id'] + '|' + at(30)))
 
 
-def test_alerts_raised_while_stopped_or_indexed_late_are_not_skipped(source_module, source_args, alerts_api,
-                                                                      monkeypatch):
+def test_alerts_raised_while_stopped_or_indexed_late_are_not_skipped(
+        source_module, source_args, alerts_api, monkeypatch):
     alerts_api.alerts = [alert(1, at(100))]
     run_source(source_module, source_args, monkeypatch=monkeypatch)
     # While the source is down: one alert after the watermark, one stamped before it (visible late, within lookback),
     # and one older than the lookback window (out of reach by design).
     alerts_api.alerts += [alert(2, at(200)), alert(3, at(90)), alert(4, at(-100))]
-    queue, _ = run_source(source_module, source_args, monkeypatch=monkeypatch)
+    queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     assert sorted(e['alert']['composite_id'] for e in queue.events) == sorted(
         [alert(2, at(200))['composite_id'], alert(3, at(90))['composite_id']])
 
@@ -229,7 +229,7 @@ def test_an_alert_repeated_on_a_page_boundary_is_sent_once(source_module, source
     alerts_api.alerts = [twice]
     original = alerts_api.answer
     alerts_api.answer = lambda body: dict(original(body), resources=[twice, twice])
-    queue, _ = run_source(source_module, source_args, monkeypatch=monkeypatch)
+    queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     assert [e['alert']['composite_id'] for e in queue.events] == [twice['composite_id']]
 
 
@@ -239,7 +239,7 @@ def test_a_kill_mid_poll_neither_replays_nor_skips(source_module, source_args, a
     alerts_api.alerts += [alert(n, at(n)) for n in range(10, 15)]
     with pytest.raises(_Stop):
         asyncio.run(source_module.main(ListQueue(stop_at=3), dict(source_args)))
-    queue, _ = run_source(source_module, source_args, monkeypatch=monkeypatch)
+    queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     # Events 1 and 2 were handed on (and recorded) before the kill at the third.
     assert [e['alert']['composite_id'] for e in queue.events] == [alert(n, at(n))['composite_id'] for n in (12, 13, 14)]
 
@@ -248,7 +248,7 @@ def test_min_severity_is_a_server_side_filter(source_module, source_args, alerts
     args = dict(source_args, min_severity=80, filter="status:'new'")
     run_source(source_module, args, monkeypatch=monkeypatch)
     alerts_api.alerts = [alert(1, at(1), severity=50), alert(2, at(2), severity=80)]
-    queue, _ = run_source(source_module, args, monkeypatch=monkeypatch)
+    queue = run_source(source_module, args, monkeypatch=monkeypatch)[0]
     assert [e['alert']['severity'] for e in queue.events] == [80]
     assert all(b['filter'].startswith("(status:'new')+severity:>=80") for b in alerts_api.bodies)
     assert all(b['sort'] == 'created_timestamp|asc' for b in alerts_api.bodies if 'after' in b or b['limit'] > 1)
@@ -258,7 +258,7 @@ def test_every_page_is_read_with_the_after_token(source_module, source_args, ale
     run_source(source_module, source_args, monkeypatch=monkeypatch)
     alerts_api.alerts = [alert(n, at(n % 50), created=at(n)) for n in range(2500)]
     del alerts_api.bodies[:]
-    queue, _ = run_source(source_module, source_args, monkeypatch=monkeypatch)
+    queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     assert len(queue.events) == 2500
     assert len(set(e['meta']['uuid'] for e in queue.events)) == 2500
     assert [b.get('after') for b in alerts_api.bodies] == [None, '1000', '2000']
