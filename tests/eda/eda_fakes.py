@@ -3,9 +3,12 @@
 The fake stands in for the requests Session (as in tests/unit): it answers the token call and
 POST /alerts/combined/alerts/v1 from an in-memory list, reading the filter terms the source sends.
 """
+import asyncio
 import importlib.util
 import os
 import re
+
+import pytest
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -81,3 +84,37 @@ class AlertsApi:
         if start + body['limit'] < len(found):
             pagination['after'] = str(start + body['limit'])
         return api_body(page, pagination=pagination)
+
+
+class Stop(Exception):
+    """Ends a source run from inside a fake pause or queue."""
+
+
+class ListQueue:
+    """An event queue that keeps the events; raises Stop on put number stop_at (1-based), like a killed process."""
+
+    def __init__(self, stop_at=None):
+        self.events = []
+        self.stop_at = stop_at
+
+    async def put(self, event):
+        if self.stop_at is not None and len(self.events) + 1 == self.stop_at:
+            raise Stop()
+        self.events.append(event)
+
+
+def run_source(module, args, pauses=1, queue=None, monkeypatch=None):
+    """Run the source until it has paused `pauses` times (between polls or after failures); return (queue, waits)."""
+    queue = queue or ListQueue()
+    waits = []
+
+    async def fake_pause(seconds):
+        waits.append(seconds)
+        if len(waits) >= pauses:
+            raise Stop()
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(module, '_pause', fake_pause)
+    with pytest.raises(Stop):
+        asyncio.run(module.main(queue, dict(args)))
+    return queue, waits

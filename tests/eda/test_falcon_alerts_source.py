@@ -14,7 +14,9 @@ import requests
 
 from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream as stream
 
-from eda_fakes import CLIENT_SECRET, FakeSession, alert, api_body, make_response  # pylint: disable=wrong-import-order
+from eda_fakes import (  # pylint: disable=wrong-import-order
+    CLIENT_SECRET, FakeSession, ListQueue, Stop, alert, api_body, make_response, run_source,
+)
 
 T0 = '2026-12-01T20:00:00.000Z'
 
@@ -22,40 +24,6 @@ T0 = '2026-12-01T20:00:00.000Z'
 def at(seconds):
     """An alert timestamp `seconds` after T0."""
     return stream.format_time(stream.parse_time(T0) + seconds)
-
-
-class _Stop(Exception):
-    """Ends a source run from inside a fake pause or queue."""
-
-
-class ListQueue:
-    """An event queue that keeps the events; raises _Stop on put number stop_at (1-based), like a killed process."""
-
-    def __init__(self, stop_at=None):
-        self.events = []
-        self.stop_at = stop_at
-
-    async def put(self, event):
-        if self.stop_at is not None and len(self.events) + 1 == self.stop_at:
-            raise _Stop()
-        self.events.append(event)
-
-
-def run_source(module, args, pauses=1, queue=None, monkeypatch=None):
-    """Run the source until it has paused `pauses` times (between polls or after failures); return (queue, waits)."""
-    queue = queue or ListQueue()
-    waits = []
-
-    async def fake_pause(seconds):
-        waits.append(seconds)
-        if len(waits) >= pauses:
-            raise _Stop()
-        await asyncio.sleep(0)
-
-    monkeypatch.setattr(module, '_pause', fake_pause)
-    with pytest.raises(_Stop):
-        asyncio.run(module.main(queue, dict(args)))
-    return queue, waits
 
 
 def read_state(args):
@@ -237,7 +205,7 @@ def test_a_kill_mid_poll_neither_replays_nor_skips(source_module, source_args, a
     alerts_api.alerts = [alert(1, at(0))]
     run_source(source_module, source_args, monkeypatch=monkeypatch)
     alerts_api.alerts += [alert(n, at(n)) for n in range(10, 15)]
-    with pytest.raises(_Stop):
+    with pytest.raises(Stop):
         asyncio.run(source_module.main(ListQueue(stop_at=3), dict(source_args)))
     queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     # Events 1 and 2 were handed on (and recorded) before the kill at the third.
