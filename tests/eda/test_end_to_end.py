@@ -222,3 +222,29 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
     assert by_id(alerts, 'composite_id', spared['composite_id']) == spared
     for rulebook in (first, second):
         assert not rulebook.group_alive(), 'a process of ansible-rulebook outlived its stop'
+
+
+SCHEMA_CHECK = r'''
+import glob, json, os, sys
+import jsonschema, yaml
+import ansible_rulebook
+schema_path = os.path.join(os.path.dirname(ansible_rulebook.__file__), 'schema', 'ruleset_schema.json')
+with open(schema_path) as handle:
+    schema = json.load(handle)
+checked = []
+for path in sorted(glob.glob(os.path.join(sys.argv[1], '*.yml'))):
+    with open(path) as handle:
+        jsonschema.validate(yaml.safe_load(handle), schema)
+    checked.append(os.path.basename(path))
+print(json.dumps(checked))
+'''
+
+
+def test_every_shipped_rulebook_matches_the_ansible_rulebook_schema():
+    venv = eda_venv()
+    rulebooks = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             'extensions', 'eda', 'rulebooks')
+    proc = subprocess.run([os.path.join(venv, 'bin', 'python'), '-c', SCHEMA_CHECK, rulebooks], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert json.loads(proc.stdout) == ['contain_critical_alerts.yml', 'contain_critical_alerts_controller.yml']
