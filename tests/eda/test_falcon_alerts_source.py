@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import stat
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -15,7 +17,7 @@ import requests
 from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream as stream
 
 from eda_fakes import (  # pylint: disable=wrong-import-order
-    CLIENT_SECRET, FakeSession, ListQueue, Stop, alert, api_body, make_response, run_source,
+    CLIENT_SECRET, SOURCE_FILE, FakeSession, ListQueue, Stop, alert, api_body, make_response, run_source,
 )
 
 T0 = '2026-12-01T20:00:00.000Z'
@@ -285,3 +287,16 @@ def test_refused_credentials_stop_the_source_without_the_secret(source_module, s
         run_source(source_module, source_args, monkeypatch=monkeypatch)
     assert 'Falcon refused to issue a token' in str(err.value) and 'Check client_id and client_secret' in str(err.value)
     assert CLIENT_SECRET not in str(err.value)
+
+
+def test_the_plugin_file_finds_the_core_without_a_collection_loader(tmp_path):
+    # ansible-rulebook runs the file with runpy in a plain Python: no collection finder, no ANSIBLE_COLLECTIONS_PATH.
+    script = ('import runpy, sys; plugin = runpy.run_path(sys.argv[1]); core = plugin["_core"]()[0]; '
+              'print(core.__name__, core.__file__)')
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PYTHON')))
+    proc = subprocess.run([sys.executable, '-c', script, SOURCE_FILE], cwd=str(tmp_path), env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    name, path = proc.stdout.split()
+    assert name == 'ansible_collections.secops.falcon.plugins.module_utils._alert_stream'
+    assert path == stream.__file__

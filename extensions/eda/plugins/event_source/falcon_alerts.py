@@ -145,7 +145,11 @@ def _core():
                 raise
             root = parent
         sys.path.append(os.path.dirname(root))
-        from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream, _http, _options
+        try:
+            from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream, _http, _options
+        except ImportError as exc:
+            raise ImportError('secops.falcon.falcon_alerts needs ansible-core and requests beside ansible-rulebook '
+                              '(pip install -r requirements-eda.txt from the collection): %s' % exc) from None
     return _alert_stream, _http, _options
 
 
