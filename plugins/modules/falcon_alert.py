@@ -323,8 +323,8 @@ def select(module, client, result):
         result['total'] = len(records)
         result['not_found'] = not_found
         if not_found:
-            module.fail('%s not found: %s. Nothing was sent; fix the ids.' % (plural(len(not_found), 'requested alert'),
-                                                                             ', '.join(not_found[:10])), **result)
+            missing = plural(len(not_found), 'requested alert')
+            module.fail('%s not found: %s. Nothing was sent; fix the ids.' % (missing, ', '.join(not_found[:10])), **result)
         return records
     search = search_alerts(client, fql=params['filter'].strip(), stop_above=params['max_alerts'])
     result['total'] = search.total

@@ -58,8 +58,8 @@ def test_update_alerts_v3_keywords_and_action_parameters(falcon_emulator, falcon
     reply = alerts.update_alerts_v3(composite_ids=[cid], update_status='in_progress', add_tag='ir', append_comment='on it',
                                     assign_to_name='SOC Automation')
     assert reply['status_code'] == 200 and reply['body']['resources'] == [cid]
-    reply = alerts.update_alerts_v3(composite_ids=cid, action_parameters=[{'name': 'show_in_ui', 'value': 'false'},
-                                                                           {'name': 'update_status', 'value': 'closed'}])
+    params = [{'name': 'show_in_ui', 'value': 'false'}, {'name': 'update_status', 'value': 'closed'}]
+    reply = alerts.update_alerts_v3(composite_ids=cid, action_parameters=params)
     assert reply['status_code'] == 200
     record = alerts.get_alerts_v2(composite_ids=[cid])['body']['resources'][0]
     assert record['status'] == 'closed' and record['tags'] == ['ir'] and record['show_in_ui'] is False

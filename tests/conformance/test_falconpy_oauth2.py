@@ -42,6 +42,33 @@ def test_bad_secret(falcon_emulator, lookups):
     del lookups
 
 
+def test_unknown_client_id_is_400(falcon_emulator, lookups):
+    """An unknown client id: FalconPy records 400 and 'Failed to generate access token for clientID=...' (NOTES 9.5)."""
+    auth = OAuth2(client_id='0' * 32, client_secret='whatever', base_url=falcon_emulator.url)
+    assert auth.token()['status_code'] == 400
+    assert auth.token_status == 400
+    assert auth.token_fail_reason == 'Failed to generate access token for clientID=%s.' % ('0' * 32)
+    del lookups
+
+
+def test_non_ascii_secret_is_403(falcon_emulator, lookups):
+    """A non-ASCII secret for a known client is a wrong secret (403), never a server error."""
+    auth = OAuth2(client_id=DEFAULT_CLIENT.client_id, client_secret='S\u00e9cret-\u2603', base_url=falcon_emulator.url)
+    assert auth.token()['status_code'] == 403
+    assert auth.token_fail_reason == 'Failed to issue access token - Not Authorized'
+    del lookups
+
+
+def test_member_cid_console_form_is_refused(falcon_emulator, lookups):
+    """FalconPy sends member_cid as given: the console form (upper case, -XX) answers 400 naming it (NOTES 9.6)."""
+    console = MSSP_CHILD_CID.upper() + '-7F'
+    auth = OAuth2(client_id=MSSP_PARENT_CLIENT.client_id, client_secret=MSSP_PARENT_CLIENT.client_secret,
+                  base_url=falcon_emulator.url, member_cid=console)
+    assert auth.token()['status_code'] == 400
+    assert console in auth.token_fail_reason
+    del lookups
+
+
 def test_token_revoked_mid_play_gives_401(falcon_emulator, falcon_auth):
     """A token revoked server-side (revoke_all_tokens) makes FalconPy's next call a 401."""
     hosts = Hosts(auth_object=falcon_auth)

@@ -20,6 +20,18 @@ def _limit(text):
     return value
 
 
+def _setting(text):
+    """--set KEY=VALUE: VALUE is JSON (400, null, {"contain": 50}) or else a plain string (rotating)."""
+    key, sep, raw = text.partition('=')
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError('expected KEY=VALUE, got %r' % text)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return key.strip(), value
+
+
 def parse_args(argv):
     """Command line options."""
     parser = argparse.ArgumentParser(prog='python -m falcon_emulator', description='Local CrowdStrike Falcon API emulator (loopback only).')
@@ -30,10 +42,12 @@ def parse_args(argv):
     parser.add_argument('--tls', action='store_true', help='serve HTTPS with a generated CA (path in the ready file)')
     parser.add_argument('--containment-delay', type=float, default=1.0, help='seconds a containment change stays pending')
     parser.add_argument('--token-lifetime', type=int, default=1799, help='expires_in of issued tokens (seconds)')
-    parser.add_argument('--token-rate-limit', type=_limit, default=15, help='POST /oauth2/token per client IP per minute (0 = off)')
+    parser.add_argument('--token-rate-limit', type=_limit, default=300, help='POST /oauth2/token per client IP per minute (0 = off)')
     parser.add_argument('--api-rate-limit', type=_limit, default=6000, help='authenticated calls per CID per minute (0 = off)')
     parser.add_argument('--scroll-ttl', type=float, default=120.0, help='seconds a scroll offset token stays valid')
     parser.add_argument('--region-header', choices=REGION_HEADER_MODES, default='auto')
+    parser.add_argument('--set', action='append', default=[], type=_setting, metavar='KEY=VALUE', dest='settings',
+                        help='any run-time setting, e.g. scroll_token_mode=rotating or action_partial_status=207; repeatable')
     parser.add_argument('--fault', action='append', default=[], metavar='JSON', help='a fault dict (see README); repeatable')
     parser.add_argument('--ready-file', help='write {"urls": {cloud: url}, "ca_path": ...} here once listening')
     return parser.parse_args(argv)
@@ -48,7 +62,9 @@ def main(argv=None):
                                 token_lifetime=args.token_lifetime, token_rate_limit=args.token_rate_limit,
                                 api_rate_limit=args.api_rate_limit, scroll_ttl=args.scroll_ttl, region_header=args.region_header,
                                 faults=faults, bind=args.bind, port=args.port)
-        emulator = Emulator(config).start()
+        emulator = Emulator(config)
+        emulator.configure(**dict(args.settings))  # validated like POST /_emulator/config
+        emulator.start()
     except (ValueError, OSError) as err:
         print('falcon_emulator: error: %s' % err, file=sys.stderr)
         return 2

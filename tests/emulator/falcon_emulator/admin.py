@@ -61,6 +61,7 @@ def apply_config(app, values):
     for key, value in values.items():
         if key == 'faults':
             app.faults.set(value)
+            app.cooldowns.clear('fault')  # cleared faults leave no 429 cooldown behind
         setattr(app.config, key, value)
 
 
@@ -78,6 +79,9 @@ def handle(app, request):
         if body.get('state', False):
             app.reset_state()
         return Response(200, {'reset': True})
+    if route == ('GET', '/_emulator/config'):
+        from .config import RUNTIME_KEYS  # pylint: disable=import-outside-toplevel
+        return Response(200, {'config': {k: getattr(app.config, k) for k in sorted(RUNTIME_KEYS)}})
     if route == ('POST', '/_emulator/config'):
         body, error = _json_body(request)
         if error:

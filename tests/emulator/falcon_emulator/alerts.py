@@ -42,7 +42,8 @@ def _sort(text):
 
 def _select(app, tenant, fql, sort, include_hidden=True):
     """Run filter + sort over the tenant's alerts."""
-    predicate = check_filter(fql, ALERT_FIELDS, time.time(), DETECTS)
+    # The hosts' recorded FQL text matching (NOTES 9.2) is applied here too: the same FQL service is likely (UNVERIFIED).
+    predicate = check_filter(fql, ALERT_FIELDS, time.time(), DETECTS, mode=app.config.fql_text_match)
     return alert_store(app, tenant).query(predicate, sort, include_hidden)
 
 

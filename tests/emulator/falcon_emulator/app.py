@@ -6,6 +6,7 @@ import traceback
 
 from . import admin, auth, hosts
 from .clients import DEFAULT_CLIENT
+from .cooldown import Cooldowns
 from .counters import Counters
 from .envelope import GATEWAY, ApiError, Response, error_response
 from .faults import FaultSet
@@ -16,6 +17,12 @@ UNAUTHENTICATED = {
     ('POST', '/oauth2/token'): auth.token,
     ('POST', '/oauth2/revoke'): auth.revoke,
 }
+
+
+def too_many_requests(retry):
+    """The gateway's 429: X-Ratelimit-Retryafter in epoch seconds (NOTES 2.2), body message as recorded (NOTES 9.5)."""
+    return ApiError(429, 'API rate limit exceeded.', powered_by=GATEWAY, gateway=True,
+                    headers={'X-Ratelimit-Retryafter': str(retry), 'X-Ratelimit-Remaining': '0'})
 
 
 def _all_routes():
@@ -39,6 +46,7 @@ class App:
         self.faults.set(config.faults)
         self.api_window = SlidingWindow()
         self.token_window = SlidingWindow()
+        self.cooldowns = Cooldowns()
         self.urls = {}
         self.routes = _all_routes()
         self.paths = {path for _method, path in list(self.routes) + list(UNAUTHENTICATED)}
@@ -59,27 +67,41 @@ class App:
             return tenant
 
     def reset_state(self):
-        """Forget all tenant data (it is re-seeded on next use) and scroll cursors."""
+        """Forget all tenant data (it is re-seeded on next use), scroll cursors and 429 cooldowns."""
         with self._lock:
             self._tenants = {}
+        self.cooldowns.clear()
+
+    def _rate_limited(self, key, retry):
+        """Remember a 429 for key (see cooldown.py) and raise it."""
+        self.cooldowns.block(key, retry, self.config.rate_limit_retry_grace)
+        raise too_many_requests(retry)
+
+    def _check_cooldown(self, key, limit):
+        """429 again while key is in its post-429 cooldown (only while a limit is set)."""
+        retry = self.cooldowns.blocked(key, self.config.rate_limit_retry_grace) if limit is not None else None
+        if retry is not None:
+            raise too_many_requests(retry)
 
     def check_token_rate(self, request):
-        """Per client IP limit on /oauth2/token (15/min is the widely quoted value, NOTES 2.3)."""
+        """Per client IP limit on /oauth2/token (300/min recorded, NOTES 9.5)."""
         limit = self.config.token_rate_limit
+        request.rate = (limit or 300, 0)
+        self._check_cooldown(('token', request.client_ip), limit)
         allowed, remaining, retry = self.token_window.hit(request.client_ip, limit)
-        request.rate = (limit or 15, remaining if remaining is not None else 14)
+        request.rate = (limit or 300, remaining if remaining is not None else 299)
         if not allowed:
-            raise ApiError(429, 'API rate limit exceeded.', powered_by=GATEWAY, gateway=True,
-                           headers={'X-Ratelimit-Retryafter': str(retry), 'X-Ratelimit-Remaining': '0'})
+            self._rate_limited(('token', request.client_ip), retry)
 
     def _check_api_rate(self, request, cid):
         """Per CID limit on authenticated calls (6000/min observed, NOTES 2.3)."""
         limit = self.config.api_rate_limit
+        request.rate = (limit or 6000, 0)
+        self._check_cooldown(('api', cid), limit)
         allowed, remaining, retry = self.api_window.hit(cid, limit)
         request.rate = (limit or 6000, remaining if remaining is not None else (limit or 6000) - 1)
         if not allowed:
-            raise ApiError(429, 'API rate limit exceeded.', powered_by=GATEWAY, gateway=True,
-                           headers={'X-Ratelimit-Retryafter': str(retry), 'X-Ratelimit-Remaining': '0'})
+            self._rate_limited(('api', cid), retry)
 
     def _route(self, request):
         """Authenticate, rate-limit, check scope and call the endpoint handler."""
@@ -109,8 +131,7 @@ class App:
             return response
         if kind == 'rate_limit':
             retry = int(time.time() + fault['retry_after'] + 0.999)
-            raise ApiError(429, 'API rate limit exceeded.', powered_by=GATEWAY, gateway=True,
-                           headers={'X-Ratelimit-Retryafter': str(retry), 'X-Ratelimit-Remaining': '0'})
+            self._rate_limited(('fault', fault['path'], fault['method']), retry)
         raise ApiError(fault['status'], 'Internal Server Error' if fault['status'] == 500 else 'Service Unavailable (injected fault)',
                        powered_by=GATEWAY)
 
@@ -123,6 +144,9 @@ class App:
         drip = None
         try:
             try:
+                retry = self.cooldowns.blocked_fault(request.path, request.method, self.config.rate_limit_retry_grace)
+                if retry is not None:  # an injected 429 storm's cooldown (cooldown.py)
+                    raise too_many_requests(retry)
                 sleep, fault = self.faults.take(request.method, request.path)
                 if sleep:
                     time.sleep(sleep)
@@ -148,8 +172,10 @@ class App:
         return response
 
     def _decorate(self, request, response):
-        """Headers every answer carries: X-Cs-Traceid and the rate limit pair."""
+        """Headers every answer carries: X-Cs-Traceid, the rate limit pair and X-Cs-Region (NOTES 9.5)."""
         response.headers.setdefault('X-Cs-Traceid', request.trace_id)
+        for name, value in auth.region_header(self, request, request.cloud).items():
+            response.headers.setdefault(name, value)  # a 308 keeps the home cloud it names
         limit, remaining = request.rate or (15, 14)
         response.headers.setdefault('X-Ratelimit-Limit', str(limit))
         response.headers.setdefault('X-Ratelimit-Remaining', str(max(remaining, 0)))

@@ -1,18 +1,27 @@
-"""OAuth2: POST /oauth2/token (201 / 403 / 308 region redirect), POST /oauth2/revoke and bearer token checks."""
+"""OAuth2: POST /oauth2/token (201 / 400 / 403 / 308 region redirect), POST /oauth2/revoke and bearer token checks."""
 import base64
 import binascii
+import hmac
+import re
 import secrets
 import threading
 import time
 import urllib.parse
 
-from .clients import CLIENTS_BY_ID, normalise_cid
+from .clients import CLIENTS_BY_ID
 from .config import GOV_CLOUDS
 from .envelope import GATEWAY, ApiError, Response, meta
 
 CSAM = 'csam'  # the token service's powered_by (NOTES 1.1)
 NOT_AUTHORIZED = 'Failed to issue access token - Not Authorized'
 INVALID_BEARER = 'access denied, invalid bearer token'
+UNKNOWN_CLIENT = 'Failed to generate access token for clientID=%s.'
+BARE_CID = re.compile(r'\A[0-9a-f]{32}\Z')
+
+
+def same_secret(given, expected):
+    """Constant-time comparison that accepts any text (secrets.compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest((given or '').encode('utf-8', 'replace'), expected.encode('utf-8'))
 
 
 class TokenInfo:
@@ -86,14 +95,14 @@ def basic_credentials(request):
         return None, None
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode('utf-8')
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII header text; UnicodeDecodeError is one too
         return None, None
     client_id, sep, secret = decoded.partition(':')
     return (client_id, secret) if sep else (None, None)
 
 
-def _region_header(app, request, cloud):
-    """X-Cs-Region for a 201, unless it must be hidden from FalconPy (see EmulatorConfig.region_header)."""
+def region_header(app, request, cloud):
+    """X-Cs-Region of an answer, unless it must be hidden from FalconPy (see EmulatorConfig.region_header)."""
     mode = app.config.region_header
     agent = request.headers.get('user-agent', '').lower()
     if mode == 'never' or (mode == 'auto' and agent.startswith('crowdstrike-falconpy')):
@@ -116,26 +125,37 @@ def token(app, request):
             raise ApiError(app.config.bad_credentials_status, NOT_AUTHORIZED, powered_by=CSAM, bare=True)
         # The wrong commercial cloud redirects to the home cloud (NOTES 1.3, inferred); clients re-POST the form.
         return Response(308, {}, {'Location': app.url_for(client.cloud) + '/oauth2/token', 'X-Cs-Region': client.cloud})
-    if client is None or not secret or not secrets.compare_digest(secret, client.client_secret):
+    if client is None:
+        # An unknown client id answers 400 naming it; a wrong secret for a known one 403 (NOTES 9.5).
+        raise ApiError(app.config.unknown_client_status, UNKNOWN_CLIENT % (client_id or ''), powered_by=CSAM, bare=True)
+    if not secret or not same_secret(secret, client.client_secret):
         raise ApiError(app.config.bad_credentials_status, NOT_AUTHORIZED, powered_by=CSAM, bare=True)
     cid = client.cid
     if 'member_cid' in form:
-        wanted = normalise_cid(form['member_cid'])
-        if not wanted or wanted not in client.children:
-            shown = form['member_cid'] if form['member_cid'] else ' ""'
-            raise ApiError(403, 'Failed to generate access token for customer ID=%s.' % shown, powered_by=CSAM, bare=True)
-        cid = wanted
+        cid = _member_cid(client, form['member_cid'])
     lifetime = int(app.config.token_lifetime)
     access_token = app.tokens.issue(client, cid, request.cloud, lifetime)
     body = {'access_token': access_token, 'token_type': 'bearer', 'expires_in': lifetime}
-    return Response(201, body, _region_header(app, request, request.cloud))
+    return Response(201, body, region_header(app, request, request.cloud))
+
+
+def _member_cid(client, value):
+    """The child CID a parent asks for: bare lower-case 32-hex only (clients strip the console's -XX, NOTES 9.6)."""
+    if value and not BARE_CID.match(value):
+        # UNVERIFIED wording: the API's answer to a CID in the console form (upper case, -XX checksum) is not recorded.
+        raise ApiError(400, "Failed to generate access token for customer ID=%s. member_cid must be 32 lower-case "
+                       "hexadecimal characters without the -XX checksum" % value, powered_by=CSAM, bare=True)
+    if value not in client.children:
+        shown = value if value else ' ""'
+        raise ApiError(403, 'Failed to generate access token for customer ID=%s.' % shown, powered_by=CSAM, bare=True)
+    return value
 
 
 def revoke(app, request):
     """POST /oauth2/revoke: HTTP Basic id:secret plus form `token` -> 200 msa.ReplyMetaOnly."""
     client_id, secret = basic_credentials(request)
     client = CLIENTS_BY_ID.get(client_id or '')
-    if client is None or not secrets.compare_digest(secret or '', client.client_secret):
+    if client is None or not same_secret(secret, client.client_secret):
         app.counters.revocation(False)
         raise ApiError(403, 'access denied, authorization failed', powered_by=GATEWAY, gateway=True)
     form = parse_form(request)

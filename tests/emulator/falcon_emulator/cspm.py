@@ -1,4 +1,10 @@
-"""CSPM registration: GET /settings/entities/policy/v1 and /settings/entities/policy-details/v1 (NOTES 5.2, 5.3)."""
+"""CSPM registration: GET /settings/entities/policy/v1 and /settings/entities/policy-details/v1 (NOTES 5.2, 5.3, 9.7).
+
+Records follow the real ones (demisto test data, NOTES 9.7): cloud_service is lower case ("iam") while the `service`
+parameter takes the enum spelling ("IAM"); policy ids are numbers like 257 (the catalog starts at 201); some
+policy_timestamp values are 0001-01-01T00:00:00Z; cid and fql_policy are absent; meta.writes appears on the GET;
+an `oci` provider exists beside aws, azure and gcp (the cloud-platform parameter still takes only the spec's three).
+"""
 import random
 import re
 
@@ -15,7 +21,9 @@ SERVICES = (
     'PostgreSQL', 'RDS', 'Redshift', 'S3', 'SES', 'SNS', 'SQLDatabase', 'SQLServer', 'SQS', 'SSM',
     'Serverless Application Repository', 'StorageAccount', 'Subscriptions', 'VPC', 'VirtualMachine', 'VirtualNetwork',
 )
-CLOUD_PLATFORMS = ('aws', 'azure', 'gcp')
+CLOUD_PLATFORMS = ('aws', 'azure', 'gcp')  # the cloud-platform parameter's pattern ^(aws|azure|gcp)$
+PROVIDERS = CLOUD_PLATFORMS + ('oci',)
+FIRST_POLICY_ID = 201
 PROVIDER_SERVICES = {
     'aws': ('ACM', 'CloudFormation', 'CloudTrail', 'CloudWatch Logs', 'Cloudfront', 'Config', 'DynamoDB', 'EBS', 'EC2', 'ECR',
             'EFS', 'EKS', 'ELB', 'EMR', 'Elasticache', 'GuardDuty', 'IAM', 'KMS', 'Kinesis', 'Lambda', 'NLB/ALB', 'RDS',
@@ -23,6 +31,7 @@ PROVIDER_SERVICES = {
     'azure': ('ACR', 'AppService', 'Disk', 'Identity', 'KeyVault', 'Kubernetes', 'LoadBalancer', 'Monitor', 'NetworkSecurityGroup',
               'PostgreSQL', 'SQLDatabase', 'SQLServer', 'StorageAccount', 'Subscriptions', 'VirtualMachine', 'VirtualNetwork'),
     'gcp': ('App Engine', 'BigQuery', 'Cloud Load Balancing', 'Cloud Logging', 'Cloud SQL', 'Cloud Storage', 'Compute Engine', 'IAM', 'Kubernetes'),
+    'oci': ('IAM', 'KMS'),
 }
 ASSETS = {'S3': 'bucket', 'EC2': 'instance', 'IAM': 'user', 'RDS': 'DB instance', 'Lambda': 'function', 'KMS': 'key', 'EBS': 'volume',
           'VPC': 'security group', 'StorageAccount': 'storage account', 'VirtualMachine': 'virtual machine', 'KeyVault': 'key vault',
@@ -37,21 +46,23 @@ CHECKS = (
      'Impair Defenses', 'T1562'),
 )
 SEVERITY_NUMBER = {'critical': 0, 'high': 1, 'medium': 2, 'informational': 3}
-PLATFORM_NUMBER = {'aws': 1, 'azure': 2, 'gcp': 3}
-REGIONS = {'aws': ('us-east-1', 'us-west-2', 'eu-west-1'), 'azure': ('eastus', 'westeurope'), 'gcp': ('us-central1', 'europe-west1')}
+PLATFORM_NUMBER = {'aws': 1, 'azure': 2, 'gcp': 3, 'oci': 4}
+REGIONS = {'aws': ('us-east-1', 'us-west-2', 'eu-west-1'), 'azure': ('eastus', 'westeurope'), 'gcp': ('us-central1', 'europe-west1'),
+           'oci': ('us-ashburn-1', 'eu-frankfurt-1')}
 CREATED = '2023-02-14T09:30:00Z'
+NEVER = '0001-01-01T00:00:00Z'  # the zero time real records show for a policy never updated
 DIGITS = re.compile(r'^\d+$')
 
 
 def _catalog():
     """The global CSPM policy catalog: ids 1.. in provider/service/check order."""
     out = []
-    for provider in CLOUD_PLATFORMS:
+    for provider in PROVIDERS:
         for service_index, service in enumerate(PROVIDER_SERVICES[provider]):
             asset = ASSETS.get(service, 'resource')
             for check_index, check in enumerate(CHECKS):
                 name_tpl, severity, policy_type, attack, remediable, tactic, tactic_id, technique, technique_id = check
-                policy_id = len(out) + 1
+                policy_id = FIRST_POLICY_ID + len(out)
                 out.append({
                     'id': policy_id, 'provider': provider, 'service': service, 'service_id': 100 * PLATFORM_NUMBER[provider] + service_index,
                     'name': name_tpl % (service, asset), 'severity': severity, 'policy_type': policy_type, 'attack': attack,
@@ -74,7 +85,8 @@ def _accounts(seed, cid):
     azure = [('%08x-%04x-4%03x-b%03x-%012x' % (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12), rng.getrandbits(12),
                                                rng.getrandbits(48)), azure_tenant) for _unused in range(2)]
     gcp = [('%s-%06d' % (name, rng.randrange(10 ** 6)), '') for name in ('prod-analytics', 'shared-services')]
-    return {'aws': aws, 'azure': azure, 'gcp': gcp}, rng
+    oci = [('ocid1.tenancy.oc1..aaaaaaaa%s' % ''.join(rng.choice('abcdefghijklmnopqrstuvwxyz234567') for _unused in range(52)), '')]
+    return {'aws': aws, 'azure': azure, 'gcp': gcp, 'oci': oci}, rng
 
 
 def tenant_settings(app, tenant):
@@ -98,15 +110,17 @@ def _benchmarks(policy, short):
 
 
 def assignment(policy, cid, settings):
-    """domain.CIDPolicyAssignments for one policy."""
+    """domain.CIDPolicyAssignments for one policy, as real records look (no cid, no fql_policy, NOTES 9.7)."""
+    del cid
     return {
-        'policy_id': policy['id'], 'name': policy['name'], 'cid': cid, 'account_scope': 'cloud',
-        'attack_types': [policy['attack']], 'cloud_provider': policy['provider'], 'cloud_service': policy['service'],
+        'policy_id': policy['id'], 'name': policy['name'], 'account_scope': 'cloud',
+        'attack_types': [policy['attack']], 'cloud_provider': policy['provider'], 'cloud_service': policy['service'].lower(),
         'cloud_service_friendly': policy['service'], 'cloud_service_subtype': '', 'cloud_asset_type': policy['asset_type'],
         'cloud_asset_type_id': policy['asset_type_id'], 'default_severity': policy['severity'],
-        'fql_policy': "service:'%s'+check:'%d'" % (policy['service'], policy['id']), 'is_remediable': policy['remediable'],
+        'is_remediable': policy['remediable'],
         'remediation_summary': 'Restrict access and enable the recommended setting on the %s.' % policy['name'].split(' is ')[0].split(' has ')[0],
-        'policy_type': policy['policy_type'], 'policy_timestamp': CREATED, 'created_at': CREATED, 'updated_at': '2024-06-03T11:12:13Z',
+        'policy_type': policy['policy_type'], 'policy_timestamp': NEVER if policy['id'] % 7 == 0 else CREATED,
+        'created_at': CREATED, 'updated_at': '2024-06-03T11:12:13Z',
         'cis_benchmark': _benchmarks(policy, 'CIS %s Foundations' % policy['provider'].upper()),
         'nist_benchmark': _benchmarks(policy, 'NIST 800-53'), 'pci_benchmark': _benchmarks(policy, 'PCI DSS v4.0'),
         'soc2_benchmark': _benchmarks(policy, 'SOC 2'), 'policy_settings': settings,
@@ -134,7 +148,7 @@ def policy_settings(app, request, tenant):
         if platform is not None and policy['provider'] != platform:
             continue
         out.append(assignment(policy, tenant.cid, settings[policy['id']]))
-    return ok(request, out, CSPM)
+    return ok(request, out, CSPM, writes=0)  # real GET answers carry meta.writes too
 
 
 def policy_info(policy):
@@ -160,15 +174,27 @@ def policy_info(policy):
 
 
 def policy_details(app, request, tenant):
-    """GET /settings/entities/policy-details/v1?ids=<int>: an unknown id gives 200 with no resources and an error entry."""
+    """GET /settings/entities/policy-details/v1?ids=<int>[&ids=..]: unknown ids get a per-id 400 beside the found ones.
+
+    The per-id error is recorded (demisto test data, NOTES 9.7); the HTTP status of a mixed answer is UNVERIFIED:
+    207 (the spec's Multi-Status) when some ids were found, 400 when none was.
+    """
     del app, tenant
-    raw = request.arg('ids')
-    if raw is None or not DIGITS.match(raw):
-        raise ApiError(400, "Invalid value for ids: '%s'. It must be an integer policy id (^\\d+$)" % (raw or ''), powered_by=CSPM)
-    policy = BY_ID.get(int(raw))
-    if policy is None:
-        return ok(request, [], CSPM, errors=[{'code': 404, 'message': 'Policy %s not found' % raw}])
-    return ok(request, [policy_info(policy)], CSPM)
+    ids = request.args('ids')
+    bad = [raw for raw in ids if not DIGITS.match(raw)]
+    if not ids or bad:
+        shown = bad[0] if bad else ''
+        raise ApiError(400, "Invalid value for ids: '%s'. It must be an integer policy id (^\\d+$)" % shown, powered_by=CSPM)
+    found, errors = [], []
+    for raw in ids:
+        policy = BY_ID.get(int(raw))
+        if policy is None:
+            errors.append({'code': 400, 'message': 'Invalid policy ID %s provided' % raw})
+        else:
+            found.append(policy_info(policy))
+    if errors and not found:
+        raise ApiError(400, errors[0]['message'], powered_by=CSPM, errors=errors, resources=[])
+    return ok(request, found, CSPM, status=207 if errors else 200, errors=errors)
 
 
 ROUTES = {

@@ -83,8 +83,10 @@ class ApiError(Exception):
 
 
 def meta(request, powered_by, pagination=None, writes=None):
-    """Build meta {query_time, powered_by, trace_id[, pagination][, writes]}."""
+    """Build meta {query_time[, powered_by], trace_id[, pagination][, writes]} (powered_by None: left out)."""
     out = {'query_time': round(max(time.time() - request.started, 1e-7), 9), 'powered_by': powered_by, 'trace_id': request.trace_id}
+    if powered_by is None:
+        del out['powered_by']  # policy answers carry none (J1 HAR, NOTES 9.3)
     if pagination is not None:
         out['pagination'] = pagination
     if writes is not None:

@@ -18,12 +18,13 @@ def int_arg(request, name, default, minimum, maximum=None, powered_by=None):
     return value
 
 
-def check_filter(text, fields, now, powered_by):
-    """Compile an FQL filter or answer 400 with the API's 'Failed to parse filter expression. [...]'."""
+def check_filter(text, fields, now, powered_by, mode='exact', unknown_fields='error', status=400):
+    """Compile an FQL filter or answer `status` (400) with the API's 'Failed to parse filter expression. [...]'."""
     try:
-        return compile_filter(text, fields, now)
+        return compile_filter(text, fields, now, mode, unknown_fields)
     except FQLError as err:
-        raise ApiError(400, str(err), powered_by=powered_by) from None
+        message = str(err) if status == 400 else 'Internal Server Error'
+        raise ApiError(status, message, powered_by=powered_by) from None
 
 
 def sort_arg(request, allowed, powered_by):
@@ -37,6 +38,11 @@ def sort_arg(request, allowed, powered_by):
         raise ApiError(400, str(err), powered_by=powered_by) from None
 
 
+def too_many_ids(maximum):
+    """The device API's wording for too many ids in one request (Falcon-Toolkit #77, GET device details)."""
+    return 'request must contain between 0 and %d ids' % maximum
+
+
 def ids_body(request, maximum, powered_by):
     """Read {"ids": [...]} from a JSON body; 400 when missing, malformed or over maximum."""
     body = request.json()
@@ -46,7 +52,7 @@ def ids_body(request, maximum, powered_by):
     if not all(isinstance(i, str) for i in ids):
         raise ApiError(400, 'Every entry of "ids" must be a string', powered_by=powered_by)
     if len(ids) > maximum:
-        raise ApiError(400, 'Too many ids: %d given, at most %d are allowed per request' % (len(ids), maximum), powered_by=powered_by)
+        raise ApiError(400, too_many_ids(maximum), powered_by=powered_by)
     return body, ids
 
 

@@ -1,7 +1,12 @@
-"""Endpoint policy families: queries, combined, entities and members (NOTES 5.1).
+"""Endpoint policy families: queries, combined, entities and members (NOTES 5.1, 9.3).
 
 Families: prevention, sensor-update (v1 and v2), device-control, firewall, response. Read-only: the write
 operations of the spec (create, update, delete, actions, precedence) are not emulated and answer 405.
+
+policy_filters 'recorded' (default, NOTES 9.3): `name` is not filterable on sensor-update (nothing matches), on the
+other families a plain name filter only finds the built-in platform_default policies, an unknown filter field
+answers 200 with no results, and sort by platform_name answers 500. 'lenient': every field filters as written and
+an unknown field is a 400. Success answers carry no meta.powered_by (J1 HAR).
 """
 import copy
 import time
@@ -42,6 +47,19 @@ POLICY_FIELDS = {
 }
 
 
+def _recorded_fields(family):
+    """POLICY_FIELDS as the real API filters them: name finds nothing (sensor-update) or only platform_default."""
+    fields = dict(POLICY_FIELDS)
+    if family == 'sensor-update':
+        fields['name'] = Field('str', lambda p: None)
+    else:
+        fields['name'] = Field('str', lambda p: p['name'] if p['name'] == 'platform_default' else None)
+    return fields
+
+
+RECORDED_FIELDS = {family: _recorded_fields(family) for family in FAMILIES}
+
+
 def powered_by(family):
     """The backend name shown in meta.powered_by."""
     return '%s-policies' % family
@@ -55,12 +73,17 @@ def _shape(policy, family, version):
     return record
 
 
-def _matching(request, tenant, family):
+def _matching(app, request, tenant, family):
     """Filter and sort a family's policies; default order is precedence."""
     source = powered_by(family)
-    predicate = check_filter(request.arg('filter'), POLICY_FIELDS, time.time(), source)
+    recorded = app.config.policy_filters == 'recorded'
+    fields = RECORDED_FIELDS[family] if recorded else POLICY_FIELDS
+    predicate = check_filter(request.arg('filter'), fields, time.time(), source,
+                             unknown_fields='nothing' if recorded else 'error')
     items = [(i, p) for i, p in enumerate(tenant.policies[family]) if predicate(p)]
     sort = sort_arg(request, SORTABLE, source)
+    if sort and recorded and sort[0] == 'platform_name':
+        raise ApiError(500, 'Internal Server Error', powered_by=source)  # on every family (falcon-mcp, NOTES 9.3)
     if sort:
         field, descending = sort
         if field == 'precedence':
@@ -84,9 +107,8 @@ def make_query(family):
     """GET /policy/queries/<family>/v1."""
     def handler(app, request, tenant):
         """Policy ids."""
-        del app
-        page, pagination = _page(request, _matching(request, tenant, family), powered_by(family))
-        return ok(request, [p['id'] for p in page], powered_by(family), pagination=pagination)
+        page, pagination = _page(request, _matching(app, request, tenant, family), powered_by(family))
+        return ok(request, [p['id'] for p in page], None, pagination=pagination)
     return handler
 
 
@@ -94,9 +116,8 @@ def make_combined(family, version=1):
     """GET /policy/combined/<family>/v1 (and sensor-update v2)."""
     def handler(app, request, tenant):
         """Policy records."""
-        del app
-        page, pagination = _page(request, _matching(request, tenant, family), powered_by(family))
-        return ok(request, [_shape(p, family, version) for p in page], powered_by(family), pagination=pagination)
+        page, pagination = _page(request, _matching(app, request, tenant, family), powered_by(family))
+        return ok(request, [_shape(p, family, version) for p in page], None, pagination=pagination)
     return handler
 
 
@@ -114,11 +135,11 @@ def make_entities(family, version=1):
         errors = [{'code': 404, 'message': 'Could not find policy with id %s' % i, 'id': i} for i in ids if i not in by_id]
         if errors:
             raise ApiError(404, errors[0]['message'], powered_by=source, errors=errors, resources=found)
-        return ok(request, found, source)
+        return ok(request, found, None)
     return handler
 
 
-def _members(request, tenant, family):
+def _members(app, request, tenant, family):
     """Hosts whose device_policies point at the policy ?id= (filter/sort/limit/offset as for hosts)."""
     source = powered_by(family)
     policy_id = request.arg('id')
@@ -128,9 +149,10 @@ def _members(request, tenant, family):
         raise ApiError(404, 'Could not find policy with id %s' % policy_id, powered_by=source)
     sort = sort_arg(request, HOST_SORTABLE, source)
     fql = request.arg('filter')
-    check_filter(fql, HOST_FIELDS, time.time(), source)
+    mode = app.config.fql_text_match  # members are hosts: host FQL rules
+    check_filter(fql, HOST_FIELDS, time.time(), source, mode)
     slot = FAMILY_SLOT[family]
-    hosts = [h for h in tenant.query(fql, sort) if h.policies[slot] == policy_id]
+    hosts = [h for h in tenant.query(fql, sort, mode=mode) if h.policies[slot] == policy_id]
     return _page(request, hosts, source)
 
 
@@ -138,9 +160,8 @@ def make_members_query(family):
     """GET /policy/queries/<family>-members/v1."""
     def handler(app, request, tenant):
         """Member device ids."""
-        del app
-        page, pagination = _members(request, tenant, family)
-        return ok(request, [h.device_id for h in page], powered_by(family), pagination=pagination)
+        page, pagination = _members(app, request, tenant, family)
+        return ok(request, [h.device_id for h in page], None, pagination=pagination)
     return handler
 
 
@@ -148,9 +169,8 @@ def make_members_combined(family):
     """GET /policy/combined/<family>-members/v1."""
     def handler(app, request, tenant):
         """Member device records."""
-        del app
-        page, pagination = _members(request, tenant, family)
-        return ok(request, [h.to_dict() for h in page], powered_by(family), pagination=pagination)
+        page, pagination = _members(app, request, tenant, family)
+        return ok(request, [h.to_dict() for h in page], None, pagination=pagination)
     return handler
 
 

@@ -1,6 +1,9 @@
 """Deterministic tenant data from (seed, CID): host groups, endpoint policies and hosts.
 
-Hostnames follow `host-NNNNN` (1-based, 5 digits: host-00001 .. host-<N>) in every CID, so tests can guess them.
+Hostnames follow `host-NNNNN` (1-based, 5 digits: host-00001 .. host-<N>) in every CID, with two twists taken from
+real tenants (NOTES 9.2): Windows hostnames are upper case (HOST-00003), and hosts 10, 20 and 30 are named
+host-0001, host-0002 and host-0003 (upper case when Windows), each a prefix of nine other names
+(host-0001 of host-00011 .. host-00019), so a prefix filter selects more than the name it was written for.
 """
 import random
 
@@ -10,7 +13,9 @@ EPOCH_2023 = 1672531200  # policies and groups get fixed creation dates from her
 FAMILIES = ('prevention', 'sensor-update', 'device-control', 'firewall', 'response')
 # Index of each family's policy in Host.policies (see devices.POLICY_SLOTS).
 FAMILY_SLOT = {'prevention': 0, 'sensor-update': 1, 'device-control': 2, 'firewall': 3, 'response': 4}
-FAMILY_PLATFORMS = {'device-control': ('Windows', 'Mac')}
+# Prevention also has Android and iOS platform_default policies (J1 HAR, NOTES 9.3); hosts are never mobile.
+FAMILY_PLATFORMS = {'device-control': ('Windows', 'Mac'), 'prevention': PLATFORMS + ('Android', 'iOS')}
+PREFIX_HOSTS = {10: 'host-0001', 20: 'host-0002', 30: 'host-0003'}
 GROUPS = (
     ('Production Servers', 'dynamic', "product_type_desc:['Server','Domain Controller']"),
     ('Workstations', 'dynamic', "product_type_desc:'Workstation'"),
@@ -38,6 +43,10 @@ ADMINS = ('jane.doe@example.com', 'sec-automation@example.com', 'omar.haddad@exa
 PREVENTION_CATEGORIES = (
     ('Cloud Machine Learning', (('CloudAntiMalware', 'Cloud Anti-malware', 'mlslider'), ('AdwarePUP', 'Adware & PUP', 'mlslider'))),
     ('Sensor Machine Learning', (('OnSensorMLSlider', 'Sensor Anti-malware', 'mlslider'),)),
+    # Detection-only sliders carry a value with only `detection` (terraform-provider-crowdstrike, NOTES 9.3).
+    ('Behavior-Based Prevention', (('ExtendedUserModeDataSlider', 'Extended User Mode Data', 'detection_slider'),
+                                   ('CloudBasedAnomalousProcessExecution', 'Cloud-based Anomalous Process Execution',
+                                    'detection_slider'))),
     ('Execution Blocking', (('CustomBlacklisting', 'Custom Blocking', 'toggle'),
                             ('PreventSuspiciousProcesses', 'Suspicious Processes', 'toggle'),
                             ('SuspiciousScriptsAndCommands', 'Suspicious Scripts and Commands', 'toggle'))),
@@ -92,6 +101,8 @@ def _prevention_settings(rng, level):
         for setting_id, name, kind in settings:
             if kind == 'mlslider':
                 value = {'detection': ML_LEVELS[min(level + 1, 4)], 'prevention': ML_LEVELS[level]}
+            elif kind == 'detection_slider':
+                kind, value = 'mlslider', {'detection': ML_LEVELS[min(level + 1, 4)]}
             else:
                 value = {'enabled': level >= 2 or rng.random() < 0.5}
             items.append({'id': setting_id, 'name': name, 'type': kind, 'value': value,
@@ -239,9 +250,12 @@ def make_hosts(rng, cid, count, now, groups, policies):
         elif tag_roll == 5:
             tags = ('FalconGroupingTags/Canary',)
         number = idx + 1
+        hostname = PREFIX_HOSTS.get(number, 'host-%05d' % number)
+        if platform == 'Windows':
+            hostname = hostname.upper()  # Windows hostnames are commonly upper case (elastic host sample, NOTES 9.2)
         mac_bytes = [0x0a, (number >> 16) & 0xff, (number >> 8) & 0xff, number & 0xff, (rnd >> 8) & 0xff, (rnd >> 16) & 0xff]
         hosts.append(Host(
-            idx=idx, device_id=hex_id(rng), cid=cid, hostname='host-%05d' % number, platform=platform, os=os_entry,
+            idx=idx, device_id=hex_id(rng), cid=cid, hostname=hostname, platform=platform, os=os_entry,
             agent_version=agent, first_seen=first_seen, last_seen=last_seen, modified=last_seen - ((rnd >> 40) % 600),
             local_ip='10.%d.%d.%d' % ((number >> 16) & 0xff, (number >> 8) & 0xff, number & 0xff),
             external_ip='%s.%d' % (('203.0.113', '198.51.100', '192.0.2')[(rnd >> 3) % 3], 1 + (rnd >> 24) % 254),

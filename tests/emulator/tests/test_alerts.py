@@ -264,3 +264,18 @@ def test_reset_state_forgets_injected_alerts(falcon_emulator):
     falcon_emulator.add_alert()
     falcon_emulator.reset_state()
     assert len(falcon_emulator.alerts()) == seeded
+
+
+def test_text_filters_follow_fql_text_match(falcon_emulator, api):
+    """'recorded' (default): the single form is a case-insensitive prefix, the list form exact; 'exact' is the old match."""
+    short = falcon_emulator.add_alert(name='Beacon')['composite_id']
+    longer = falcon_emulator.add_alert(name='BeaconLong')['composite_id']
+
+    def found(fql):
+        return set(api.get(QUERY, params={'filter': fql, 'limit': 500}).json()['resources'])
+
+    assert found("name:'beacon'") == {short, longer}
+    assert found("name:['Beacon']") == {short}
+    assert found("name:['beacon']") == set()
+    falcon_emulator.configure(fql_text_match='exact')
+    assert found("name:'beacon'") == {short}

@@ -36,15 +36,10 @@ def test_token_http_basic(falcon_emulator, api_for):
     assert reply.status_code == 201
 
 
-@pytest.mark.parametrize('client_id, secret', [
-    (DEFAULT_CLIENT.client_id, 'wrong'),
-    ('0' * 32, 'whatever'),
-    ('', ''),
-])
-def test_bad_credentials_403_csam(falcon_emulator, api_for, client_id, secret):
-    """Wrong secret or unknown client: 403 from csam, no resources key."""
+def test_wrong_secret_403_csam(falcon_emulator, api_for):
+    """A wrong secret for a known client id: 403 from csam, no resources key."""
     api = api_for(falcon_emulator, login=False)
-    reply = api.call('POST', '/oauth2/token', data={'client_id': client_id, 'client_secret': secret})
+    reply = api.call('POST', '/oauth2/token', data={'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'wrong'})
     assert reply.status_code == 403
     body = reply.json()
     assert 'resources' not in body
@@ -53,11 +48,32 @@ def test_bad_credentials_403_csam(falcon_emulator, api_for, client_id, secret):
     assert body['meta']['trace_id'] == reply.headers['X-Cs-Traceid']
 
 
+@pytest.mark.parametrize('client_id', ['0' * 32, 'not-a-client', ''])
+def test_unknown_client_400(falcon_emulator, api_for, client_id):
+    """An unknown client id answers 400 'Failed to generate access token for clientID=<id>.' (NOTES 9.5)."""
+    api = api_for(falcon_emulator, login=False)
+    reply = api.call('POST', '/oauth2/token', data={'client_id': client_id, 'client_secret': 'whatever'})
+    assert reply.status_code == 400
+    body = reply.json()
+    assert 'resources' not in body and body['meta']['powered_by'] == 'csam'
+    assert body['errors'] == [{'code': 400, 'message': 'Failed to generate access token for clientID=%s.' % client_id}]
+
+
+def test_unknown_client_status_configurable(falcon_emulator, api_for):
+    """unknown_client_status=403 gives the older answer; a wrong secret keeps bad_credentials_status."""
+    falcon_emulator.configure(unknown_client_status=403)
+    api = api_for(falcon_emulator, login=False)
+    assert api.call('POST', '/oauth2/token', data={'client_id': 'x', 'client_secret': 'y'}).status_code == 403
+    with pytest.raises(ValueError, match='unknown_client_status'):
+        falcon_emulator.configure(unknown_client_status=500)
+
+
 def test_bad_credentials_status_configurable(falcon_emulator, api_for):
     """bad_credentials_status switches the answer to 401 (both are seen in the wild)."""
     falcon_emulator.configure(bad_credentials_status=401)
     api = api_for(falcon_emulator, login=False)
-    assert api.call('POST', '/oauth2/token', data={'client_id': 'x', 'client_secret': 'y'}).status_code == 401
+    assert api.call('POST', '/oauth2/token', data={'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'y'}).status_code == 401
+    assert api.call('POST', '/oauth2/token', data={'client_id': 'x', 'client_secret': 'y'}).status_code == 400
 
 
 def test_wrong_commercial_cloud_redirects_308(falcon_emulator, api_for):
@@ -108,10 +124,24 @@ def test_region_header_modes(falcon_emulator, api_for, agent, mode, expected):
     assert reply.headers.get('X-Cs-Region') == expected
 
 
+@pytest.mark.parametrize('agent, mode, expected', [
+    ('secops-falcon/0.1.0', 'auto', 'eu-1'),
+    ('crowdstrike-falconpy/1.6.6', 'auto', None),
+    ('secops-falcon/0.1.0', 'never', None),
+])
+def test_region_header_on_ordinary_answers(falcon_emulator, api_for, agent, mode, expected):
+    """X-Cs-Region is on ordinary API answers too (NOTES 9.5), errors included, with the same FalconPy exception."""
+    falcon_emulator.configure(region_header=mode)
+    api = api_for(falcon_emulator, client=EU_CLIENT, cloud='eu-1')
+    headers = {'User-Agent': agent}
+    assert api.get('/devices/queries/devices/v1', headers=headers).headers.get('X-Cs-Region') == expected
+    assert api.get('/devices/queries/devices/v1', headers=dict(headers, Authorization='Bearer x')).headers.get('X-Cs-Region') == expected
+
+
 def test_mssp_member_cid(falcon_emulator, api_for):
-    """A parent acting for its child (CID with checksum suffix, any case) sees the child's hosts only."""
+    """A parent acting for its child (the bare lower-case CID) sees the child's hosts only."""
     api = api_for(falcon_emulator, login=False)
-    assert api.login(MSSP_PARENT_CLIENT, member_cid=MSSP_CHILD_CID.upper() + '-7F').status_code == 201
+    assert api.login(MSSP_PARENT_CLIENT, member_cid=MSSP_CHILD_CID).status_code == 201
     ids = set(api.get('/devices/queries/devices/v1', params={'limit': 5000}).json()['resources'])
     assert ids == {d['device_id'] for d in falcon_emulator.devices(MSSP_CHILD_CID)}
     assert not ids & {d['device_id'] for d in falcon_emulator.devices(MSSP_PARENT_CLIENT.cid)}
@@ -128,6 +158,54 @@ def test_bad_member_cid(falcon_emulator, api_for, client, member, shown):
     reply = api.login(client, member_cid=member)
     assert reply.status_code == 403
     assert reply.json()['errors'][0]['message'] == 'Failed to generate access token for customer ID=%s.' % shown
+
+
+@pytest.mark.parametrize('member', [MSSP_CHILD_CID.upper(), MSSP_CHILD_CID + '-7f', MSSP_CHILD_CID.upper() + '-7F',
+                                    ' ' + MSSP_CHILD_CID, MSSP_CHILD_CID[:31], 'c1d\u00e9' + MSSP_CHILD_CID[4:]])
+def test_member_cid_console_form_is_refused(falcon_emulator, api_for, member):
+    """The console form (upper case, -XX checksum) or anything but 32 lower-case hex: 400 naming the value."""
+    api = api_for(falcon_emulator, login=False)
+    reply = api.login(MSSP_PARENT_CLIENT, member_cid=member)
+    assert reply.status_code == 400
+    assert reply.json()['errors'][0]['message'].startswith('Failed to generate access token for customer ID=%s.' % member)
+    assert 'resources' not in reply.json()
+
+
+ODD_TOKEN_REQUESTS = [
+    {'data': {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'S\u00e9cret-\u2603-\U0001f600'}},
+    {'data': {'client_id': 'cl\u00eent', 'client_secret': '\u00e9'}},
+    {'data': 'client_id=%s&client_secret=%%ff%%fe' % DEFAULT_CLIENT.client_id},
+    {'data': 'client_id=%ff&client_secret=%00'},
+    {'data': b'client_id=\xff\xfe&client_secret=\xe9'},
+    {'data': {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'x' * 100000}},
+    {'data': {'client_id': MSSP_PARENT_CLIENT.client_id, 'client_secret': MSSP_PARENT_CLIENT.client_secret, 'member_cid': '\u00e9\u00e9'}},
+    {'json': {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret}},
+    {'data': 'client_id&client_secret&&&=='},
+    {'headers': {'Authorization': 'Basic \u00e9\u00e9\u00e9'.encode('utf-8')}},
+    {'headers': {'Authorization': 'Basic ' + base64.b64encode(b'\xff\xfe:\xe9').decode()}},
+    {'headers': {'Authorization': _basic(DEFAULT_CLIENT.client_id, 'S\u00e9cret')}},
+    {'headers': {'Authorization': 'Basic'}},
+    {},
+]
+
+
+@pytest.mark.parametrize('kwargs', ODD_TOKEN_REQUESTS)
+def test_odd_token_requests_never_500(falcon_emulator, api_for, kwargs, capsys):
+    """Non-ASCII secrets, broken encodings, JSON bodies, bad Basic headers: a 400/403 envelope, never a 500."""
+    api = api_for(falcon_emulator, login=False)
+    reply = api.call('POST', '/oauth2/token', **kwargs)
+    assert reply.status_code in (400, 403), reply.text
+    body = reply.json()
+    assert body['errors'][0]['code'] == reply.status_code and body['meta']['powered_by'] == 'csam'
+    assert 'Traceback' not in reply.text and 'Traceback' not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('secret', ['S\u00e9cret', '\u2603'])
+def test_odd_revoke_requests_never_500(falcon_emulator, api_for, secret):
+    """Revoke with a non-ASCII secret in HTTP Basic: 403, not a 500."""
+    api = api_for(falcon_emulator, login=False)
+    reply = api.call('POST', '/oauth2/revoke', data={'token': 'x'}, headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, secret)})
+    assert reply.status_code == 403
 
 
 def _gateway_401(reply):

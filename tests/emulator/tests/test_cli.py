@@ -35,7 +35,8 @@ def test_cli_serves_and_stops_on_sigterm(tmp_path):
     """The ready file names every cloud's URL and the CA; SIGTERM stops the process with exit code 0."""
     ready = str(tmp_path / 'ready.json')
     process = _run(['--port', '0', '--hosts', '20', '--seed', '3', '--tls', '--containment-delay', '0',
-                    '--token-rate-limit', '0', '--fault', '{"type": "error", "count": 1, "path": "/devices/*"}', '--ready-file', ready])
+                    '--token-rate-limit', '0', '--fault', '{"type": "error", "count": 1, "path": "/devices/*"}', '--ready-file', ready,
+                    '--set', 'scroll_token_mode=rotating', '--set', 'action_max_ids={"contain": 50}', '--set', 'rate_limit_retry_grace=0'])
     try:
         info = _wait_for(ready, process)
         assert sorted(info['urls']) == ['eu-1', 'us-1', 'us-2', 'us-3', 'us-gov-1', 'us-gov-2']
@@ -49,6 +50,10 @@ def test_cli_serves_and_stops_on_sigterm(tmp_path):
         assert session.get(base + '/devices/queries/devices/v1', headers=headers, verify=info['ca_path']).status_code == 503
         body = session.get(base + '/devices/queries/devices/v1', headers=headers, verify=info['ca_path']).json()
         assert body['meta']['pagination']['total'] == 20
+        settings = session.get(base + '/_emulator/config', verify=info['ca_path']).json()['config']
+        assert settings['scroll_token_mode'] == 'rotating' and settings['action_max_ids'] == {'contain': 50}
+        assert settings['rate_limit_retry_grace'] == 0 and settings['fql_text_match'] == 'recorded'
+        assert settings['token_rate_limit'] is None
         session.close()
     finally:
         process.send_signal(signal.SIGTERM)
@@ -68,3 +73,18 @@ def test_cli_refuses_bad_options():
     process = _run(['--fault', '{"type": "nope"}'])
     _out, err = process.communicate(timeout=30)
     assert process.returncode == 2 and 'fault type must be one of' in err
+    process = _run(['--set', 'scroll_token_mode=sticky'])
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 2 and "scroll_token_mode must be one of constant, rotating, got 'sticky'" in err
+    assert 'Traceback' not in err
+    process = _run(['--set', 'colour=red'])
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 2 and 'unknown emulator setting(s) colour' in err
+
+
+def test_cli_defaults_are_the_recorded_behaviour():
+    """The CLI's defaults: 300 token requests a minute per address and the recorded modes."""
+    from falcon_emulator.__main__ import parse_args  # pylint: disable=import-outside-toplevel
+    args = parse_args([])
+    assert args.token_rate_limit == 300 and args.settings == []
+    assert parse_args(['--set', 'action_partial_status=207']).settings == [('action_partial_status', 207)]

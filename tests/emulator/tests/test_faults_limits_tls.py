@@ -61,8 +61,8 @@ def test_malformed_body(falcon_emulator, api):
 
 
 def test_429_storm(falcon_emulator, api):
-    """A 429 storm carries X-Ratelimit-Retryafter in epoch seconds and stops by itself."""
-    falcon_emulator.configure(faults=[{'type': 'rate_limit', 'count': 2, 'retry_after': 2}])
+    """A 429 storm carries X-Ratelimit-Retryafter in epoch seconds and stops by itself (no retry grace)."""
+    falcon_emulator.configure(rate_limit_retry_grace=0, faults=[{'type': 'rate_limit', 'count': 2, 'retry_after': 2}])
     for _unused in range(2):
         reply = api.get(QUERY)
         assert reply.status_code == 429

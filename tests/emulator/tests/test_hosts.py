@@ -18,7 +18,8 @@ def test_records_are_realistic_and_deterministic(falcon_emulator):
     records = falcon_emulator.devices()
     again = Emulator(EmulatorConfig(hosts=50, seed=1)).app.tenant().hosts
     assert [r['device_id'] for r in records] == [h.device_id for h in again]
-    assert [r['hostname'] for r in records] == ['host-%05d' % n for n in range(1, 51)]
+    prefix_names = {10: 'host-0001', 20: 'host-0002', 30: 'host-0003'}
+    assert [r['hostname'].lower() for r in records] == [prefix_names.get(n, 'host-%05d' % n) for n in range(1, 51)]
     assert {r['platform_name'] for r in records} == {'Windows', 'Mac', 'Linux'}
     policy_ids = {p['id'] for items in falcon_emulator.app.tenant().policies.values() for p in items}
     for record in records:
@@ -30,7 +31,19 @@ def test_records_are_realistic_and_deterministic(falcon_emulator):
         assert record['device_policies']['sensor_update']['policy_id'] in policy_ids
     other_seed = Emulator(EmulatorConfig(hosts=50, seed=2)).app.tenant().hosts
     assert other_seed[0].device_id != records[0]['device_id']
-    assert other_seed[0].hostname == 'host-00001'
+    assert other_seed[0].hostname.lower() == 'host-00001'
+
+
+def test_windows_hostnames_are_upper_case_and_some_are_prefixes(falcon_emulator):
+    """Windows hosts carry upper-case names, the others lower case; host-0001..3 are prefixes of nine names each."""
+    records = falcon_emulator.devices()
+    for record in records:
+        expected = record['hostname'].upper() if record['platform_name'] == 'Windows' else record['hostname'].lower()
+        assert record['hostname'] == expected
+    assert {r['platform_name'] for r in records if r['hostname'].isupper()} == {'Windows'}
+    names = [r['hostname'].lower() for r in records]
+    for short in ('host-0001', 'host-0002', 'host-0003'):
+        assert sum(1 for n in names if n.startswith(short) and n != short) == 9
 
 
 def test_query_paging_returns_next_offset(falcon_emulator, api):
@@ -45,7 +58,7 @@ def test_query_paging_returns_next_offset(falcon_emulator, api):
         offset = body['meta']['pagination']['offset']
     assert len(seen) == len(set(seen)) == 50
     hostnames = {d['device_id']: d['hostname'] for d in falcon_emulator.devices()}
-    assert [hostnames[i] for i in seen] == sorted(hostnames.values())
+    assert [hostnames[i] for i in seen] == sorted(hostnames.values(), key=str.lower)  # sorting ignores case
 
 
 @pytest.mark.parametrize('params, message', [
@@ -74,7 +87,7 @@ def test_query_filters_and_sorts(falcon_emulator, api):
     expected = [r['device_id'] for r in sorted(windows, key=lambda r: r['last_seen'], reverse=True)]
     assert body['resources'] == expected
     assert body['meta']['pagination']['total'] == len(windows)
-    names = ['host-00003', 'host-00007']
+    names = [records[2]['hostname'], records[6]['hostname']]
     ids = api.get(QUERY, params={'filter': "hostname:['%s']" % "','".join(names)}).json()['resources']
     assert sorted(ids) == sorted(r['device_id'] for r in records if r['hostname'] in names)
     stale = api.get(QUERY, params={'filter': "last_seen:<'now-1d'", 'limit': 5000}).json()['resources']
@@ -84,7 +97,7 @@ def test_query_filters_and_sorts(falcon_emulator, api):
     assert tagged['meta']['pagination']['total'] == len(
         [r for r in records if 'FalconGroupingTags/Production' in r['tags'] and r['platform_name'] != 'Mac'])
     wildcard = api.get(QUERY, params={'filter': "hostname:'host-0001*'", 'limit': 100}).json()['resources']
-    assert len(wildcard) == 10
+    assert len(wildcard) == 10  # host-0001 itself and host-00011 .. host-00019
 
 
 def test_scroll_to_the_end(falcon_emulator, api):
@@ -135,7 +148,9 @@ def test_details_get_and_post(falcon_emulator, api):
     assert posted.status_code == 200
     assert posted.json()['resources'] == repeated
     assert posted.json()['resources'][0] == records[0]
-    assert api.get(DETAILS, params={'ids': ['a' * 32] * 101}).status_code == 400
+    too_many = api.get(DETAILS, params={'ids': ['a' * 32] * 101})
+    assert too_many.status_code == 400
+    assert too_many.json()['errors'][0]['message'] == 'request must contain between 0 and 100 ids'
     assert api.post(DETAILS, json={'ids': ['a' * 32] * 5001}).status_code == 400
     assert api.post(DETAILS, json={'ids': []}).status_code == 400
     assert api.post(DETAILS, json={'nope': 1}).status_code == 400
@@ -171,20 +186,72 @@ def test_containment_status_machine(falcon_emulator, api):
     assert api.post(ACTIONS, params={'action_name': 'lift_containment'}, json={'ids': [host]}).status_code == 409
 
 
-def test_mixed_action_results(falcon_emulator, api):
-    """202 with resources for the hosts that changed and per-host errors (409 / 404 naming the aid)."""
+@pytest.mark.parametrize('partial_status', [None, 207, 409])
+def test_mixed_action_results(falcon_emulator, api, partial_status):
+    """A mixed batch answers action_partial_status (400 by default), still listing the accepted hosts (NOTES 9.4)."""
+    if partial_status:
+        falcon_emulator.configure(action_partial_status=partial_status)
     hosts = [d['device_id'] for d in falcon_emulator.devices()[:3]]
-    api.post(ACTIONS, params={'action_name': 'contain'}, json={'ids': hosts[:1]})
+    assert api.post(ACTIONS, params={'action_name': 'contain'}, json={'ids': hosts[:1]}).status_code == 202
     unknown = 'e' * 32
     reply = api.post(ACTIONS, params={'action_name': 'contain'}, json={'ids': hosts + [unknown]})
-    assert reply.status_code == 202
+    assert reply.status_code == (partial_status or 400)
     body = reply.json()
     assert sorted(r['id'] for r in body['resources']) == sorted(hosts[1:])
+    assert body['meta']['writes'] == {'resources_affected': 2}
     codes = {e['code']: e['message'] for e in body['errors']}
     assert hosts[0] in codes[409] and unknown in codes[404]
+    assert {d['device_id']: d['status'] for d in falcon_emulator.devices()}[hosts[1]] == 'containment_pending'
     only_unknown = api.post(ACTIONS, params={'action_name': 'contain'}, json={'ids': [unknown]})
     assert only_unknown.status_code == 404
     assert only_unknown.json()['resources'] == []
+
+
+def test_fully_accepted_batch_is_202(falcon_emulator, api):
+    """Every host accepted: 202 with no errors, whatever action_partial_status says."""
+    falcon_emulator.configure(action_partial_status=409)
+    hosts = [d['device_id'] for d in falcon_emulator.devices()[:5]]
+    reply = api.post(ACTIONS, params={'action_name': 'contain'}, json={'ids': hosts})
+    assert reply.status_code == 202 and reply.json()['errors'] == []
+    assert [r['id'] for r in reply.json()['resources']] == hosts
+
+
+@pytest.mark.parametrize('setting, action, cap', [
+    (None, 'contain', 100), (None, 'lift_containment', 100), (None, 'hide_host', 100), (None, 'detection_suppress', 500),
+    (20, 'contain', 20), ({'contain': 30}, 'contain', 30), ({'contain': 30}, 'lift_containment', 100),
+])
+def test_batch_over_the_cap_is_refused_whole(emulator_factory, api_for, setting, action, cap):
+    """Over action_max_ids the whole batch is refused with 400 and no host changes; at the cap it is accepted."""
+    emulator = emulator_factory(hosts=600, containment_delay=0)
+    if setting is not None:
+        emulator.configure(action_max_ids=setting)
+    api = api_for(emulator)
+    hosts = [d['device_id'] for d in emulator.devices()]
+    if action == 'lift_containment':
+        for start in range(0, cap + 1, 20):
+            assert api.post(ACTIONS, params={'action_name': 'contain'}, json={'ids': hosts[start:min(start + 20, cap + 1)]}).status_code == 202
+    before = emulator.devices()
+    refused = api.post(ACTIONS, params={'action_name': action}, json={'ids': hosts[:cap + 1]})
+    assert refused.status_code == 400 and refused.json()['resources'] == []
+    assert refused.json()['errors'] == [{'code': 400, 'message': 'request must contain between 0 and %d ids' % cap}]
+    assert emulator.devices() == before
+    assert api.post(ACTIONS, params={'action_name': action}, json={'ids': hosts[:cap]}).status_code == 202
+
+
+def test_no_cap(falcon_emulator, api):
+    """action_max_ids=None turns the cap off."""
+    falcon_emulator.configure(action_max_ids=None)
+    hosts = [d['device_id'] for d in falcon_emulator.devices()]
+    assert api.post(ACTIONS, params={'action_name': 'contain'}, json={'ids': hosts * 3}).status_code == 202
+
+
+@pytest.mark.parametrize('value', [0, 'many', {'explode': 5}, {'contain': 0}, True])
+def test_bad_action_settings_are_refused(falcon_emulator, value):
+    """action_max_ids takes a positive int, a dict of known actions or None; action_partial_status 400/207/409."""
+    with pytest.raises(ValueError, match='action_max_ids'):
+        falcon_emulator.configure(action_max_ids=value)
+    with pytest.raises(ValueError, match='action_partial_status'):
+        falcon_emulator.configure(action_partial_status=202)
 
 
 @pytest.mark.parametrize('params, body, status', [
@@ -192,7 +259,7 @@ def test_mixed_action_results(falcon_emulator, api):
     ({}, {'ids': ['a' * 32]}, 400),
     ({'action_name': 'contain'}, {'ids': []}, 400),
     ({'action_name': 'hide_host'}, {'ids': ['a' * 32] * 101}, 400),
-    ({'action_name': 'contain'}, {'ids': ['a' * 32] * 501}, 400),
+    ({'action_name': 'contain'}, {'ids': ['a' * 32] * 101}, 400),
 ])
 def test_action_validation(api, params, body, status):
     """Bad action_name, no ids, or more ids than the per-action cap: 400."""
@@ -233,6 +300,27 @@ def test_large_tenant(emulator_factory, api_for):
     body = api.get(QUERY, params={'filter': "platform_name:'Linux'", 'limit': 5000, 'sort': 'hostname.desc'}).json()
     assert body['meta']['pagination']['total'] == linux
     assert api.get(QUERY, params={'filter': "hostname:'host-99999'"}).json()['resources'] == [tenant.hosts[99998].device_id]
+    assert api.get(QUERY, params={'filter': "hostname:'host-9999'"}).json()['meta']['pagination']['total'] == 10  # host-99990 .. host-99999
     details = api.post(DETAILS, json={'ids': body['resources']}).json()['resources']
     assert len(details) == 5000 and all(d['platform_name'] == 'Linux' for d in details)
     assert api.get(QUERY, params={'offset': 4999, 'limit': 5000}).status_code == 200
+
+
+def test_recorded_fql_over_http(falcon_emulator, api):
+    """On device queries the single form is a prefix match, the list form case-sensitive and !~ a 400 (NOTES 9.2)."""
+    records = falcon_emulator.devices()
+    prefix = api.get(QUERY, params={'filter': "hostname:'%s'" % records[11]['hostname'][:-1], 'limit': 100}).json()
+    assert sorted(prefix['resources']) == sorted(r['device_id'] for r in records
+                                                 if r['hostname'].lower().startswith(records[11]['hostname'][:-1].lower()))
+    assert prefix['meta']['pagination']['total'] >= 2
+    name = records[0]['hostname']
+    swapped = name.swapcase()
+    assert api.get(QUERY, params={'filter': "hostname:['%s']" % swapped}).json()['resources'] == []
+    assert api.get(QUERY, params={'filter': "hostname:['%s']" % name}).json()['resources'] == [records[0]['device_id']]
+    assert api.get(QUERY, params={'filter': "hostname:'%s'" % swapped}).json()['resources'] == [records[0]['device_id']]
+    refused = api.get(QUERY, params={'filter': "hostname:!~'host'"})
+    assert refused.status_code == 400
+    assert "operator '!~' is not supported for property 'hostname'" in refused.json()['errors'][0]['message']
+    falcon_emulator.configure(fql_text_match='exact')
+    assert api.get(QUERY, params={'filter': "hostname:['%s']" % swapped}).json()['resources'] == [records[0]['device_id']]
+    assert api.get(QUERY, params={'filter': "hostname:!~'host'"}).status_code == 200

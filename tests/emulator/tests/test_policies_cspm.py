@@ -34,13 +34,67 @@ def test_policy_filter_sort_and_paging(api):
     windows = api.get('/policy/combined/prevention/v1', params={'filter': "platform_name:'Windows'+enabled:true"}).json()['resources']
     assert windows and all(p['platform_name'] == 'Windows' and p['enabled'] for p in windows)
     named = api.get('/policy/queries/prevention/v1', params={'filter': "name:'platform_default'"}).json()
-    assert named['meta']['pagination']['total'] == 3
+    assert named['meta']['pagination']['total'] == 5  # Windows, Mac, Linux, Android, iOS
     by_name = api.get('/policy/combined/prevention/v1', params={'sort': 'name.desc'}).json()['resources']
     assert [p['name'].lower() for p in by_name] == sorted((p['name'].lower() for p in by_name), reverse=True)
     page = api.get('/policy/queries/prevention/v1', params={'limit': 2, 'offset': 2}).json()
     assert len(page['resources']) == 2 and page['meta']['pagination']['offset'] == 4
-    for params in ({'sort': 'hostname.asc'}, {'limit': 0}, {'limit': 5001}, {'filter': "nope:'x'"}, {'offset': 'x'}):
+    for params in ({'sort': 'hostname.asc'}, {'limit': 0}, {'limit': 5001}, {'filter': "name:'x"}, {'offset': 'x'}):
         assert api.get('/policy/queries/prevention/v1', params=params).status_code == 400, params
+
+
+@pytest.mark.parametrize('family', FAMILIES)
+def test_recorded_name_filters(api, family):
+    """name finds nothing on sensor-update and only platform_default elsewhere; name.raw works (NOTES 9.3)."""
+    combined = api.get('/policy/combined/%s/v1' % family).json()['resources']
+    custom = next(p for p in combined if p['name'] != 'platform_default')
+    by_name = api.get('/policy/combined/%s/v1' % family, params={'filter': "name:'%s'" % custom['name']})
+    assert by_name.status_code == 200 and by_name.json()['resources'] == []
+    defaults = api.get('/policy/queries/%s/v1' % family, params={'filter': "name:'platform_default'"}).json()
+    expected = [] if family == 'sensor-update' else [p['id'] for p in combined if p['name'] == 'platform_default']
+    assert defaults['resources'] == expected and defaults['meta']['pagination']['total'] == len(expected)
+    raw = api.get('/policy/queries/%s/v1' % family, params={'filter': "name.raw:'%s'" % custom['name']}).json()['resources']
+    assert raw == [custom['id']]
+
+
+@pytest.mark.parametrize('family', FAMILIES)
+def test_unknown_field_and_platform_name_sort(falcon_emulator, api, family):
+    """An unknown filter field answers 200 with nothing; sort by platform_name answers 500; 'lenient' is the old way."""
+    typo = api.get('/policy/combined/%s/v1' % family, params={'filter': "nmae:'x'"})
+    assert typo.status_code == 200 and typo.json()['resources'] == [] and typo.json()['meta']['pagination']['total'] == 0
+    mixed = api.get('/policy/queries/%s/v1' % family, params={'filter': "nmae:'x',enabled:true"}).json()['resources']
+    assert mixed  # the unknown term matches nothing, the other one still matches
+    for path in ('/policy/queries/%s/v1', '/policy/combined/%s/v1'):
+        sorted_reply = api.get(path % family, params={'sort': 'platform_name.asc'})
+        assert sorted_reply.status_code == 500 and sorted_reply.json()['errors'][0]['code'] == 500
+    falcon_emulator.configure(policy_filters='lenient')
+    assert api.get('/policy/combined/%s/v1' % family, params={'filter': "nmae:'x'"}).status_code == 400
+    assert api.get('/policy/combined/%s/v1' % family, params={'sort': 'platform_name.asc'}).status_code == 200
+    combined = api.get('/policy/combined/%s/v1' % family).json()['resources']
+    custom = next(p for p in combined if p['name'] != 'platform_default')
+    assert api.get('/policy/queries/%s/v1' % family, params={'filter': "name:'%s'" % custom['name']}).json()['resources'] == [custom['id']]
+
+
+def test_policy_answers_have_no_powered_by(api):
+    """Recorded policy answers carry meta without powered_by (J1 HAR); errors still name the service."""
+    assert 'powered_by' not in api.get('/policy/combined/prevention/v1').json()['meta']
+    assert 'powered_by' not in api.get('/policy/queries/firewall/v1').json()['meta']
+    assert api.get('/policy/entities/firewall/v1').json()['meta']['powered_by'] == 'firewall-policies'
+
+
+def test_mobile_defaults_and_detection_only_sliders(falcon_emulator, api):
+    """Prevention has Android and iOS platform_default policies without members; some sliders only detect."""
+    combined = api.get('/policy/combined/prevention/v1', params={'limit': 5000}).json()['resources']
+    defaults = {p['platform_name']: p for p in combined if p['name'] == 'platform_default'}
+    assert sorted(defaults) == ['Android', 'Linux', 'Mac', 'Windows', 'iOS']
+    for platform in ('Android', 'iOS'):
+        members = api.get('/policy/queries/prevention-members/v1', params={'id': defaults[platform]['id']}).json()
+        assert members['resources'] == []
+    assert {r['platform_name'] for r in falcon_emulator.devices()} == {'Windows', 'Mac', 'Linux'}
+    settings = {s['id']: s for p in combined for c in p['prevention_settings'] for s in c['settings']}
+    for slider in ('ExtendedUserModeDataSlider', 'CloudBasedAnomalousProcessExecution'):
+        assert settings[slider]['type'] == 'mlslider' and set(settings[slider]['value']) == {'detection'}
+    assert set(settings['CloudAntiMalware']['value']) == {'detection', 'prevention'}
 
 
 def test_entities_unknown_ids_404_with_found_ones(api):
@@ -81,9 +135,9 @@ def test_cspm_policy_settings(api):
     """service / cloud-platform / policy-id filter the assignments; each has per-account settings."""
     everything = api.get('/settings/entities/policy/v1').json()['resources']
     providers = {p['cloud_provider'] for p in everything}
-    assert providers == {'aws', 'azure', 'gcp'}
+    assert providers == {'aws', 'azure', 'gcp', 'oci'}
     s3 = api.get('/settings/entities/policy/v1', params={'service': 'S3', 'cloud-platform': 'aws'}).json()['resources']
-    assert s3 and all(p['cloud_service'] == 'S3' for p in s3)
+    assert s3 and all(p['cloud_service'] == 's3' for p in s3)
     settings = s3[0]['policy_settings']
     assert len(settings) == 3 and all(len(s['account_id']) == 12 for s in settings)
     one = api.get('/settings/entities/policy/v1', params={'policy-id': str(s3[0]['policy_id'])}).json()['resources']
@@ -108,11 +162,33 @@ def test_cspm_validation(api, params, named):
     assert named in reply.json()['errors'][0]['message']
 
 
+def test_cspm_records_as_recorded(api):
+    """Lower-case cloud_service, ids like 257, no cid/fql_policy, zero policy_timestamp on some, meta.writes (NOTES 9.7)."""
+    reply = api.get('/settings/entities/policy/v1', params={'service': 'IAM'}).json()
+    records = reply['resources']
+    assert {p['cloud_service'] for p in records} == {'iam'}
+    assert {p['cloud_provider'] for p in records} == {'aws', 'gcp', 'oci'}
+    assert reply['meta']['writes'] == {'resources_affected': 0}
+    everything = api.get('/settings/entities/policy/v1').json()['resources']
+    ids = [p['policy_id'] for p in everything]
+    assert 257 in ids and min(ids) == 201 and len(ids) == len(set(ids))
+    assert not any('cid' in p or 'fql_policy' in p for p in everything)
+    assert {p['policy_timestamp'] for p in everything} == {'0001-01-01T00:00:00Z', '2023-02-14T09:30:00Z'}
+    oci = [p for p in everything if p['cloud_provider'] == 'oci']
+    assert oci and all(s['account_id'].startswith('ocid1.tenancy.oc1..') for p in oci for s in p['policy_settings'])
+    assert api.get('/settings/entities/policy/v1', params={'cloud-platform': 'oci'}).status_code == 400  # the spec's pattern
+
+
 def test_cspm_policy_details(api):
-    """policy-details by integer id; a bad id is 400, an unknown one has no resources."""
-    info = api.get('/settings/entities/policy-details/v1', params={'ids': 7}).json()['resources'][0]
-    assert info['ID'] == 7 and info['cloud_platform_type'] in ('aws', 'azure', 'gcp')
+    """policy-details by integer id; a bad id is 400; unknown ids get a per-id 400 beside the found ones."""
+    info = api.get('/settings/entities/policy-details/v1', params={'ids': 257}).json()['resources'][0]
+    assert info['ID'] == 257 and info['cloud_platform_type'] in ('aws', 'azure', 'gcp', 'oci')
     assert api.get('/settings/entities/policy-details/v1', params={'ids': 'x'}).status_code == 400
     assert api.get('/settings/entities/policy-details/v1').status_code == 400
+    mixed = api.get('/settings/entities/policy-details/v1', params={'ids': [257, 121231, 260]})
+    assert mixed.status_code == 207
+    assert [r['ID'] for r in mixed.json()['resources']] == [257, 260]
+    assert mixed.json()['errors'] == [{'code': 400, 'message': 'Invalid policy ID 121231 provided'}]
     missing = api.get('/settings/entities/policy-details/v1', params={'ids': 999999})
-    assert missing.status_code == 200 and missing.json()['resources'] == []
+    assert missing.status_code == 400 and missing.json()['resources'] == []
+    assert missing.json()['errors'] == [{'code': 400, 'message': 'Invalid policy ID 999999 provided'}]
