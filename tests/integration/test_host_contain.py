@@ -77,14 +77,26 @@ def test_contain_then_lift_by_hostname_is_idempotent(falcon_emulator, emulator_e
     assert set(statuses(falcon_emulator, ids).values()) <= {'lift_containment_pending', 'normal'}
 
 
-def test_ten_thousand_hosts_in_batches_of_500(emulator_factory, run_playbook):
-    """10,000 hosts by filter with max_hosts raised: 20 action calls of at most 500 ids, then no change."""
+def test_ten_thousand_hosts_in_batches_of_100(emulator_factory, run_playbook):
+    """10,000 hosts by filter with max_hosts raised: 100 action calls of at most 100 ids, then no change."""
     emulator = emulator_factory(hosts=10000, containment_delay=0.5)
     results = four_runs(run_playbook, env_for(emulator), fql=ALL_PLATFORMS, max_hosts=10000, show_diff=False).results
     assert_idempotent(results, 'contained', 10000)
-    # The emulator refuses more than 500 ids per contain call, so 20 accepted calls prove the batching.
-    assert calls(emulator, ACTION) == 20
+    # The emulator refuses more than 100 ids per contain call (its default, as Falcon-Toolkit batches), so 100
+    # accepted calls prove the batching.
+    assert calls(emulator, ACTION) == 100
     assert results['real1']['total'] == 10000
+    assert set(statuses(emulator, [d['device_id'] for d in emulator.devices()]).values()) <= {'containment_pending', 'contained'}
+
+
+def test_batch_refused_as_too_large_is_split(emulator_factory, run_playbook):
+    """A tenant whose maximum is 30 ids a call: 100 and 50 are refused whole, then 25 a call; every host contained."""
+    emulator = emulator_factory(hosts=120, containment_delay=0.5, action_max_ids={'contain': 30, 'lift_containment': 30})
+    results = four_runs(run_playbook, env_for(emulator), fql=ALL_PLATFORMS, max_hosts=120, show_diff=False).results
+    assert_idempotent(results, 'contained', 120)
+    assert results['real1']['failed_hosts'] == []
+    # 100 refused, 50 refused, then 25 + 25 + 25 + 25 + 20 accepted: never above what the API accepted.
+    assert calls(emulator, ACTION) == 7
     assert set(statuses(emulator, [d['device_id'] for d in emulator.devices()]).values()) <= {'containment_pending', 'contained'}
 
 
@@ -135,8 +147,8 @@ def test_refusals_and_errors_send_no_action(falcon_emulator, emulator_env, run_p
     assert "'not-an-id'" in results['malformed id']['msg'] and '32 hexadecimal' in results['malformed id']['msg']
 
     bad = results['bad filter']
-    assert bad['failed'] is True and bad['status'] == 400
-    assert "no_such_field:'x'" in bad['msg'] and 'Failed to parse filter expression' in bad['msg']
+    assert bad['failed'] is True and bad['status'] == 500
+    assert "HTTP 500 to the FQL filter \"no_such_field:'x'\"" in bad['msg']
 
     for label in ('empty ids', 'no match'):
         assert results[label]['failed'] is False and results[label]['changed'] is False, results[label]
@@ -169,18 +181,19 @@ def test_fail_on_error_false_acts_on_the_found_hosts(falcon_emulator, emulator_e
 
 
 def test_failed_batch_is_never_reported_as_success(emulator_factory, run_playbook):
-    """600 hosts, the second batch answers 500: 500 contained, 100 failed with the reason, and the task fails."""
+    """600 hosts, the second batch answers 500: 500 contained, 100 in an unknown state with the reason, task fails."""
     emulator = emulator_factory(hosts=600, containment_delay=0.5)
     emulator.configure(faults=[{'type': 'error', 'path': '/devices/entities/devices-actions/v2', 'after': 1,
                                 'count': 1, 'status': 500}])
     cases = [{'label': 'half', 'fql': ALL_PLATFORMS, 'max_hosts': 600}]
     result = by_label(run_playbook('host_contain_cases', env_for(emulator), extra_vars={'cases': cases}))['half']
     assert result['failed'] is True and result['changed'] is True
-    assert len(result['contained']) == 500 and len(result['failed_hosts']) == 100
-    assert all('500' in f['reason'] for f in result['failed_hosts'])
-    assert result['msg'].startswith('Contained 500 hosts (100 failed).')
+    # A 500 on a write may or may not have been applied: read again, still normal, so "state unknown", not "failed".
+    assert len(result['contained']) == 500 and len(result['unknown']) == 100 and result['failed_hosts'] == []
+    assert all('500' in f['reason'] and f['status'] == 'normal' for f in result['unknown'])
+    assert result['msg'].startswith('Contained 500 hosts (100 in an unknown state).')
     assert 'The hosts acted on are listed in contained' in result['msg']
-    assert calls(emulator, ACTION) == 2
+    assert calls(emulator, ACTION) == 6
 
 
 def test_wait_until_contained_and_timeout(emulator_factory, run_playbook):
@@ -201,3 +214,26 @@ def test_wait_until_contained_and_timeout(emulator_factory, run_playbook):
     assert late['failed'] is True and late['changed'] is True
     assert late['pending'] == [{'id': hosts[1]['device_id'], 'hostname': hosts[1]['hostname'], 'status': 'containment_pending'}]
     assert 'Timed out after 1s waiting for status contained' in late['msg'] and hosts[1]['hostname'] in late['msg']
+
+
+def test_protected_hosts_are_never_contained(falcon_emulator, emulator_env, run_playbook):
+    """protect_filter (every Mac) and exclude_ids guard an automated containment: those hosts stay normal, are listed
+    in protected on every run, never fail the task, and the reason is echoed."""
+    devices = falcon_emulator.devices()
+    mac = next(d for d in devices if d['platform_name'] == 'Mac')
+    others = [d for d in devices if d['platform_name'] != 'Mac'][:3]
+    excluded = others[2]
+    selection = [mac['device_id']] + [d['device_id'] for d in others]
+    run = four_runs(run_playbook, emulator_env, ids=selection, protect_filter="platform_name:'Mac'",
+                    exclude_ids=[excluded['device_id']], reason='ALERT-7: ransomware behaviour')
+    results = run.results
+    assert_idempotent(results, 'contained', 2)
+    for name in ('check1', 'real1', 'check2', 'real2'):
+        assert sorted(h['id'] for h in results[name]['protected']) == sorted([mac['device_id'], excluded['device_id']])
+        assert results[name]['reason'] == 'ALERT-7: ransomware behaviour'
+        assert results[name]['failed_hosts'] == []
+    assert results['real1']['msg'] == 'Contained 2 hosts (2 protected). Reason: ALERT-7: ransomware behaviour.'
+    assert sorted(h['id'] for h in results['real1']['contained']) == sorted(d['device_id'] for d in others[:2])
+    assert statuses(falcon_emulator, [mac['device_id'], excluded['device_id']]) == {
+        mac['device_id']: 'normal', excluded['device_id']: 'normal'}
+    assert calls(falcon_emulator, ACTION) == 1

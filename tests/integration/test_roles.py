@@ -36,7 +36,7 @@ def test_device_report_csv_parses_back_to_the_json_rows(falcon_emulator, emulato
     assert rows[0] == COLUMNS
     assert len(rows) == 51
     hostnames = [row[0] for row in rows[1:]]
-    assert hostnames == sorted(hostnames)  # the default sort, hostname.asc
+    assert hostnames == sorted(hostnames, key=str.lower)  # the default sort, hostname.asc (the API ignores case)
     for row, device in zip(rows[1:], report['devices']):
         assert list(device) == COLUMNS
         assert row[0] == device['hostname'] and row[1] == device['device_id'] and row[2] == device['platform_name']
@@ -86,10 +86,53 @@ def test_refused_containment_is_reported_then_fails(falcon_emulator, emulator_en
     report = read_json(reports / 'INC-403-contained.json')
     assert report['succeeded'] is False and report['changed'] is False
     assert report['acted_on'] == []
-    assert sorted(host['hostname'] for host in report['refused']) == ['host-00001', 'host-00002']
+    assert sorted(host['hostname'].lower() for host in report['refused']) == ['host-00001', 'host-00002']
     assert all('403' in host['reason'] for host in report['refused'])
     assert report['verification']['checked'] is False
     with open(str(reports / 'INC-403-contained.md'), encoding='utf-8') as handle:
         markdown = handle.read()
     assert '## Refused by the API (2)' in markdown and 'Result: FAILED.' in markdown
-    assert {d['status'] for d in falcon_emulator.devices() if d['hostname'] in ('host-00001', 'host-00002')} == {'normal'}
+    assert {d['status'] for d in falcon_emulator.devices() if d['hostname'].lower() in ('host-00001', 'host-00002')} == {'normal'}
+
+
+def test_report_lists_hosts_acted_on_when_the_status_read_fails(falcon_emulator, emulator_env, collections_root,
+                                                                tmp_path):
+    """Containment accepted, then every status read answers 503: the report lists the hosts as acted on and changed."""
+    reports = tmp_path / 'reports'
+    falcon_emulator.configure(faults=[{'type': 'error', 'status': 503, 'path': '/devices/entities/devices/v2',
+                                       'method': 'POST', 'after': 1, 'count': 50}])
+    play = run_playbook(os.path.join(PLAYBOOKS, 'incident_response.yml'), emulator_env, collections_root, tmp_path,
+                        extra_vars={'falcon_incident_response_hostnames': ['host-00001', 'host-00002'],
+                                    'falcon_incident_response_incident_id': 'INC-503',
+                                    'falcon_incident_response_report_dir': str(reports),
+                                    'falcon_incident_response_poll_interval': 0.5},
+                        timeout=PLAY_TIMEOUT)
+    assert play.rc != 0, play.explain()
+    report = read_json(reports / 'INC-503-contained.json')
+    assert report['succeeded'] is False and report['changed'] is True
+    assert sorted(host['hostname'].lower() for host in report['acted_on']) == ['host-00001', 'host-00002']
+    assert report['refused'] == [] and report['unknown'] == []
+    assert 'The status read after the request failed' in report['msg']
+    with open(str(reports / 'INC-503-contained.md'), encoding='utf-8') as handle:
+        markdown = handle.read()
+    assert '## Hosts acted on (2)' in markdown and 'Result: FAILED.' in markdown
+
+
+def test_report_lists_hosts_in_an_unknown_state(falcon_emulator, emulator_env, collections_root, tmp_path):
+    """The contain request meets a 500 (it may have been applied): the report lists the host under State unknown."""
+    reports = tmp_path / 'reports'
+    falcon_emulator.configure(faults=[{'type': 'error', 'status': 500, 'path': '/devices/entities/devices-actions/v2'}])
+    play = run_playbook(os.path.join(PLAYBOOKS, 'incident_response.yml'), emulator_env, collections_root, tmp_path,
+                        extra_vars={'falcon_incident_response_hostnames': ['host-00003'],
+                                    'falcon_incident_response_incident_id': 'INC-500',
+                                    'falcon_incident_response_report_dir': str(reports),
+                                    'falcon_incident_response_poll_interval': 0.5},
+                        timeout=PLAY_TIMEOUT)
+    assert play.rc != 0, play.explain()
+    report = read_json(reports / 'INC-500-contained.json')
+    assert report['succeeded'] is False and report['changed'] is True
+    assert [host['hostname'].lower() for host in report['unknown']] == ['host-00003']
+    assert 'may have reached the API' in report['unknown'][0]['reason']
+    with open(str(reports / 'INC-500-contained.md'), encoding='utf-8') as handle:
+        markdown = handle.read()
+    assert '## State unknown: the request may have been applied (1)' in markdown
