@@ -1,0 +1,276 @@
+# -*- coding: utf-8 -*-
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""secops.falcon.falcon_alerts: an ansible-rulebook event source that polls CrowdStrike Falcon alerts."""
+
+import asyncio
+import logging
+import os
+import sys
+
+DOCUMENTATION = r"""
+---
+short_description: Poll CrowdStrike Falcon alerts (Alerts API) and send one event per new alert version.
+description:
+  - Polls C(POST /alerts/combined/alerts/v1) every O(interval) seconds with a server-side FQL filter (O(filter) and
+    O(min_severity)), sorted on C(created_timestamp), which never changes, so paging cannot skip an alert.
+  - Each alert version, that is a (C(composite_id), C(updated_timestamp)) pair, is sent once. The watermark (the
+    newest C(updated_timestamp) sent) and the versions seen near it are kept in O(state_file), written atomically
+    with mode 0600, so a restart neither sends an alert again nor misses one raised while the source was stopped.
+  - On a first start (no O(state_file) yet) nothing is sent for alerts that already exist; the newest matching alert
+    becomes the watermark. Remove the state file to start over that way.
+  - Every poll asks again for the O(lookback) seconds before the watermark, so an alert the API makes visible a little
+    late is still sent (and one already sent is not sent twice).
+  - Lost connections, rate limits (429) and server errors (5xx) are retried for ever, waiting longer each time up to
+    O(max_backoff) seconds. Bad arguments, refused credentials, a missing C(alerts:read) scope and a filter the API
+    cannot parse stop the source with a message that names the problem.
+  - "Each event is C({alert: <the alert record, API field names>, summary: {composite_id, severity, severity_name,
+    status, product, name, display_name, tactic, technique, created_timestamp, updated_timestamp, tags,
+    assigned_to_name, device_id, hostname}, meta: {uuid}}). C(meta.uuid) is a UUID derived from the composite id and
+    updated time: the same alert version always has the same id."
+  - Runs on the collection's shared core, as its modules do, so the token is cached (encrypted, shared with
+    playbooks of the same API client) and renewed before it expires, and O(cloud), O(proxy) and TLS options work alike.
+  - Needs the Python libraries requests and ansible-core (for the collection's core) where ansible-rulebook runs.
+options:
+  filter:
+    description:
+      - An FQL filter on alert fields, ANDed with the others, for example C(status:'new') or
+        C(product:'epp'+device.hostname:'web-*').
+    type: str
+  min_severity:
+    description:
+      - Only alerts with C(severity) at or above this value (0 to 100; the API names 80 and above Critical).
+    type: int
+  interval:
+    description: Seconds between two polls (1 to 86400).
+    type: int
+    default: 30
+  lookback:
+    description:
+      - Seconds before the watermark that every poll reads again (0 to 86400), for alerts indexed late.
+    type: int
+    default: 120
+  state_file:
+    description:
+      - Where the watermark is kept. Its directory is created with mode 0700 if missing.
+      - Default C(~/.cache/secops.falcon/eda/falcon_alerts-<digest>.json), one file per API client, base URL, filter
+        and min_severity (C($XDG_CACHE_HOME) is honoured). In EDA controller put it on persistent storage.
+    type: str
+  max_backoff:
+    description: Longest wait, in seconds, between two tries after transient failures (1 to 3600).
+    type: int
+    default: 300
+  client_id:
+    description: The API client id. Default from C(FALCON_CLIENT_ID).
+    type: str
+  client_secret:
+    description: The API client secret. Default from C(FALCON_CLIENT_SECRET). Never logged.
+    type: str
+  member_cid:
+    description: For MSSP parents, the child CID to act on. Default from C(FALCON_MEMBER_CID).
+    type: str
+  cloud:
+    description:
+      - us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2 or autodiscover (follows the token endpoint's redirect).
+        Default from C(FALCON_CLOUD), else autodiscover.
+    type: str
+  base_url:
+    description:
+      - The API URL, instead of O(cloud) (https, or plain http to loopback only, for the bundled emulator).
+        Default from C(FALCON_BASE_URL).
+    type: str
+  validate_certs:
+    description: Verify the API's TLS certificate.
+    type: bool
+    default: true
+  ca_path:
+    description: A CA bundle file or directory to verify the API's certificate with.
+    type: str
+  proxy:
+    description: An http(s) proxy URL for every request (the environment's proxy variables are not used).
+    type: str
+  timeout:
+    description: Seconds one HTTP request may take (1 to 600).
+    type: int
+    default: 30
+  retries:
+    description: Retries of one request inside the HTTP client (0 to 10), before the source's own backoff.
+    type: int
+    default: 3
+  user_agent:
+    description: Text appended to the User-Agent.
+    type: str
+  token_cache:
+    description: Keep the token in the encrypted on-disk cache shared with the collection's modules.
+    type: bool
+    default: true
+  token_cache_dir:
+    description: Directory of the token cache. Default from C(FALCON_TOKEN_CACHE_DIR).
+    type: str
+notes:
+  - Needs the API scope C(alerts:read). The rulebook and playbook shipped with the collection also need
+    C(alerts:write), C(devices:read) and C(devices:write).
+"""
+
+EXAMPLES = r"""
+- secops.falcon.falcon_alerts:
+    filter: "status:'new'"
+    min_severity: 90
+    interval: 30
+    state_file: /var/lib/eda/falcon_alerts.json
+
+- secops.falcon.falcon_alerts:
+    cloud: eu-1
+    filter: "product:'epp'+status:'new'"
+    min_severity: 70
+"""
+
+LOG = logging.getLogger('secops.falcon.falcon_alerts')
+
+
+def _core():
+    """Import the collection's core: already importable (collection loader), or from the tree this file is in.
+
+    ansible-rulebook loads a source plugin from its file path, so the ansible_collections root above it is
+    put on sys.path (last, so nothing installed is shadowed).
+    """
+    try:
+        from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream, _http, _options
+    except ImportError:
+        here = os.path.dirname(os.path.abspath(__file__))
+        root = here
+        while os.path.basename(root) != 'ansible_collections':
+            parent = os.path.dirname(root)
+            if parent == root:
+                raise
+            root = parent
+        sys.path.append(os.path.dirname(root))
+        try:
+            from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream, _http, _options
+        except ImportError as exc:
+            raise ImportError('secops.falcon.falcon_alerts needs ansible-core and requests beside ansible-rulebook '
+                              '(pip install -r requirements-eda.txt from the collection): %s' % exc) from None
+    return _alert_stream, _http, _options
+
+
+async def _pause(seconds):
+    """Wait between polls and after failures (without blocking the event loop; unit tests record the waits)."""
+    await asyncio.sleep(seconds)
+
+
+class _Source:
+    """One running source: the poller, its state, and the retry loop around every blocking call."""
+
+    def __init__(self, queue, args):
+        self.queue = queue
+        self.args = args
+        self.stream, self.http, self.options = _core()
+        self.config = None
+        self.client = None
+        self.poller = None
+
+    def configure(self):
+        """Validate the arguments, open the state file, build the client (blocking; run in a thread)."""
+        stream = self.stream
+        settings = self.options.ConnectionSettings.from_options(stream.connection_options(self.args))
+        if not settings.has_credentials:
+            raise stream.FalconConfigError('client_id and client_secret are required (the source renews its token); set '
+                                           'them as source arguments or FALCON_CLIENT_ID/FALCON_CLIENT_SECRET.')
+        self.config = stream.StreamConfig.from_args(self.args, settings)
+        state = stream.StreamState.load(self.config.state_file)
+        self.client = self.http.FalconClient(settings)
+        for warning in self.client.warnings:
+            LOG.warning(warning)
+        self.poller = stream.AlertPoller(self.client, self.config, state)
+
+    async def call(self, func, *args):
+        """Run a blocking call in a thread; wait out transient failures for ever, stop on any other."""
+        failures = 0
+        while True:
+            try:
+                return await asyncio.to_thread(func, *args)
+            except self.stream.FalconError as err:
+                if not self.stream.is_transient(err):
+                    raise self.stream.AlertSourceError(self.stream.explain_fatal(err, self.config)) from None
+                failures += 1
+                wait = self.stream.backoff_wait(failures, self.config.interval, self.config.max_backoff)
+                LOG.warning('Falcon alerts poll failed (%d in a row): %s; trying again in %.0f s', failures, err, wait)
+                await _pause(wait)
+
+    async def poll(self):
+        """Read every page of one poll, sending each new alert version; the state is saved after every page."""
+        stream, poller, state = self.stream, self.poller, self.poller.state
+        since = poller.since()
+        after, newest, sent, restarts = None, None, 0, 0
+        try:
+            while True:
+                try:
+                    alerts, after = await self.call(poller.fetch_page, since, after)
+                except stream.AlertSourceError:
+                    # An expired `after` token is refused with 400 mid-way: start the poll again (seen ones are skipped).
+                    if after is None or restarts >= 3:
+                        raise
+                    restarts += 1
+                    after = None
+                    continue
+                for alert in poller.fresh(alerts):
+                    await self.queue.put(stream.make_event(alert))
+                    state.remember(alert['composite_id'], alert['updated_timestamp'])
+                    sent += 1
+                newest = stream.newest_time(alerts, newest)
+                if after is None:
+                    break
+                await self.call(state.save)
+        except BaseException:
+            # Stopped mid-poll (rulebook shutdown, cancellation, a fatal error): keep what was handed on, so the
+            # restart neither repeats nor skips it.
+            self.save_now()
+            raise
+        state.advance(newest, self.config.lookback)
+        await self.call(state.save)
+        return sent
+
+    def save_now(self):
+        """Save the state in the event loop's thread (only on the way out); a failure is logged, not raised."""
+        try:
+            self.poller.state.save()
+        except self.stream.FalconError as err:
+            LOG.error('falcon_alerts could not save its state: %s', err)
+
+    async def run(self):
+        """Configure, baseline on a first start, then poll every interval until cancelled."""
+        try:
+            await asyncio.to_thread(self.configure)
+        except self.stream.FalconError as err:
+            raise self.stream.AlertSourceError('secops.falcon.falcon_alerts: %s' % err) from None
+        try:
+            if not self.poller.state.exists:
+                marked = await self.call(self.poller.baseline)
+                LOG.info('falcon_alerts first start: %d existing alert(s) marked as seen; watermark %s (state in %s)',
+                         marked, self.poller.state.watermark, self.config.state_file)
+            while True:
+                sent = await self.poll()
+                if sent:
+                    LOG.info('falcon_alerts sent %d event(s); watermark %s', sent, self.poller.state.watermark)
+                await _pause(self.config.interval)
+        finally:
+            self.client.close()
+
+
+async def main(queue, args):
+    """ansible-rulebook entry point: put one event per new Falcon alert version on queue, for ever."""
+    await _Source(queue, dict(args or {})).run()
+
+
+if __name__ == '__main__':
+    # Run by hand: python falcon_alerts.py prints the events of FALCON_* credentials (filter from FALCON_ALERTS_FILTER).
+
+    class _PrintQueue:
+        """Prints events instead of queueing them."""
+
+        async def put(self, event):
+            """Print one event."""
+            print(event)  # noqa: T201
+
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(main(_PrintQueue(), {'filter': os.environ.get('FALCON_ALERTS_FILTER'), 'interval': 10}))
