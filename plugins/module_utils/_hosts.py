@@ -13,7 +13,8 @@ import time
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconApiError, FalconAuthError, FalconConfigError, FalconError,
 )
-from ansible_collections.secops.falcon.plugins.module_utils._fql import in_list_batches
+from ansible_collections.secops.falcon.plugins.module_utils._fql import any_of_batches, filter_error
+from ansible_collections.secops.falcon.plugins.module_utils._ids import unique, validate_hex32_ids
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, scroll_pages
 
 QUERY_PATH = '/devices/queries/devices/v1'
@@ -26,8 +27,16 @@ QUERY_MAX_LIMIT = 5000
 SCROLL_MAX_LIMIT = 10000
 # POST /devices/entities/devices/v2 accepts up to 5000 ids per call.
 DETAILS_BATCH = 5000
-# contain / lift_containment: 500 ids per call is the limit the official clients use.
-ACTION_BATCH = 500
+# contain / lift_containment: CrowdStrike's Falcon-Toolkit sends 100 ids per call; the real per-call maximum is not
+# documented (NOTES 9.4), so a batch the API refuses as a whole is split and the smaller size kept.
+ACTION_BATCH = 100
+# Statuses of a devices-actions answer whose body still speaks per host: a mixed batch answers 207, 400 or 409 and
+# lists the accepted hosts in resources (NOTES 9.4); 404 lists unknown ids.
+ACTION_ANSWERS = (200, 202, 207, 400, 404, 409)
+# A batch refused as a whole (nothing accepted, no host named) with one of these is retried in smaller batches.
+BATCH_REFUSED = (400, 413)
+# Characters that make a hostname a pattern in FQL; hostnames are matched exactly, patterns belong in filter.
+HOSTNAME_WILDCARDS = ('*',)
 
 # Host status values of the device record and where containment moves them.
 STATUS_NORMAL = 'normal'
@@ -35,37 +44,15 @@ STATUS_CONTAINMENT_PENDING = 'containment_pending'
 STATUS_CONTAINED = 'contained'
 STATUS_LIFT_PENDING = 'lift_containment_pending'
 
-AID_RE = re.compile(r'^[0-9a-fA-F]{32}$')
+# The pause between status reads (a module attribute, so tests can record it instead of sleeping).
+_sleep = time.sleep
+
 AID_IN_TEXT_RE = re.compile(r'\b[0-9a-fA-F]{32}\b')
 
 
 def validate_ids(ids, what='host id'):
-    """Return ids lowercased and de-duplicated (order kept); FalconConfigError names every malformed one."""
-    bad = [i for i in ids if not isinstance(i, str) or not AID_RE.match(i)]
-    if bad:
-        raise FalconConfigError('Invalid %s %s: each must be 32 hexadecimal characters (e.g. %s).'
-                                % (what, ', '.join(repr(b) for b in bad), '0123456789abcdef' * 2))
-    return unique(i.lower() for i in ids)
-
-
-def unique(values):
-    """Return values without duplicates, keeping the first occurrence's order."""
-    seen = set()
-    out = []
-    for value in values:
-        if value not in seen:
-            seen.add(value)
-            out.append(value)
-    return out
-
-
-def filter_error(err, fql):
-    """Return a FalconApiError that names the rejected FQL filter when the API answered 400 to it, else err."""
-    if isinstance(err, FalconApiError) and err.status == 400 and fql:
-        api = '; '.join(str(e.get('message')) for e in (err.errors or []) if isinstance(e, dict) and e.get('message'))
-        return FalconApiError('The API rejected the FQL filter %r: %s' % (fql, api or err.message),
-                              status=err.status, trace_id=err.trace_id, errors=err.errors)
-    return err
+    """Return device ids lowercased and de-duplicated; FalconConfigError names every malformed one."""
+    return validate_hex32_ids(ids, what)
 
 
 class DeviceQuery:
@@ -148,11 +135,45 @@ def get_devices(client, ids, fields=None):
     return [found[i.lower()] for i in ids if i.lower() in found]
 
 
+def _check_hostnames(hostnames):
+    """Return the hostnames stripped and de-duplicated; FalconConfigError for blank names or wildcards."""
+    # A blank name (often an unset variable) must not shrink the selection silently: for a containment that would
+    # turn "contain web-01" into a successful no-op.
+    blank = [h for h in hostnames if not isinstance(h, str) or not h.strip()]
+    if blank:
+        raise FalconConfigError('Invalid hostname %s: hostnames must not be empty.' % ', '.join(repr(b) for b in blank))
+    patterns = [h for h in hostnames if any(c in h for c in HOSTNAME_WILDCARDS)]
+    if patterns:
+        raise FalconConfigError('Invalid hostname %s: hostnames are matched exactly, so a wildcard (*) matches nothing; '
+                                'use filter for patterns, for example "hostname:\'web-*\'".'
+                                % ', '.join(repr(p) for p in patterns))
+    return unique(h.strip() for h in hostnames)
+
+
+def find_by_hostnames(client, hostnames, sort=None, fields=None):
+    """Return (devices whose hostname equals one of hostnames, case-insensitive; names not found).
+
+    The real API's list form hostname:['a','b'] is exact and case-sensitive, so 'host-1' would miss 'HOST-1'; the
+    single form hostname:'a' is case-insensitive but a prefix match (NOTES 9.2). So: one query of OR'd single forms
+    per batch (the fewest calls), then the exact, case-insensitive match here, which drops the prefix's extra hosts.
+    """
+    names = _check_hostnames(hostnames)
+    device_ids = []
+    for fql_batch, _values in any_of_batches('hostname', names):
+        device_ids.extend(query_device_ids(client, fql_batch, sort=sort).ids)
+    wanted = set(n.lower() for n in names)
+    devices = [d for d in get_devices(client, unique(device_ids), fields)
+               if str(d.get('hostname', '')).lower() in wanted]
+    matched = set(str(d.get('hostname', '')).lower() for d in devices)
+    return devices, [n for n in names if n.lower() not in matched]
+
+
 def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None, stop_above=None, fields=None):
     """Resolve a host selection to (devices, total, not_found); exactly one of ids, hostnames or fql, or none for all.
 
-    Hostnames are matched exactly (case-insensitive) even if the API's FQL would also match longer names, so a
-    request for 'web-1' never selects 'web-10'. stop_above: see query_device_ids; then devices is None.
+    Hostnames are matched exactly (case-insensitive) even if the API's FQL also matches longer names, so a request
+    for 'web-1' never selects 'web-10'. stop_above: return devices None when the selection has more hosts; for
+    hostnames that is counted after the exact match, never on the API's broader prefix count.
     """
     if ids is not None:
         wanted = validate_ids(ids)
@@ -162,24 +183,13 @@ def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None
         have = set(d['device_id'].lower() for d in devices)
         return devices, len(devices), [i for i in wanted if i not in have]
     if hostnames is not None:
-        # A blank name (often an unset variable) must not shrink the selection silently: for a containment that would
-        # turn "contain web-01" into a successful no-op.
-        blank = [h for h in hostnames if not isinstance(h, str) or not h.strip()]
-        if blank:
-            raise FalconConfigError('Invalid hostname %s: hostnames must not be empty.' % ', '.join(repr(b) for b in blank))
-        names = unique(h.strip() for h in hostnames)
-        device_ids = []
-        total = 0
-        for fql_batch, _values in in_list_batches('hostname', names):
-            query = query_device_ids(client, fql_batch, sort=sort)
-            device_ids.extend(query.ids)
-            total += query.total
-            if stop_above is not None and total > stop_above:
-                return None, total, []
-        wanted = set(n.lower() for n in names)
-        devices = [d for d in get_devices(client, unique(device_ids), fields) if str(d.get('hostname', '')).lower() in wanted]
-        matched = set(str(d.get('hostname', '')).lower() for d in devices)
-        return devices, len(devices), [n for n in names if n.lower() not in matched]
+        devices, not_found = find_by_hostnames(client, hostnames, sort=sort, fields=fields)
+        if stop_above is not None and len(devices) > stop_above:
+            return None, len(devices), []
+        return devices, len(devices), not_found
+    if fql is not None and not fql.strip():
+        # An all-blank filter would read (or act on) the whole fleet; no selector at all is the way to ask for that.
+        raise FalconConfigError('filter %r is blank; give an FQL filter, or leave filter out to select every host.' % fql)
     query = query_device_ids(client, fql, sort=sort, limit=limit, stop_above=stop_above)
     if stop_above is not None and query.total > stop_above:
         return None, query.total, []
@@ -187,13 +197,19 @@ def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None
 
 
 class ActionResult:
-    """Per-host outcome of a device action: accepted ids, unchanged ids (409) and failed {id: reason}."""
+    """Per-host outcome of a device action.
+
+    accepted: ids the API took; unchanged: already in that state (409); failed: {id: reason} refused;
+    unknown: {id: reason} the request may or may not have reached (a timeout or 5xx on the write).
+    """
 
     def __init__(self):
         self.accepted = []
         self.unchanged = []
         self.failed = {}
+        self.unknown = {}
         self.requests = 0
+        self.batch_size = None
 
 
 def _error_host(error, batch_ids):
@@ -212,10 +228,37 @@ def _reason(code, message):
     return '%s: %s' % (code, message) if code else str(message)
 
 
+def _accepted_ids(resources, batch_ids):
+    """Return the ids of batch_ids that resources lists (the hosts the API accepted)."""
+    out = []
+    for resource in resources or []:
+        host = str(resource.get('id') or '').lower() if isinstance(resource, dict) else ''
+        if host in batch_ids and host not in out:
+            out.append(host)
+    return out
+
+
+def _refused_as_a_whole(response, batch):
+    """True when a batch of several hosts was refused with nothing accepted and no host named (too large)."""
+    if len(batch) < 2 or response.status not in BATCH_REFUSED:
+        return False
+    batch_ids = set(batch)
+    if _accepted_ids(response.resources, batch_ids):
+        return False
+    return not any(_error_host(e, batch_ids) for e in response.errors)
+
+
 def _classify(result, batch, status, resources, errors, batch_reason):
-    """Sort one batch's hosts into accepted / unchanged / failed from the response's resources and errors."""
+    """Sort one batch's hosts into accepted / unchanged / failed from the answer's resources and errors.
+
+    Whatever the HTTP status (a mixed batch answers 207, 400 or 409, NOTES 9.4), a host listed in resources was
+    accepted and is never reported as failed; a host named in errors has that error's fate.
+    """
     batch_ids = set(batch)
     decided = set()
+    for host in _accepted_ids(resources, batch_ids):
+        decided.add(host)
+        result.accepted.append(host)
     # Errors that name no host of the batch: with them, a 2xx no longer vouches for hosts it does not list.
     unattributed = []
     for error in errors or []:
@@ -233,66 +276,87 @@ def _classify(result, batch, status, resources, errors, batch_reason):
             result.unchanged.append(host)
         else:
             result.failed[host] = _reason(error.get('code'), error.get('message'))
-    for resource in resources or []:
-        host = str(resource.get('id') or '').lower() if isinstance(resource, dict) else ''
-        if host in batch_ids and host not in decided:
-            decided.add(host)
-            result.accepted.append(host)
-    # A 2xx that lists affected hosts (msa.ReplyAffectedEntities) or carries errors has spoken per host: a host it
-    # leaves out was not confirmed, so it must not be reported as contained.
+    # An answer that lists affected hosts or carries errors has spoken per host: a host it leaves out was not
+    # confirmed, so it must not be reported as contained.
     itemised = bool(decided) or bool(unattributed)
     for host in batch:
         if host in decided:
             continue
-        # Hosts the response does not mention share the fate of the whole response.
         if status in (200, 202) and itemised:
             result.failed[host] = 'not confirmed: HTTP %s did not list this host%s' % (
                 status, ' (%s)' % '; '.join(unattributed) if unattributed else '')
         elif status in (200, 202):
             result.accepted.append(host)
-        elif status == 409:
+        elif status == 409 and not itemised:
             result.unchanged.append(host)
         else:
-            result.failed[host] = batch_reason
+            result.failed[host] = '%s%s' % (batch_reason, ' (%s)' % '; '.join(unattributed) if unattributed else '')
+
+
+def _may_have_been_applied(err):
+    """True when a failed write may still have reached the API: no answer (timeout, lost connection) or a 5xx."""
+    if isinstance(err, FalconAuthError):
+        return False
+    return err.status is None or (isinstance(err.status, int) and err.status >= 500)
 
 
 def device_action(client, action, ids, batch_size=ACTION_BATCH):
     """Run action (contain, lift_containment) on ids in batches; return an ActionResult with a fate for every id.
 
-    A refusal of the client itself (401 after re-auth, 403) stops further batches: the rest would be refused too.
+    A batch the API refuses as a whole (too large) is sent again in halves, and the smaller size is kept for the
+    rest: never more per call than the API accepted. A refusal of the client itself (401 after re-auth, 403), or a
+    single host refused as a whole, stops further batches: the rest would be refused too.
     """
     result = ActionResult()
+    remaining = [i.lower() for i in ids]
+    size = batch_size
     refused = None
-    for batch in batched([i.lower() for i in ids], batch_size):
+    while remaining:
+        batch = remaining[:size]
         if refused:
-            for host in batch:
+            for host in remaining:
                 result.failed[host] = 'not sent: an earlier request was refused (%s)' % refused
-            continue
+            break
         result.requests += 1
         try:
             response = client.request('POST', ACTION_PATH, params={'action_name': action}, json={'ids': batch},
-                                      ok=(200, 202, 409))
-        except FalconAuthError as err:
-            refused = str(err)
-            _classify(result, batch, err.status, [], [], refused)
-            continue
+                                      ok=ACTION_ANSWERS)
         except FalconError as err:
-            # 5xx, exhausted 429 retries or a lost connection: this batch failed, later ones may still work.
-            if err.status == 403:
-                refused = str(err)
-            _classify(result, batch, err.status, [], err.errors, str(err))
+            if _may_have_been_applied(err):
+                # Not retried by the transport (a write may already be applied): the caller reads the status again.
+                for host in batch:
+                    result.unknown[host] = 'state unknown: the request may have reached the API (%s)' % err
+            else:
+                # 401 after re-auth, 403, or 429 retries exhausted: the API did not take this batch.
+                if isinstance(err, FalconAuthError) or err.status == 403:
+                    refused = str(err)
+                _classify(result, batch, err.status, [], err.errors, str(err))
+            remaining = remaining[len(batch):]
             continue
-        _classify(result, batch, response.status, response.resources, response.errors,
-                  'HTTP %s' % response.status)
+        if _refused_as_a_whole(response, batch):
+            # Nothing was accepted, so sending the same hosts again in smaller batches is safe.
+            size = max(1, len(batch) // 2)
+            continue
+        reason = 'HTTP %s' % response.status
+        if len(batch) == 1 and response.status in BATCH_REFUSED and not _accepted_ids(response.resources, set(batch)) \
+                and not any(_error_host(e, set(batch)) for e in response.errors):
+            # Even one host is refused as a whole: not a size problem, every further call would meet it too.
+            refused = '; '.join([reason] + [_reason(e.get('code'), e.get('message')) for e in response.errors])
+        _classify(result, batch, response.status, response.resources, response.errors, reason)
+        remaining = remaining[len(batch):]
+    result.batch_size = size
     return result
 
 
-def wait_for_status(client, wanted, timeout, interval, sleep=time.sleep, clock=time.monotonic):
+def wait_for_status(client, wanted, timeout, interval, sleep=None, clock=None, latest=None):
     """Poll details until every host in wanted ({id: final status}) has it; return {id: last device record}.
 
-    Hosts still short of their final status when timeout (seconds) runs out keep their last record.
+    Hosts still short of their final status when timeout (seconds) runs out keep their last record. latest: a dict
+    filled as the records arrive, so a caller still has them when a read fails half-way (the error propagates).
     """
-    latest = {}
+    sleep = sleep or _sleep
+    clock = clock or time.monotonic
+    latest = {} if latest is None else latest
     remaining = list(wanted)
     deadline = clock() + timeout
     while remaining:

@@ -54,7 +54,13 @@ def iter_offset(client, path, params=None, page_size=5000, limit=None):
 
 
 def scroll_pages(client, path, params=None, page_size=10000, limit=None):
-    """Yield each answer of a scroll endpoint (string offset token) until total, limit, an empty page or an empty token."""
+    """Yield each answer of a scroll endpoint until total, limit, an empty page or an empty token.
+
+    The real scroll token is a server-side cursor that may stay the same string on every page (NOTES 9.1), so a
+    repeated token is normal and never compared. Stop on what every CrowdStrike client stops on: the total reached,
+    an empty page or offset "". The page count is bounded by ceil(total / page_size) + 1 from the first page's total;
+    without any total, two identical pages in a row mean the endpoint is stuck (an error, not an endless loop).
+    """
     limit = _limit_check(limit)
     if limit == 0:
         return
@@ -62,41 +68,39 @@ def scroll_pages(client, path, params=None, page_size=10000, limit=None):
     params.pop('offset', None)
     token = None
     seen = 0
+    pages = 0
+    max_pages = None
+    previous_page = None
     while True:
         size = page_size if limit is None else min(page_size, limit - seen)
         query = dict(params, limit=size)
         if token:
             query['offset'] = token
         response = client.request('GET', path, params=query)
+        pages += 1
         yield response
         resources = response.resources
         seen += len(resources)
-        # The last page still carries a token, and the call after it returns nothing (seen in the wild):
-        # stop on the count instead of spending that call.
-        previous, token = token, response.pagination.get('offset')
+        previous_token, token = token, response.pagination.get('offset')
         total = response.pagination.get('total')
+        has_total = isinstance(total, int) and not isinstance(total, bool)
         if not resources or not token or not isinstance(token, str):
             return
-        if token == previous:
-            # The same offset again would return the same page forever: stop with a clear error instead of hanging.
-            raise FalconApiError('The API returned the same scroll offset twice for %s; paging cannot go on (%d '
-                                 'results read). Run the task again.' % (path, seen), status=response.status,
-                                 trace_id=response.trace_id)
         if limit is not None and seen >= limit:
             return
-        if isinstance(total, int) and not isinstance(total, bool) and seen >= total:
+        if has_total and seen >= total:
             return
-
-
-def iter_scroll(client, path, params=None, page_size=10000, limit=None):
-    """Yield resources of a scroll endpoint (string offset token); stop on empty resources or an empty token."""
-    seen = 0
-    for response in scroll_pages(client, path, params, page_size, limit):
-        for item in response.resources:
-            yield item
-            seen += 1
-            if limit is not None and seen >= limit:
-                return
+        if max_pages is None and has_total:
+            max_pages = -(-total // page_size) + 1
+        if max_pages is not None and pages >= max_pages:
+            return
+        if max_pages is None:
+            page = (token, resources)
+            if token == previous_token and page == previous_page:
+                raise FalconApiError('The API returned the same scroll page twice for %s with no total; paging cannot '
+                                     'go on (%d results read). Run the task again.' % (path, seen),
+                                     status=response.status, trace_id=response.trace_id)
+            previous_page = page
 
 
 def batched(items, size):

@@ -7,11 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
-from ansible_collections.secops.falcon.plugins.module_utils._fql import in_list_batches
-from ansible_collections.secops.falcon.plugins.module_utils._hosts import filter_error, unique
+from ansible_collections.secops.falcon.plugins.module_utils._fql import filter_error
+from ansible_collections.secops.falcon.plugins.module_utils._ids import unique, validate_cspm_policy_id, validate_hex32_ids
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, iter_offset
 
 # policy_type option value -> the family's name in the URL.
@@ -29,8 +27,6 @@ PAGE_SIZE = 5000
 # Entity GETs carry ids in the URL: about 500 ids of 32 characters keep it a safe length.
 ENTITY_BATCH = 500
 
-POLICY_ID_RE = re.compile(r'^[0-9a-fA-F]{32}$')
-
 # GET /settings/entities/policy/v1 `service` enum (case-sensitive on the API).
 CSPM_SERVICES = (
     'ACM', 'ACR', 'Any', 'App Engine', 'AppService', 'BigQuery', 'Cloud Load Balancing', 'Cloud Logging',
@@ -42,7 +38,6 @@ CSPM_SERVICES = (
     'Subscriptions', 'VPC', 'VirtualMachine', 'VirtualNetwork',
 )
 CSPM_PLATFORMS = ('aws', 'azure', 'gcp')
-CSPM_POLICY_ID_RE = re.compile(r'^\d+$')
 CSPM_SETTINGS_PATH = '/settings/entities/policy/v1'
 
 
@@ -54,11 +49,7 @@ def _path(kind, policy_type, suffix=''):
 
 def validate_policy_ids(ids):
     """Return policy ids lowercased and de-duplicated; FalconConfigError names every malformed one."""
-    bad = [i for i in ids if not isinstance(i, str) or not POLICY_ID_RE.match(i)]
-    if bad:
-        raise FalconConfigError('Invalid policy id %s: each must be 32 hexadecimal characters.'
-                                % ', '.join(repr(b) for b in bad))
-    return unique(i.lower() for i in ids)
+    return validate_hex32_ids(ids, 'policy id')
 
 
 def query_policies(client, policy_type, fql=None):
@@ -82,19 +73,25 @@ def get_policies(client, policy_type, ids):
     return [found[i] for i in ids if i in found], [i for i in ids if i not in found]
 
 
+def check_names(names):
+    """Return the names stripped and de-duplicated; FalconConfigError names every blank one."""
+    # A blank name (an unset variable) must fail, not vanish: it would otherwise report fewer policies as complete.
+    blank = [n for n in names if not isinstance(n, str) or not n.strip()]
+    if blank:
+        raise FalconConfigError('Invalid policy name %s: names must not be empty.' % ', '.join(repr(b) for b in blank))
+    return unique(n.strip() for n in names)
+
+
 def find_policies_by_name(client, policy_type, names):
-    """Return (policies whose name equals one of names, case-insensitive; names not found)."""
-    wanted = unique(n for n in names if n)
+    """Return (policies whose name equals one of names, case-insensitive; names not found).
+
+    The family is read whole and matched here: the API's name filter finds nothing on sensor-update and only the
+    built-in platform_default policies elsewhere (NOTES 9.3). A family holds tens of policies: one or two calls.
+    """
+    wanted = check_names(names)
     keys = set(n.lower() for n in wanted)
-    policies = []
-    seen = set()
-    for fql, _values in in_list_batches('name', wanted):
-        for policy in query_policies(client, policy_type, fql):
-            # Keep exact (case-insensitive) matches only, whatever the API's string matching does.
-            if str(policy.get('name', '')).lower() in keys and policy.get('id') not in seen:
-                seen.add(policy.get('id'))
-                policies.append(policy)
-    matched = set(str(p.get('name', '')).lower() for p in policies)
+    policies = [p for p in query_policies(client, policy_type) if str(p.get('name', '')).strip().lower() in keys]
+    matched = set(str(p.get('name', '')).strip().lower() for p in policies)
     return policies, [n for n in wanted if n.lower() not in matched]
 
 
@@ -126,9 +123,7 @@ def get_cspm_policy_settings(client, service=None, cloud_platform=None, policy_i
             raise FalconConfigError('Invalid cloud_platform %r. Allowed values: %s.' % (cloud_platform, ', '.join(CSPM_PLATFORMS)))
         params['cloud-platform'] = cloud_platform
     if policy_id is not None:
-        if not CSPM_POLICY_ID_RE.match(str(policy_id)):
-            raise FalconConfigError('Invalid CSPM policy_id %r: it must be a number, e.g. 1234.' % (policy_id,))
-        params['policy-id'] = str(policy_id)
+        params['policy-id'] = validate_cspm_policy_id(policy_id)
     # 207 Multi-Status carries the settings that could be read alongside errors for the rest.
     response = client.request('GET', CSPM_SETTINGS_PATH, params=params, ok=(200, 207))
     return response.resources, response.errors

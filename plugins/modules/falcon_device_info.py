@@ -16,7 +16,14 @@ description:
     when no selector is given.
   - Ids are read in one call per 5000 hosts (C(POST /devices/entities/devices/v2)). Hostnames and filters are first
     resolved to ids with the device query endpoints, using the scroll endpoint (10000 ids per call, no result cap)
-    unless O(limit) fits a single plain query call.
+    unless O(limit) fits a single plain query call. A fleet of 25000 hosts takes 3 scroll calls and 5 detail calls.
+  - "How the API matches text in an FQL O(filter): the single form C(hostname:'web-1') is case-insensitive and a
+    B(prefix) match, so it also selects C(web-10), C(web-11) and so on; the list form C(hostname:['web-1','web-2'])
+    is exact and B(case-sensitive) (Windows hostnames are often upper case, C(WEB-1)). A leading wildcard
+    (C(hostname:'*-01')) works, a contains wildcard (C('*web*')) matches nothing and C(!~) is refused."
+  - Because this module only reads, running it is the way to check what a filter selects before acting on it, for
+    example before M(secops.falcon.falcon_host_contain) with the same filter (which also shows its selection in
+    check mode).
   - Hidden hosts are not returned, as with the API's own queries.
   - Read-only; runs in check mode.
 options:
@@ -29,7 +36,11 @@ options:
     elements: str
   hostnames:
     description:
-      - Hostnames to read, matched exactly and case-insensitively; use O(filter) for patterns.
+      - Hostnames to read, matched exactly and case-insensitively (C(web-01) finds C(WEB-01) and never C(web-010));
+        use O(filter) for patterns. A hostname with a wildcard (C(*)) fails the task.
+      - The names are looked up with OR'd single-form filters (C(hostname:'a',hostname:'b'), case-insensitive prefix
+        matches on the API, in batches of at most 6000 bytes once URL-encoded), and only exact matches are kept.
+        Hundreds of names take a few query calls.
       - A hostname can match several devices (for example a re-imaged machine); all are returned.
       - Hostnames that match no device are listed in RV(not_found). An empty hostname fails the task.
       - Mutually exclusive with O(ids) and O(filter).
@@ -38,7 +49,11 @@ options:
   filter:
     description:
       - An FQL filter over device fields, for example C(platform_name:'Linux'+status:'contained').
-      - A filter the API cannot parse fails the task with the API's message and the filter.
+      - "Text values in the single form (C(field:'value')) are case-insensitive prefix matches; the list form
+        (C(field:['a','b'])) is exact and case-sensitive. See the description."
+      - A filter the API cannot parse fails the task with the API's message and the filter; the API answers some bad
+        filters with HTTP 500 (retried, then reported naming the filter). A blank filter fails the task; leave it
+        out to read every host.
       - Mutually exclusive with O(ids) and O(hostnames).
     type: str
   sort:
@@ -80,6 +95,12 @@ EXAMPLES = r"""
     hostnames: [web-01, web-02]
     fields: [hostname, status, platform_name, last_seen]
   register: web
+
+- name: See what a prefix filter selects (web-1 also matches web-10, web-11 ...)
+  secops.falcon.falcon_device_info:
+    filter: "hostname:'web-1'"
+    fields: [hostname]
+  register: web_prefix
 
 - name: Every contained Linux host, newest first
   secops.falcon.falcon_device_info:
@@ -130,6 +151,7 @@ msg:
 
 from ansible_collections.secops.falcon.plugins.module_utils._hosts import find_hosts
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
+from ansible_collections.secops.falcon.plugins.module_utils._text import plural, shortlist
 
 ARGUMENT_SPEC = dict(
     ids=dict(type='list', elements='str'),
@@ -148,11 +170,6 @@ def project(devices, fields):
     return [dict((k, d[k]) for k in keep if k in d) for d in devices]
 
 
-def plural(count, word):
-    """Return '1 host' / '2 hosts'."""
-    return '%d %s%s' % (count, word, '' if count == 1 else 's')
-
-
 def run(module):
     """Select the hosts, read their records and exit with devices, total and not_found."""
     params = module.params
@@ -164,7 +181,7 @@ def run(module):
     if params['fields']:
         missing = [f for f in params['fields'] if devices and not any(f in d for d in devices)]
         if missing:
-            module.ansible.warn('No returned device has the field(s) %s; check the spelling against the API field names.'
+            module.warn('No returned device has the field(s) %s; check the spelling against the API field names.'
                                 % ', '.join(missing))
         devices = project(devices, params['fields'])
     msg = 'Found %s' % plural(len(devices), 'host')
@@ -172,8 +189,7 @@ def run(module):
         msg += ' of %d matching%s' % (total, ' (limit %d)' % params['limit'] if params['limit'] else '')
     if not_found:
         kind = 'requested id' if params['ids'] is not None else 'requested hostname'
-        msg += ' (%s not found: %s%s)' % (plural(len(not_found), kind), ', '.join(not_found[:10]),
-                                          ' ...' if len(not_found) > 10 else '')
+        msg += ' (%s not found: %s)' % (plural(len(not_found), kind), shortlist(not_found))
     module.exit(changed=False, devices=devices, total=total, not_found=not_found, msg=msg + '.')
 
 

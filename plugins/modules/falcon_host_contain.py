@@ -15,11 +15,19 @@ description:
   - Contains the selected hosts (O(state=contained)) or lifts their containment (O(state=lifted)).
   - Idempotent. Each host's C(status) is read first and only hosts not already in, or on their way to, the wanted
     state are acted on. A host that is C(contained) or C(containment_pending) counts as contained; C(normal) or
-    C(lift_containment_pending) counts as lifted. C(changed) is true only when the API accepted a request for at
-    least one host, so a second run reports no change.
+    C(lift_containment_pending) counts as lifted. C(changed) is true when the API accepted a request for at
+    least one host (or a request may have been applied, see RV(unknown)), so a second run reports no change.
   - Check mode predicts the outcome per host and sends nothing. With C(--diff) the status of each host acted on is
-    shown before and after.
-  - Hosts are sent in batches of at most 500 ids per action call.
+    shown before and after. Run with C(--check --diff) first to see exactly which hosts a selection holds; this
+    matters most for O(filter), whose text matches are prefix matches (see O(filter)).
+  - Hosts are sent in batches of at most 100 ids per action call. A batch the API refuses as a whole (too large)
+    is sent again in smaller batches, and no later call is larger than what the API accepted.
+  - The API's answer is read host by host whatever its HTTP status (a mixed batch can answer 207, 400 or 409 and
+    still list the hosts it accepted): accepted hosts are reported in RV(contained) or RV(lifted), never as failed.
+  - "Once a request may have reached the API, the result says so: a write that timed out, or met a server error, is
+    followed by one more status read; hosts that show the wanted state count as acted on, the others are listed in
+    RV(unknown) and fail the task. When the status read after an accepted request (or the O(wait)) fails, the hosts
+    acted on are still listed, with status C(unknown) where it could not be read, and the task fails."
   - "Safety: an empty selection never means every host. Giving no selector is an error, while a selector that
     matches nothing (for example O(ids=[]) or a filter with no match) is a successful no-op. The O(max_hosts)
     guard refuses, before anything is sent, a selection larger than it."
@@ -37,17 +45,25 @@ options:
     elements: str
   hostnames:
     description:
-      - Hostnames of the hosts, matched exactly and case-insensitively. Every device with that hostname is
-        selected (a re-imaged machine can have several); use O(ids) to pick one.
-      - An empty hostname fails the task before anything is sent.
+      - Hostnames of the hosts, matched exactly and case-insensitively (C(web-01) selects C(WEB-01), never
+        C(web-010)), whatever case Falcon stores them in. Every device with that hostname is selected (a re-imaged
+        machine can have several); use O(ids) to pick one.
+      - They are looked up with OR'd single-form filters (C(hostname:'a',hostname:'b'): case-insensitive prefix
+        matches on the API) and only exact matches are kept, so the O(max_hosts) guard counts the exact matches.
+      - An empty hostname, or one with a wildcard (C(*)), fails the task before anything is sent.
       - Mutually exclusive with O(ids) and O(filter).
     type: list
     elements: str
   filter:
     description:
       - An FQL filter selecting the hosts, for example C(tags:'FalconGroupingTags/quarantine').
+      - "Matching rules of the API: the single form C(hostname:'web-1') is a case-insensitive B(prefix) match and
+        also selects C(web-10), C(web-11) ...; the list form C(hostname:['web-1']) is exact but B(case-sensitive)
+        (Windows hostnames are often upper case). A leading wildcard (C('*-01')) works, a contains wildcard
+        (C('*web*')) matches nothing. To act on exact names use O(hostnames). Check the selection first with
+        C(--check --diff), or read it with M(secops.falcon.falcon_device_info) and the same filter."
       - It must not be empty (an empty filter would match every host). A filter the API cannot parse fails the
-        task with the API's message.
+        task with the API's message (the API answers some bad filters with HTTP 500; they fail naming the filter).
       - Mutually exclusive with O(ids) and O(hostnames).
     type: str
   state:
@@ -68,7 +84,9 @@ options:
     type: int
     default: 300
   poll_interval:
-    description: Seconds between two status reads when O(wait=true).
+    description:
+      - Seconds between two status reads when O(wait=true); at least 0.5. A value that is not a finite number fails
+        the task.
     type: float
     default: 5
   max_hosts:
@@ -131,7 +149,8 @@ RETURN = r"""
 contained:
   description:
     - Hosts a contain request was accepted for (or would be, in check mode), with their status after the request
-      (C(containment_pending), or C(contained) once reached). Empty when O(state=lifted).
+      (C(containment_pending), or C(contained) once reached; C(unknown) when the status read after the request
+      failed). Empty when O(state=lifted).
   returned: always
   type: list
   elements: dict
@@ -187,6 +206,19 @@ not_found:
     - id: ffffffffffffffffffffffffffffffff
       hostname: null
       status: null
+unknown:
+  description:
+    - Hosts whose request may or may not have been applied (the write timed out or met a server error) and that did
+      not show the wanted state when read once more, each with a C(reason). They fail the task; check them.
+    - C(status) is the status read after the request, or C(unknown) when it could not be read.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 0123456789abcdef0123456789abcdef
+      hostname: web-01
+      status: normal
+      reason: "state unknown: the request may have reached the API (...); status read after it: normal"
 pending:
   description: With O(wait=true), hosts that had not reached the wanted status when O(wait_timeout) ran out.
   returned: always
@@ -205,11 +237,15 @@ msg:
   sample: Contained 1 host (1 already contained).
 """
 
+import math
+
+from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError
 from ansible_collections.secops.falcon.plugins.module_utils._hosts import (
     STATUS_CONTAINED, STATUS_CONTAINMENT_PENDING, STATUS_LIFT_PENDING, STATUS_NORMAL,
     device_action, find_hosts, get_devices, wait_for_status,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
+from ansible_collections.secops.falcon.plugins.module_utils._text import plural, shortlist
 
 ARGUMENT_SPEC = dict(
     ids=dict(type='list', elements='str'),
@@ -223,6 +259,10 @@ ARGUMENT_SPEC = dict(
     fail_on_error=dict(type='bool', default=True),
 )
 MUTUALLY_EXCLUSIVE = [('ids', 'hostnames', 'filter')]
+# Below this, wait would turn into several status reads a second per host for no benefit (containment takes seconds).
+MIN_POLL_INTERVAL = 0.5
+# The status a result shows for a host whose status could not be read after the request.
+STATUS_UNKNOWN = 'unknown'
 
 
 class Target:
@@ -251,11 +291,6 @@ def host_item(device, status=None):
     }
 
 
-def plural(count, word='host'):
-    """Return '1 host' / '2 hosts'."""
-    return '%d %s%s' % (count, word, '' if count == 1 else 's')
-
-
 def check_params(module):
     """Refuse option values that could select every host by accident or make no sense."""
     params = module.params
@@ -267,8 +302,9 @@ def check_params(module):
         module.fail('max_hosts must be at least 1, got %d. Raise it to allow a larger selection.' % params['max_hosts'])
     if params['wait_timeout'] < 0:
         module.fail('wait_timeout must be 0 or more seconds, got %d.' % params['wait_timeout'])
-    if params['poll_interval'] <= 0:
-        module.fail('poll_interval must be more than 0 seconds, got %s.' % params['poll_interval'])
+    interval = params['poll_interval']
+    if not math.isfinite(interval) or interval < MIN_POLL_INTERVAL:
+        module.fail('poll_interval must be a number of seconds of at least %s, got %r.' % (MIN_POLL_INTERVAL, interval))
 
 
 def not_found_items(params, not_found):
@@ -286,19 +322,25 @@ class Outcome:
         self.acted = []
         self.unchanged = []
         self.failed = []
+        self.unknown = []
         self.not_found = not_found
         self.pending = []
         self.before = {}
         self.after = {}
+        # Set when a status read after the request failed (the request itself went through).
+        self.read_error = None
 
     def result(self):
         """Return the module result without msg (changed, the lists, diff when something changed)."""
         result = {
-            'changed': bool(self.acted),
+            # A host whose request may have been applied (unknown) counts as a change: Ansible must not assume nothing
+            # happened on the tenant.
+            'changed': bool(self.acted) or bool(self.unknown),
             'contained': self.acted if self.target.state == 'contained' else [],
             'lifted': self.acted if self.target.state == 'lifted' else [],
             'unchanged': self.unchanged,
             'failed_hosts': self.failed,
+            'unknown': self.unknown,
             'not_found': self.not_found,
             'pending': self.pending,
             'total': self.total,
@@ -322,11 +364,12 @@ class Outcome:
             head = ('Would %s %s' if check_mode else '%s %s') % (target.verb if check_mode else target.past,
                                                                  plural(len(self.acted)))
         else:
-            head = 'No change'
+            head = 'No change' if not self.unknown else 'No confirmed change'
         details = []
         if self.unchanged:
             details.append('%d already %s' % (len(self.unchanged), target.done_word))
-        for items, word in ((self.failed, 'failed'), (self.not_found, 'not found'), (self.pending, 'still pending')):
+        for items, word in ((self.failed, 'failed'), (self.unknown, 'in an unknown state'),
+                            (self.not_found, 'not found'), (self.pending, 'still pending')):
             if items:
                 details.append('%d %s' % (len(items), word))
         return head + (' (%s).' % ', '.join(details) if details else '.')
@@ -338,8 +381,37 @@ def describe(items, limit=10):
     for item in items[:limit]:
         label = '%s (%s)' % (item['hostname'], item['id']) if item.get('hostname') else str(item.get('id'))
         parts.append('%s: %s' % (label, item.get('reason') or item.get('status')))
-    more = ' and %d more' % (len(items) - limit) if len(items) > limit else ''
+    more = '; … (%d in all)' % len(items) if len(items) > limit else ''
     return '; '.join(parts) + more
+
+
+def read_after(module, client, target, follow, waiting, outcome):
+    """Read (or wait for) the hosts' status after the request; return {id: record}, keeping what arrived on failure."""
+    params = module.params
+    latest = {}
+    try:
+        if params['wait']:
+            wanted = dict((i, target.final) for i in follow + waiting)
+            if wanted:
+                wait_for_status(client, wanted, params['wait_timeout'], params['poll_interval'], latest=latest)
+        elif follow:
+            # One re-read so the result shows the status the API reports after the request, not a guess.
+            latest.update((d['device_id'].lower(), d) for d in get_devices(client, follow))
+    except FalconError as err:
+        # The request went through: report what it did, and that the status could not be read back.
+        outcome.read_error = err
+    return latest
+
+
+def settle_unknown(client, target, outcome, unknown):
+    """Read the hosts whose request may or may not have been applied once more; return {id: record} of those read."""
+    if not unknown:
+        return {}
+    try:
+        return dict((d['device_id'].lower(), d) for d in get_devices(client, list(unknown)))
+    except FalconError as err:
+        outcome.read_error = err
+        return {}
 
 
 def act(module, client, target, outcome, to_act, waiting_on):
@@ -349,23 +421,31 @@ def act(module, client, target, outcome, to_act, waiting_on):
     action = device_action(client, target.action, [d['device_id'] for d in to_act])
     for host, reason in action.failed.items():
         outcome.failed.append(dict(host_item(by_id[host]), reason=reason))
-    follow = action.accepted + action.unchanged
-    if params['wait']:
-        wanted = dict((i, target.final) for i in follow + [d['device_id'].lower() for d in waiting_on])
-        latest = wait_for_status(client, wanted, params['wait_timeout'], params['poll_interval']) if wanted else {}
-    else:
-        # One re-read so the result shows the status the API reports after the request, not a guess.
-        latest = dict((d['device_id'].lower(), d) for d in get_devices(client, follow)) if follow else {}
+    # A write that timed out or met a 5xx may still have been applied: one more status read decides where it can.
+    reread = settle_unknown(client, target, outcome, action.unknown)
+    applied = [h for h in action.unknown if target.satisfied(reread.get(h, {}).get('status'))]
+    accepted = action.accepted + applied
+    for host, reason in action.unknown.items():
+        if host not in applied:
+            status = reread.get(host, {}).get('status')
+            outcome.unknown.append(dict(host_item(by_id[host], status or STATUS_UNKNOWN),
+                                        reason='%s; status read after it: %s' % (reason, status or 'not readable')))
+    follow = accepted + action.unchanged
+    waiting = [d['device_id'].lower() for d in waiting_on]
+    latest = dict(reread)
+    if outcome.read_error is None:
+        latest.update(read_after(module, client, target, follow, waiting, outcome))
 
-    def status_of(host):
-        return latest.get(host, {}).get('status') or by_id[host].get('status')
+    def status_of(host, fallback):
+        return latest.get(host, {}).get('status') or (STATUS_UNKNOWN if outcome.read_error else fallback)
 
-    for host in action.accepted:
-        outcome.record_acted(by_id[host], latest.get(host, {}).get('status') or target.transit)
+    for host in accepted:
+        outcome.record_acted(by_id[host], status_of(host, target.transit))
     for host in action.unchanged:
-        outcome.unchanged.append(host_item(by_id[host], status_of(host)))
+        outcome.unchanged.append(host_item(by_id[host], status_of(host, by_id[host].get('status'))))
     for device in waiting_on:
-        outcome.unchanged.append(host_item(device, status_of(device['device_id'].lower())))
+        host = device['device_id'].lower()
+        outcome.unchanged.append(host_item(device, status_of(host, device.get('status'))))
     if params['wait']:
         outcome.pending = [i for i in outcome.acted + outcome.unchanged if i['status'] != target.final]
 
@@ -384,7 +464,7 @@ def run(module):
                     'or raise max_hosts on purpose.' % (total, params['max_hosts']), **outcome.result())
     if not_found and params['fail_on_error']:
         module.fail('%s not found: %s. Nothing was sent; fix the selection, or set fail_on_error=false to act on the '
-                    '%s found.' % (plural(len(not_found), 'requested host'), ', '.join(not_found[:20]),
+                    '%s found.' % (plural(len(not_found), 'requested host'), shortlist(not_found),
                                    plural(len(devices))), **outcome.result())
 
     to_act = [d for d in devices if not target.satisfied(d.get('status'))]
@@ -406,7 +486,12 @@ def run(module):
     problems = []
     if outcome.failed and params['fail_on_error']:
         problems.append('Failed: %s.' % describe(outcome.failed))
-    if outcome.pending:
+    if outcome.unknown:
+        problems.append('State unknown (the request may have been applied; check these hosts): %s.'
+                        % describe(outcome.unknown))
+    if outcome.read_error is not None:
+        problems.append('The status read after the request failed: %s.' % outcome.read_error)
+    elif outcome.pending:
         problems.append('Timed out after %ss waiting for status %s: %s.'
                         % (params['wait_timeout'], target.final, describe(outcome.pending)))
     if problems:
@@ -414,9 +499,9 @@ def run(module):
             problems.append('The hosts acted on are listed in %s.' % target.state)
         module.fail(' '.join([msg] + problems), **result)
     if outcome.failed:
-        module.ansible.warn('Failed to %s %s: %s' % (target.verb, plural(len(outcome.failed)), describe(outcome.failed)))
+        module.warn('Failed to %s %s: %s' % (target.verb, plural(len(outcome.failed)), describe(outcome.failed)))
     if outcome.not_found:
-        module.ansible.warn('Not found: %s' % ', '.join(not_found[:20]))
+        module.warn('Not found: %s' % shortlist(not_found))
     module.exit(msg=msg, **result)
 
 

@@ -35,7 +35,10 @@ options:
   names:
     description:
       - Endpoint policy names, matched exactly and case-insensitively. Names that match no policy are listed in
-        RV(not_found).
+        RV(not_found); an empty name fails the task.
+      - The module reads every policy of the type and matches the names itself, for every type: the API's C(name)
+        filter finds nothing on sensor update policies and only the built-in C(platform_default) policies on the
+        others.
       - Mutually exclusive with O(ids) and O(filter). Not used with O(policy_type=cspm).
     type: list
     elements: str
@@ -43,6 +46,10 @@ options:
     description:
       - An FQL filter over policy fields, for example C(platform_name:'Windows'+enabled:true).
       - A filter the API cannot parse fails the task with the API's message and the filter.
+      - "The real API answers a filter on an unknown field with no policies rather than an error, and a plain
+        C(name:'...') filter is unreliable (see O(names)); a filter that matched nothing says so in RV(msg). Text
+        values are matched as on hosts: the single form is a case-insensitive prefix match, the list form exact and
+        case-sensitive. Run the task on its own first to see what a filter selects."
       - Mutually exclusive with O(ids) and O(names). Not used with O(policy_type=cspm).
     type: str
   include_members:
@@ -147,6 +154,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._policies import (
     find_policies_by_name, get_cspm_policy_settings, get_policies, member_ids, normalise_service, query_policies,
     validate_policy_ids,
 )
+from ansible_collections.secops.falcon.plugins.module_utils._text import plural, shortlist
 
 ARGUMENT_SPEC = dict(
     policy_type=dict(type='str', required=True,
@@ -211,14 +219,19 @@ def run(module):
         policies, not_found = read_endpoint(module, client)
         if params['include_members']:
             policies = [dict(p, members=member_ids(client, params['policy_type'], p['id'])) for p in policies]
-    msg = 'Found %d %s polic%s' % (len(policies), label, 'y' if len(policies) == 1 else 'ies')
+    msg = 'Found %s' % plural(len(policies), '%s policy' % label, '%s policies' % label)
     if not_found:
-        msg += ' (not found: %s)' % ', '.join(not_found[:10])
+        msg += ' (not found: %s)' % shortlist(not_found)
+    if not policies and params['filter'] is not None and params['policy_type'] != 'cspm':
+        # The real API answers an unknown filter field with 200 and nothing (NOTES 9.3): a typo looks like "no policy".
+        msg += ('; the filter %r matched nothing. On the real API a filter on an unknown field also matches nothing '
+                'instead of failing, so check the field names (and use names to find policies by name)'
+                % params['filter'])
     if api_errors:
         # A 207 answer: some settings could not be read. Say so, so that nobody audits a partial list as complete.
         reasons = '; '.join(str(e.get('message', e)) if isinstance(e, dict) else str(e) for e in api_errors[:5])
         msg += '; the API could read only part of the settings (%d errors: %s)' % (len(api_errors), reasons)
-        module.ansible.warn('Partial CSPM answer: %s' % reasons)
+        module.warn('Partial CSPM answer: %s' % reasons)
     module.exit(changed=False, policies=policies, total=len(policies), not_found=not_found, api_errors=api_errors,
                 msg=msg + '.')
 

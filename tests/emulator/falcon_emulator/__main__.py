@@ -30,7 +30,7 @@ def parse_args(argv):
     parser.add_argument('--tls', action='store_true', help='serve HTTPS with a generated CA (path in the ready file)')
     parser.add_argument('--containment-delay', type=float, default=1.0, help='seconds a containment change stays pending')
     parser.add_argument('--token-lifetime', type=int, default=1799, help='expires_in of issued tokens (seconds)')
-    parser.add_argument('--token-rate-limit', type=_limit, default=15, help='POST /oauth2/token per client IP per minute (0 = off)')
+    parser.add_argument('--token-rate-limit', type=_limit, default=300, help='POST /oauth2/token per client IP per minute (0 = off)')
     parser.add_argument('--api-rate-limit', type=_limit, default=6000, help='authenticated calls per CID per minute (0 = off)')
     parser.add_argument('--scroll-ttl', type=float, default=120.0, help='seconds a scroll offset token stays valid')
     parser.add_argument('--region-header', choices=REGION_HEADER_MODES, default='auto')

@@ -63,10 +63,10 @@ class App:
             self._tenants = {}
 
     def check_token_rate(self, request):
-        """Per client IP limit on /oauth2/token (15/min is the widely quoted value, NOTES 2.3)."""
+        """Per client IP limit on /oauth2/token (300/min recorded, NOTES 9.5)."""
         limit = self.config.token_rate_limit
         allowed, remaining, retry = self.token_window.hit(request.client_ip, limit)
-        request.rate = (limit or 15, remaining if remaining is not None else 14)
+        request.rate = (limit or 300, remaining if remaining is not None else 299)
         if not allowed:
             raise ApiError(429, 'API rate limit exceeded.', powered_by=GATEWAY, gateway=True,
                            headers={'X-Ratelimit-Retryafter': str(retry), 'X-Ratelimit-Remaining': '0'})

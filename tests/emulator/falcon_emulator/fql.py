@@ -2,7 +2,14 @@
 
 Supported: field:'value', field:"value", unquoted numbers/booleans/words, wildcards (*), lists field:['a','b'],
 negation field:!'v', comparisons > >= < <= (times as times, numbers as numbers), text match ~ and !~,
-+ (or whitespace) for AND, comma for OR, parentheses. String matches ignore case, like the console.
++ (or whitespace) for AND, comma for OR, parentheses.
+
+String matching has two modes (see match_string_test):
+- 'recorded' (NOTES 9.2, the default on hosts): the single form field:'v' ignores case and is a PREFIX match on
+  text fields (kind 'text': hostname:'web-1' also selects web-10) and an exact match on keyword fields (kind 'str');
+  the list form field:['a','b'] is exact and case-sensitive; a leading wildcard ('*-01') works, a contains wildcard
+  ('*x*') matches nothing; !~ is refused.
+- 'exact' (the older guess): every string match is exact and ignores case, lists included; wildcards anywhere.
 """
 import datetime
 import re
@@ -23,8 +30,11 @@ class FQLError(ValueError):
         self.problem = problem
 
 
+MODES = ('recorded', 'exact')
+
+
 class Field:
-    """How to read one filterable field: kind is str, time, num, bool or list (list of str)."""
+    """How to read one filterable field: kind is text, str (keyword), time, num, bool or list (list of str)."""
 
     __slots__ = ('kind', 'getter')
 
@@ -255,7 +265,44 @@ def _string_equals(kind, text):
     return equals
 
 
-def _equality_test(field, kind, text, now):
+def _glob(low, open_end):
+    """A compiled regex for a lower-case * pattern, anchored at the start (and at the end unless open_end)."""
+    return re.compile('.*'.join(re.escape(part) for part in low.split('*')) + ('' if open_end else r'\Z'), re.DOTALL)
+
+
+def _recorded_string_test(kind, text):
+    """The single form as recorded (NOTES 9.2): case-insensitive; prefix on text fields; '*x' ok, '*x*' nothing."""
+    low = text.lower()
+    inner = low.strip('*')
+    if '*' in low and low.startswith('*') and low.endswith('*') and inner:
+        return lambda value: False  # a contains wildcard selects nothing on the real API
+    prefix = kind == 'text' and not low.startswith('*')  # a leading wildcard anchors the match at the end
+    if '*' not in low:
+        def one(item):
+            if item is None:
+                return False
+            return str(item).lower().startswith(low) if prefix else str(item).lower() == low
+    else:
+        pattern = _glob(low, open_end=prefix)
+
+        def one(item):
+            return item is not None and pattern.match(str(item).lower()) is not None
+
+    def test(value):
+        if kind == 'list':
+            return any(one(item) for item in value)
+        return one(value)
+    return test
+
+
+def _case_sensitive_test(kind, text):
+    """The list form as recorded (NOTES 9.2): one element, exact and case-sensitive; * is not a wildcard."""
+    if kind == 'list':
+        return lambda value: text in value
+    return lambda value: value is not None and str(value) == text
+
+
+def _equality_test(field, kind, text, now, mode='exact'):
     """field:value for each kind of field."""
     if kind == 'num':
         target = _number(field, text)
@@ -268,38 +315,51 @@ def _equality_test(field, kind, text, now):
         if target is None:
             raise FQLError("'%s' is not a valid timestamp for property '%s'" % (text, field))
         return lambda value: value is not None and abs(value - target) < 1
-    return _string_equals(kind, text)
+    if mode == 'recorded' and kind in STRING_KINDS:
+        return _recorded_string_test(kind, text)
+    return _string_equals('list' if kind == 'list' else 'str', text)
 
 
-def _scalar_test(field, spec, operator, value, now):
+STRING_KINDS = ('text', 'str', 'list')
+
+
+def _scalar_test(field, spec, operator, value, now, mode='exact', in_list=False):
     """Compile one scalar comparison into a function of the field's value."""
     text = value[1]
+    if operator == '!~' and mode == 'recorded':
+        raise FQLError("operator '!~' is not supported for property '%s'" % field)
     if operator in ('~', '!~'):
         test = _text_match(spec.kind, text)
         return test if operator == '~' else _negate(test)
     if operator in ('>', '>=', '<', '<='):
-        return _range_test(field, spec.kind, operator, text, now)
-    test = _equality_test(field, spec.kind, text, now)
+        return _range_test(field, 'str' if spec.kind == 'text' else spec.kind, operator, text, now)
+    if in_list and mode == 'recorded' and spec.kind in STRING_KINDS:
+        test = _case_sensitive_test(spec.kind, text)
+    else:
+        test = _equality_test(field, spec.kind, text, now, mode)
     return test if operator == '' else _negate(test)
 
 
-def _compile(node, fields, now):
+def _compile(node, fields, now, mode='exact', unknown_fields='error'):
     """Turn an AST node into a predicate over records."""
     kind = node[0]
     if kind in ('and', 'or'):
-        parts = [_compile(n, fields, now) for n in node[1]]
+        parts = [_compile(n, fields, now, mode, unknown_fields) for n in node[1]]
         return (lambda r: all(p(r) for p in parts)) if kind == 'and' else (lambda r: any(p(r) for p in parts))
     if kind == 'not':
-        inner = _compile(node[1], fields, now)
+        inner = _compile(node[1], fields, now, mode, unknown_fields)
         return lambda r: not inner(r)
     _term, field, operator, value = node
     spec = fields.get(field)
     if spec is None:
+        if unknown_fields == 'nothing':
+            return lambda r: False  # policies: an unknown field answers 200 with no results (NOTES 9.3)
         raise FQLError("'%s' is an unknown property" % field)
     values = value[1] if value[0] == 'list' else [value]
     if value[0] == 'list' and operator not in ('', '!'):
         raise FQLError("operator '%s' cannot take a list for property '%s'" % (operator, field))
-    tests = [_scalar_test(field, spec, '' if operator == '!' else operator, v, now) for v in values]
+    in_list = value[0] == 'list'
+    tests = [_scalar_test(field, spec, '' if operator == '!' else operator, v, now, mode, in_list) for v in values]
     getter = spec.getter
     if operator == '!':
         return lambda r: not any(t(getter(r)) for t in tests)
@@ -309,11 +369,17 @@ def _compile(node, fields, now):
     return lambda r: any(t(getter(r)) for t in tests)
 
 
-def compile_filter(text, fields, now):
-    """Return a predicate for an FQL filter (None or blank = match everything); raise FQLError."""
+def compile_filter(text, fields, now, mode='exact', unknown_fields='error'):
+    """Return a predicate for an FQL filter (None or blank = match everything); raise FQLError.
+
+    mode: 'recorded' or 'exact' string matching (module docstring); unknown_fields: 'error' (FQLError) or
+    'nothing' (the term matches no record).
+    """
+    if mode not in MODES:
+        raise ValueError('mode must be one of %s, got %r' % (', '.join(MODES), mode))
     if text is None or not text.strip():
         return lambda r: True
-    return _compile(_Parser(text).parse(), fields, now)
+    return _compile(_Parser(text).parse(), fields, now, mode, unknown_fields)
 
 
 def parse_sort(text, allowed):

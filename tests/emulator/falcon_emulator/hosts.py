@@ -4,6 +4,7 @@ import time
 from .devices import HOST_FIELDS, HOST_SORTABLE
 from .envelope import ApiError, ok
 from .params import check_filter, ids_body, int_arg, sort_arg, unique
+from .scroll import query_scroll
 
 DEVICE_API = 'device-api'
 QUERY_CAP = 10000
@@ -14,11 +15,11 @@ def _query(app, request, tenant, include_hidden=False, only_hidden=False):
     """Run filter + sort over the tenant's hosts."""
     sort = sort_arg(request, HOST_SORTABLE, DEVICE_API)
     fql = request.arg('filter')
-    check_filter(fql, HOST_FIELDS, time.time(), DEVICE_API)
-    hosts = tenant.query(fql, sort, include_hidden=include_hidden or only_hidden)
+    mode = app.config.fql_text_match
+    check_filter(fql, HOST_FIELDS, time.time(), DEVICE_API, mode)
+    hosts = tenant.query(fql, sort, include_hidden=include_hidden or only_hidden, mode=mode)
     if only_hidden:
         hosts = [h for h in hosts if h.hidden]
-    del app
     return hosts
 
 
@@ -38,28 +39,6 @@ def query_devices(app, request, tenant, only_hidden=False):
 def query_hidden(app, request, tenant):
     """GET /devices/queries/devices-hidden/v1: hidden hosts only."""
     return query_devices(app, request, tenant, only_hidden=True)
-
-
-def query_scroll(app, request, tenant):
-    """GET /devices/queries/devices-scroll/v1: string offset token that expires (scroll_ttl, 2 min by default)."""
-    limit = int_arg(request, 'limit', 100, 1, 10000, DEVICE_API)
-    token = request.arg('offset')
-    now = time.time()
-    if token:
-        cursor = tenant.scrolls.get(token)
-        if cursor is None or cursor[2] <= now:
-            raise ApiError(400, 'The offset token is invalid or has expired; start a new scroll without offset', powered_by=DEVICE_API)
-        hosts, position, _expires = cursor
-    else:
-        hosts, position = _query(app, request, tenant), 0
-    page = hosts[position:position + limit]
-    if not page:
-        # After the last page the API answers [] with offset "" and total 0 (SGNL-ai adapters quirk, NOTES 4.2).
-        return ok(request, [], DEVICE_API, pagination={'offset': '', 'limit': limit, 'total': 0, 'expires_at': 0})
-    ttl = app.config.scroll_ttl
-    next_token = tenant.open_scroll(hosts, position + len(page), ttl, now)
-    pagination = {'offset': next_token, 'limit': limit, 'total': len(hosts), 'expires_at': int((now + ttl) * 1e9)}
-    return ok(request, [h.device_id for h in page], DEVICE_API, pagination=pagination)
 
 
 def _details(request, tenant, ids):

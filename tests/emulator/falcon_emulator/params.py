@@ -18,12 +18,13 @@ def int_arg(request, name, default, minimum, maximum=None, powered_by=None):
     return value
 
 
-def check_filter(text, fields, now, powered_by):
-    """Compile an FQL filter or answer 400 with the API's 'Failed to parse filter expression. [...]'."""
+def check_filter(text, fields, now, powered_by, mode='exact', unknown_fields='error', status=400):
+    """Compile an FQL filter or answer `status` (400) with the API's 'Failed to parse filter expression. [...]'."""
     try:
-        return compile_filter(text, fields, now)
+        return compile_filter(text, fields, now, mode, unknown_fields)
     except FQLError as err:
-        raise ApiError(400, str(err), powered_by=powered_by) from None
+        message = str(err) if status == 400 else 'Internal Server Error'
+        raise ApiError(status, message, powered_by=powered_by) from None
 
 
 def sort_arg(request, allowed, powered_by):

@@ -1,4 +1,5 @@
 """Per-CID state: seeded data, the containment status machine, cached query results and scroll cursors."""
+import base64
 import collections
 import secrets
 import threading
@@ -10,6 +11,8 @@ from .fql import compile_filter
 
 PENDING_NEXT = {'containment_pending': 'contained', 'lift_containment_pending': 'normal'}
 QUERY_CACHE_SIZE = 32
+SCROLL_ID_PREFIX = 'DnF1ZXJ5VGhlbkZldGNo'
+ScrollCursor = collections.namedtuple('ScrollCursor', 'hosts position expires')
 
 
 class Tenant:
@@ -47,14 +50,14 @@ class Tenant:
         """Note a change made outside settle()."""
         self.version += 1
 
-    def query(self, fql, sort, include_hidden=False):
-        """Return the matching hosts in order (cached per filter, sort and data version); raises FQLError/ValueError."""
-        key = (fql or '', sort, include_hidden, self.version)
+    def query(self, fql, sort, include_hidden=False, mode='exact'):
+        """Return the matching hosts in order (cached per filter, sort, match mode and data version); raises FQLError."""
+        key = (fql or '', sort, include_hidden, mode, self.version)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        predicate = compile_filter(fql, HOST_FIELDS, time.time())
+        predicate = compile_filter(fql, HOST_FIELDS, time.time(), mode)
         hosts = [h for h in self.hosts if (include_hidden or not h.hidden) and predicate(h)]
         if sort:
             field, descending = sort
@@ -64,10 +67,12 @@ class Tenant:
             self._cache.popitem(last=False)
         return hosts
 
-    def open_scroll(self, hosts, position, ttl, now=None):
-        """Store a scroll cursor and return its opaque token."""
+    def open_scroll(self, hosts, position, ttl, now=None, token=None):
+        """Store (or move) a scroll cursor and return its token: a new one unless token is given."""
         now = time.time() if now is None else now
-        self.scrolls = {k: v for k, v in self.scrolls.items() if v[2] > now}
-        token = secrets.token_urlsafe(48)
-        self.scrolls[token] = (hosts, position, now + ttl)
+        self.scrolls = {k: v for k, v in self.scrolls.items() if v.expires > now}
+        if token is None:
+            # Real tokens are Elasticsearch scroll ids (standard base64, 'DnF1ZXJ5VGhlbkZldGNo...', NOTES 9.1).
+            token = SCROLL_ID_PREFIX + base64.b64encode(secrets.token_bytes(96)).decode('ascii')
+        self.scrolls[token] = ScrollCursor(hosts, position, now + ttl)
         return token

@@ -236,3 +236,23 @@ def test_large_tenant(emulator_factory, api_for):
     details = api.post(DETAILS, json={'ids': body['resources']}).json()['resources']
     assert len(details) == 5000 and all(d['platform_name'] == 'Linux' for d in details)
     assert api.get(QUERY, params={'offset': 4999, 'limit': 5000}).status_code == 200
+
+
+def test_recorded_fql_over_http(falcon_emulator, api):
+    """On device queries the single form is a prefix match, the list form case-sensitive and !~ a 400 (NOTES 9.2)."""
+    records = falcon_emulator.devices()
+    prefix = api.get(QUERY, params={'filter': "hostname:'%s'" % records[11]['hostname'][:-1], 'limit': 100}).json()
+    assert sorted(prefix['resources']) == sorted(r['device_id'] for r in records
+                                                 if r['hostname'].lower().startswith(records[11]['hostname'][:-1].lower()))
+    assert prefix['meta']['pagination']['total'] >= 2
+    name = records[0]['hostname']
+    swapped = name.swapcase()
+    assert api.get(QUERY, params={'filter': "hostname:['%s']" % swapped}).json()['resources'] == []
+    assert api.get(QUERY, params={'filter': "hostname:['%s']" % name}).json()['resources'] == [records[0]['device_id']]
+    assert api.get(QUERY, params={'filter': "hostname:'%s'" % swapped}).json()['resources'] == [records[0]['device_id']]
+    refused = api.get(QUERY, params={'filter': "hostname:!~'host'"})
+    assert refused.status_code == 400
+    assert "operator '!~' is not supported for property 'hostname'" in refused.json()['errors'][0]['message']
+    falcon_emulator.configure(fql_text_match='exact')
+    assert api.get(QUERY, params={'filter': "hostname:['%s']" % swapped}).json()['resources'] == [records[0]['device_id']]
+    assert api.get(QUERY, params={'filter': "hostname:!~'host'"}).status_code == 200

@@ -39,6 +39,13 @@ def test_validate_ids_normalises_and_deduplicates():
     assert validate_ids(['ABCDEF' + '0' * 26, 'abcdef' + '0' * 26, aid(1)]) == ['abcdef' + '0' * 26, aid(1)]
 
 
+def test_validate_ids_refuses_a_trailing_newline():
+    # re.match with '$' lets 'id\n' through; ids come from files and YAML blocks that end in a newline.
+    with pytest.raises(FalconConfigError) as err:
+        validate_ids([aid(1) + '\n'])
+    assert repr(aid(1) + '\n') in err.value.message
+
+
 def test_validate_ids_names_every_bad_id():
     with pytest.raises(FalconConfigError) as err:
         validate_ids([aid(1), 'short', 'g' * 32])
@@ -155,7 +162,8 @@ def test_find_hosts_by_hostnames_matches_exactly_and_escapes(fake, session, clie
     assert [d['device_id'] for d in devices] == [aid(1), aid(3)] and total == 2
     assert not_found == ['gone']
     (call,) = session.calls_to(SCROLL)
-    assert call.kwargs['params']['filter'] == "hostname:['web-1','o\\'brien','gone']"
+    # OR'd single forms: case-insensitive on the real API, unlike the case-sensitive list form (NOTES 9.2).
+    assert call.kwargs['params']['filter'] == "hostname:'web-1',hostname:'o\\'brien',hostname:'gone'"
 
 
 def test_find_hosts_refuses_blank_hostnames_before_any_request(session, client):
@@ -164,6 +172,66 @@ def test_find_hosts_refuses_blank_hostnames_before_any_request(session, client):
         find_hosts(client, hostnames=['web-1', ' '])
     assert "Invalid hostname ' '" in err.value.message and 'must not be empty' in err.value.message
     assert session.calls == []
+
+
+def test_hostname_prefix_extras_do_not_count_against_stop_above(fake, session, client):
+    # hostname:'host-1' is a prefix match on the real API: host-10 ... host-19 come back too. The guard counts exact
+    # matches (issue 10 #11), so one host is selected, not eleven.
+    records = dict((aid(i), {'device_id': aid(i), 'hostname': 'HOST-%d' % i}) for i in [1] + list(range(10, 20)))
+    session.add(SCROLL, page(fake, list(records), len(records), offset='tok'))
+    session.add(DETAILS, details_handler(fake, records))
+    devices, total, not_found = find_hosts(client, hostnames=['host-1'], stop_above=2)
+    assert [d['hostname'] for d in devices] == ['HOST-1'] and total == 1 and not_found == []
+
+
+def test_hostnames_above_the_guard_after_the_exact_match(fake, session, client):
+    records = dict((aid(i), {'device_id': aid(i), 'hostname': 'h%d' % i}) for i in range(3))
+    session.add(SCROLL, page(fake, list(records), 3, offset='tok'))
+    session.add(DETAILS, details_handler(fake, records))
+    devices, total, _not_found = find_hosts(client, hostnames=['h0', 'h1', 'h2'], stop_above=2)
+    assert devices is None and total == 3
+
+
+def test_hundreds_of_hostnames_take_few_queries(fake, session, client):
+    names = ['host-%05d' % i for i in range(400)]
+    records = dict((aid(i), {'device_id': aid(i), 'hostname': n.upper()}) for i, n in enumerate(names))
+    by_name = dict((r['hostname'].lower(), i) for i, r in records.items())
+
+    def scroll(call):
+        asked = [v.lower() for v in call.kwargs['params']['filter'].replace("hostname:'", '').replace("'", '').split(',')]
+        return page(fake, [by_name[n] for n in asked], len(asked), offset='tok')
+    session.add(SCROLL, scroll)
+    session.add(DETAILS, details_handler(fake, records))
+    devices, total, not_found = find_hosts(client, hostnames=names)
+    assert total == 400 and not_found == []
+    assert len(session.calls_to(SCROLL)) == 2 and len(session.calls_to(DETAILS)) == 1  # 6000-byte filters
+
+
+@pytest.mark.parametrize('names, text', [
+    (['*'], "Invalid hostname '*': hostnames are matched exactly"),
+    (['web-01', ''], "Invalid hostname '': hostnames must not be empty."),
+])
+def test_hostnames_that_cannot_be_exact_fail_before_any_request(session, client, names, text):
+    with pytest.raises(FalconConfigError) as err:
+        find_hosts(client, hostnames=names)
+    assert text in err.value.message
+    assert session.calls == []
+
+
+def test_blank_filter_is_an_error_not_the_whole_fleet(session, client):
+    with pytest.raises(FalconConfigError) as err:
+        find_hosts(client, fql='   ')
+    assert "filter '   ' is blank" in err.value.message
+    assert session.calls == []
+
+
+def test_filter_answered_500_after_retries_names_the_filter(fake, session, client, sleeps):
+    body = fake.api_body(errors=[{'code': 500, 'message': 'Internal Server Error'}])
+    session.add(SCROLL, fake.make_response(500, body))
+    with pytest.raises(FalconApiError) as err:
+        query_device_ids(client, "os_version:'*10*'")
+    assert "HTTP 500 to the FQL filter \"os_version:'*10*'\"" in str(err.value)
+    assert len(session.calls_to(SCROLL)) > 1 and sleeps  # retried as a read first
 
 
 def test_find_hosts_by_filter_stops_above(fake, session, client):
@@ -175,8 +243,8 @@ def test_find_hosts_by_filter_stops_above(fake, session, client):
 
 # -- actions ----------------------------------------------------------------------------------------------------------
 
-def test_action_batches_500_and_sorts_per_host_outcomes(fake, session, client):
-    ids = [aid(i) for i in range(1200)]
+def test_action_batches_100_and_sorts_per_host_outcomes(fake, session, client):
+    ids = [aid(i) for i in range(250)]
 
     def answer(call):
         batch = call.kwargs['json']['ids']
@@ -189,11 +257,50 @@ def test_action_batches_500_and_sorts_per_host_outcomes(fake, session, client):
         return fake.make_response(202, fake.api_body(done, errors=errors))
     session.add(ACTION, answer)
     result = device_action(client, 'contain', ids)
-    assert [len(c.kwargs['json']['ids']) for c in session.calls_to(ACTION)] == [500, 500, 200]
+    assert [len(c.kwargs['json']['ids']) for c in session.calls_to(ACTION)] == [100, 100, 50]
     assert result.requests == 3
     assert result.unchanged == [aid(0)]
     assert result.failed == {aid(1): '404: Device %s was not found' % aid(1)}
-    assert len(result.accepted) == 1198
+    assert len(result.accepted) == 248
+
+
+@pytest.mark.parametrize('status', [207, 400, 409])
+def test_mixed_batch_is_classified_host_by_host_whatever_the_status(fake, session, client, status):
+    # A mixed batch answers non-202 but still lists the accepted hosts (NOTES 9.4): they are never failed.
+    errors = [{'code': 409, 'message': 'Device %s is already contained' % aid(2), 'id': aid(2)},
+              {'code': 400, 'message': 'Device %s is not eligible for containment' % aid(3)}]
+    session.add(ACTION, fake.make_response(status, fake.api_body([{'id': aid(1), 'path': ''}], errors=errors)))
+    result = device_action(client, 'contain', [aid(1), aid(2), aid(3), aid(4)])
+    assert result.accepted == [aid(1)] and result.unchanged == [aid(2)]
+    assert sorted(result.failed) == [aid(3), aid(4)]
+    assert 'not eligible' in result.failed[aid(3)] and 'HTTP %s' % status in result.failed[aid(4)]
+    assert result.unknown == {}
+
+
+def test_batch_refused_as_too_large_is_split_and_the_smaller_size_kept(fake, session, client):
+    sizes = []
+
+    def answer(call):
+        batch = call.kwargs['json']['ids']
+        sizes.append(len(batch))
+        if len(batch) > 30:
+            return fake.make_response(400, fake.api_body(errors=[{'code': 400, 'message': 'too many ids (max 30)'}]))
+        return fake.make_response(202, fake.api_body([{'id': i, 'path': ''} for i in batch]))
+    session.add(ACTION, answer)
+    result = device_action(client, 'contain', [aid(i) for i in range(120)])
+    # 100 refused, 50 refused, 25 accepted; then never above 25.
+    assert sizes == [100, 50, 25, 25, 25, 25, 20]
+    assert len(result.accepted) == 120 and not result.failed and result.batch_size == 25
+
+
+def test_a_single_host_refused_as_a_whole_stops_instead_of_splitting_forever(fake, session, client):
+    session.add(ACTION, fake.make_response(400, fake.api_body(errors=[{'code': 400, 'message': 'invalid action'}])))
+    result = device_action(client, 'contain', [aid(i) for i in range(150)])
+    # 100, 50, 25, 12, 6, 3, 1: then the rest is not sent.
+    assert [len(c.kwargs['json']['ids']) for c in session.calls_to(ACTION)] == [100, 50, 25, 12, 6, 3, 1]
+    assert len(result.failed) == 150 and not result.accepted
+    assert 'invalid action' in result.failed[aid(0)]
+    assert result.failed[aid(149)].startswith('not sent: an earlier request was refused')
 
 
 def test_action_all_already_in_state_answers_409(fake, session, client):
@@ -213,14 +320,27 @@ def test_action_403_fails_every_host_and_stops(fake, session, client):
     assert result.failed[aid(600)].startswith('not sent: an earlier request was refused')
 
 
-def test_action_server_error_fails_one_batch_and_continues(fake, session, client):
+def test_action_server_error_leaves_one_batch_unknown_and_continues(fake, session, client):
     def ok(call):
         return fake.make_response(202, fake.api_body([{'id': i, 'path': ''} for i in call.kwargs['json']['ids']]))
     session.add(ACTION, ok, fake.make_response(500, fake.api_body(errors=[{'code': 500, 'message': 'internal error'}])), ok)
-    result = device_action(client, 'lift_containment', [aid(i) for i in range(1100)])
+    result = device_action(client, 'lift_containment', [aid(i) for i in range(250)])
     assert len(session.calls_to(ACTION)) == 3  # a write is not retried after a 500: it may have been applied
-    assert len(result.accepted) == 600 and len(result.failed) == 500
-    assert 'HTTP 500' in result.failed[aid(500)] and 'internal error' in result.failed[aid(500)]
+    assert len(result.accepted) == 150 and not result.failed
+    # A 5xx on a write is ambiguous: those hosts are "state unknown", for the caller to read again.
+    assert sorted(result.unknown) == [aid(i) for i in range(100, 200)]
+    assert 'may have reached the API' in result.unknown[aid(100)] and 'internal error' in result.unknown[aid(100)]
+
+
+def test_action_timeout_is_unknown_but_exhausted_429_is_failed(fake, session, client, sleeps):
+    import requests
+    session.add(ACTION, requests.exceptions.ReadTimeout('read timed out'))
+    result = device_action(client, 'contain', [aid(1)])
+    assert list(result.unknown) == [aid(1)] and not result.failed
+    session.routes[ACTION] = [fake.make_response(429, fake.api_body(errors=[{'code': 429, 'message': 'API rate limit exceeded.'}]),
+                                                 headers={'X-Ratelimit-Retryafter': '1'})]
+    limited = device_action(client, 'contain', [aid(2)])
+    assert list(limited.failed) == [aid(2)] and not limited.unknown
 
 
 def test_action_2xx_does_not_vouch_for_hosts_it_leaves_out(fake, session, client):

@@ -73,13 +73,37 @@ def test_validate_policy_ids():
     assert "'nope'" in err.value.message
 
 
-def test_find_by_name_is_exact_and_reports_missing(fake, session, client):
-    path = '/policy/combined/response/v1'
-    items = [{'id': pid(1), 'name': 'Servers'}, {'id': pid(2), 'name': 'Servers - old'}]
-    session.add(path, combined_page(fake, items, 2, 2))
-    found, missing = find_policies_by_name(client, 'response', ['servers', 'Laptops'])
-    assert found == [items[0]] and missing == ['Laptops']
-    assert session.calls_to(path)[0].kwargs['params']['filter'] == "name:['servers','Laptops']"
+@pytest.mark.parametrize('policy_type, path', [
+    ('prevention', '/policy/combined/prevention/v1'),
+    ('sensor_update', '/policy/combined/sensor-update/v2'),
+    ('device_control', '/policy/combined/device-control/v1'),
+    ('firewall', '/policy/combined/firewall/v1'),
+    ('response', '/policy/combined/response/v1'),
+])
+def test_find_by_name_reads_the_family_and_matches_here(fake, session, client, policy_type, path):
+    # The API's name filter returns nothing on sensor-update and only platform_default elsewhere (NOTES 9.3).
+    items = [{'id': pid(1), 'name': 'Servers'}, {'id': pid(2), 'name': 'Servers - old'}, {'id': pid(3), 'name': 'platform_default'}]
+    session.add(path, combined_page(fake, items, 3, 3))
+    found, missing = find_policies_by_name(client, policy_type, ['servers', 'Laptops', ' PLATFORM_DEFAULT '])
+    assert found == [items[0], items[2]] and missing == ['Laptops']
+    (call,) = session.calls_to(path)
+    assert 'filter' not in call.kwargs['params'] and 'sort' not in call.kwargs['params']
+
+
+def test_find_by_name_refuses_blank_names(session, client):
+    with pytest.raises(FalconConfigError) as err:
+        find_policies_by_name(client, 'prevention', ['Servers', ''])
+    assert "Invalid policy name '': names must not be empty." in err.value.message
+    assert session.calls == []
+
+
+def test_policy_and_cspm_ids_refuse_a_trailing_newline(session, client):
+    with pytest.raises(FalconConfigError):
+        validate_policy_ids([pid(1) + '\n'])
+    with pytest.raises(FalconConfigError) as err:
+        get_cspm_policy_settings(client, policy_id='257\n')
+    assert "Invalid CSPM policy_id '257\\n'" in err.value.message
+    assert session.calls == []
 
 
 def test_member_ids_pages_the_members_query(fake, session, client):

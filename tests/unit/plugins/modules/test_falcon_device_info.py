@@ -89,11 +89,28 @@ def test_unknown_field_warns(session, run):
     ({'ids': [aid(1)], 'filter': "a:'b'"}, 'mutually exclusive'),
     ({'limit': 0}, 'limit must be a positive number, got 0.'),
     ({'ids': ['12']}, "Invalid host id '12'"),
+    ({'ids': [aid(1) + '\n']}, "Invalid host id '%s\\n'" % aid(1)),
+    ({'filter': '   '}, "filter '   ' is blank; give an FQL filter, or leave filter out to select every host."),
+    ({'hostnames': ['*']}, "Invalid hostname '*': hostnames are matched exactly"),
 ])
 def test_bad_options_fail_clearly(session, run, args, text):
     result = run(**args)
     assert result['failed'] is True and text in result['msg']
-    assert not session.calls_to(DETAILS)
+    assert not session.calls_to(DETAILS) and not session.calls_to(SCROLL)
+
+
+def test_many_not_found_are_cut_at_ten_with_the_count(fake, session, run):
+    missing = [aid(100 + i) for i in range(12)]
+    result = run(ids=[aid(1)] + missing)
+    assert result['not_found'] == missing
+    assert result['msg'] == 'Found 1 host (12 requested ids not found: %s, … (12 in all)).' % ', '.join(missing[:10])
+
+
+def test_mixed_case_hostnames_are_found_with_single_form_filters(fake, session, run):
+    session.add(SCROLL, scroll_page(fake, [aid(3), aid(4)], 2))
+    result = run(hostnames=['HOST-3', 'host-4'])
+    assert sorted(d['hostname'] for d in result['devices']) == ['host-3', 'host-4'] and result['not_found'] == []
+    assert session.calls_to(SCROLL)[0].kwargs['params']['filter'] == "hostname:'HOST-3',hostname:'host-4'"
 
 
 def test_api_error_carries_status_and_trace_id(fake, session, run):

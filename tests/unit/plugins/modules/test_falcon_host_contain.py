@@ -94,6 +94,15 @@ def api_factory(fake, monkeypatch):
     return build
 
 
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    """Record the waits between status reads instead of sleeping."""
+    from ansible_collections.secops.falcon.plugins.module_utils import _hosts
+    waits = []
+    monkeypatch.setattr(_hosts, '_sleep', waits.append)
+    return waits
+
+
 @pytest.fixture
 def run(module_runner):
     """Run falcon_host_contain with args; return the result dict."""
@@ -230,7 +239,12 @@ def test_max_hosts_refuses_before_reading_details(api_factory, run):
     ({}, 'Select the hosts with ids, hostnames or filter. An empty selection never means every host.'),
     ({'filter': ' '}, 'filter is empty. An empty FQL filter would match every host'),
     ({'ids': [], 'max_hosts': 0}, 'max_hosts must be at least 1, got 0.'),
-    ({'ids': [], 'poll_interval': 0}, 'poll_interval must be more than 0 seconds'),
+    ({'ids': [], 'poll_interval': 0}, 'poll_interval must be a number of seconds of at least 0.5, got 0.0.'),
+    ({'ids': [], 'poll_interval': 0.0001}, 'poll_interval must be a number of seconds of at least 0.5, got 0.0001.'),
+    ({'ids': [], 'poll_interval': float('nan')}, 'poll_interval must be a number of seconds of at least 0.5, got nan.'),
+    ({'ids': [], 'poll_interval': float('inf')}, 'poll_interval must be a number of seconds of at least 0.5, got inf.'),
+    ({'ids': ['%032x\n' % 1]}, "Invalid host id '00000000000000000000000000000001\\n'"),
+    ({'hostnames': ['web-*']}, "Invalid hostname 'web-*': hostnames are matched exactly"),
     ({'ids': [], 'wait_timeout': -1}, 'wait_timeout must be 0 or more seconds, got -1.'),
     ({'ids': ['bad']}, "Invalid host id 'bad'"),
     ({'hostnames': ['host-0', '']}, "Invalid hostname '': hostnames must not be empty."),
@@ -253,7 +267,7 @@ def test_selection_matching_nothing_is_a_no_op(api_factory, run, args):
 
 def test_wait_reaches_the_final_status(api_factory, run):
     api_factory(['normal', 'containment_pending'], settle_after=1)
-    result = run(ids=[aid(0), aid(1)], wait=True, poll_interval=0.01, wait_timeout=30)
+    result = run(ids=[aid(0), aid(1)], wait=True, poll_interval=0.5, wait_timeout=30)
     assert not result.get('failed') and result['changed'] is True
     assert result['contained'] == [{'id': aid(0), 'hostname': 'host-0', 'status': 'contained'}]
     # The host already on its way was watched too.
@@ -263,7 +277,7 @@ def test_wait_reaches_the_final_status(api_factory, run):
 
 def test_wait_timeout_fails_naming_the_stragglers(api_factory, run):
     api_factory(['normal'])
-    result = run(ids=[aid(0)], wait=True, poll_interval=0.01, wait_timeout=0)
+    result = run(ids=[aid(0)], wait=True, poll_interval=0.5, wait_timeout=0)
     assert result['failed'] is True and result['changed'] is True
     assert result['pending'] == [{'id': aid(0), 'hostname': 'host-0', 'status': 'containment_pending'}]
     assert 'Timed out after 0s waiting for status contained: host-0 (%s): containment_pending.' % aid(0) in result['msg']
@@ -273,3 +287,83 @@ def test_secret_never_in_output(api_factory, run, fake):
     api_factory(['normal'])
     result = run(ids=[aid(0)])
     assert fake.CLIENT_SECRET not in json.dumps(result)
+
+
+# -- once a request may have reached the API, the result says so (issue 10 #2) -----------------------------------------
+
+def fail_details_after(api, fake, reads, status=503):
+    """Make the fake answer details normally for `reads` calls after the action, then with status."""
+    original = api.details
+
+    def details(ids):
+        if api.reads_since_action >= reads and any(c.path == ACTION for c in api.session.calls):
+            api.reads_since_action += 1
+            return fake.make_response(status, fake.api_body(errors=[{'code': status, 'message': 'Service Unavailable'}]))
+        return original(ids)
+    api.details = details
+
+
+def test_accepted_containment_whose_status_reread_fails_is_reported_as_changed(api_factory, run, fake, sleeps):
+    api = api_factory(['normal', 'normal'])
+    fail_details_after(api, fake, 0)
+    result = run(ids=[aid(0), aid(1)])
+    assert result['failed'] is True and result['changed'] is True
+    assert sorted(h['id'] for h in result['contained']) == [aid(0), aid(1)]
+    assert all(h['status'] == 'unknown' for h in result['contained'])
+    assert result['failed_hosts'] == [] and result['unknown'] == []
+    assert 'The status read after the request failed' in result['msg'] and '503' in result['msg']
+    assert 'The hosts acted on are listed in contained.' in result['msg']
+
+
+def test_api_lost_during_wait_keeps_the_hosts_acted_on(api_factory, run, fake, sleeps):
+    api = api_factory(['normal'])
+    fail_details_after(api, fake, 1)
+    result = run(ids=[aid(0)], wait=True, wait_timeout=60, poll_interval=0.5)
+    assert result['failed'] is True and result['changed'] is True
+    assert result['contained'] == [{'id': aid(0), 'hostname': 'host-0', 'status': 'containment_pending'}]
+    assert 'The status read after the request failed' in result['msg']
+
+
+def test_write_that_timed_out_but_was_applied_counts_as_acted_on(api_factory, run, fake):
+    import requests
+    api = api_factory(['normal', 'normal'])
+
+    def applied_then_lost(ids):
+        api.hosts[aid(0)]['status'] = 'containment_pending'  # the API applied it for host 0 only
+        raise requests.exceptions.ReadTimeout('read timed out')
+    api.action_answer = applied_then_lost
+    result = run(ids=[aid(0), aid(1)])
+    assert result['changed'] is True and result['failed'] is True
+    assert result['contained'] == [{'id': aid(0), 'hostname': 'host-0', 'status': 'containment_pending'}]
+    (unknown,) = result['unknown']
+    assert unknown['id'] == aid(1) and unknown['status'] == 'normal'
+    assert 'may have reached the API' in unknown['reason'] and 'status read after it: normal' in unknown['reason']
+    assert result['failed_hosts'] == []
+    assert result['msg'].startswith('Contained 1 host (1 in an unknown state).')
+    assert 'State unknown' in result['msg'] and 'host-1' in result['msg']
+
+
+def test_unknown_state_is_reported_even_when_the_api_is_gone(api_factory, run, fake, sleeps):
+    import requests
+    api = api_factory(['normal'])
+    api.action_answer = lambda ids: (_ for _ in ()).throw(requests.exceptions.ReadTimeout('read timed out'))
+    fail_details_after(api, fake, 0)
+    result = run(ids=[aid(0)])
+    assert result['failed'] is True and result['changed'] is True
+    assert result['contained'] == [] and [h['id'] for h in result['unknown']] == [aid(0)]
+    assert result['unknown'][0]['status'] == 'unknown' and 'not readable' in result['unknown'][0]['reason']
+    assert result['msg'].startswith('No confirmed change (1 in an unknown state).')
+
+
+def test_every_result_list_is_present_on_a_failure_after_selection(api_factory, run):
+    api_factory(['normal'] * 30)
+    result = run(filter="platform_name:'Linux'")
+    for key in ('contained', 'lifted', 'unchanged', 'failed_hosts', 'unknown', 'not_found', 'pending'):
+        assert result[key] == [], key
+
+
+def test_not_found_message_is_cut_at_ten_with_the_count(api_factory, run):
+    api_factory(['normal'])
+    result = run(hostnames=['ghost-%02d' % i for i in range(12)])
+    assert 'ghost-09, … (12 in all)' in result['msg'] and 'ghost-10' not in result['msg']
+    assert len(result['not_found']) == 12

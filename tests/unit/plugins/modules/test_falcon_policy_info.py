@@ -72,6 +72,22 @@ def test_cspm_partial_answer_is_reported_not_taken_for_the_whole(fake, session, 
     assert any('Partial CSPM answer' in w for w in warnings)
 
 
+def test_filter_matching_nothing_says_an_unknown_field_matches_nothing(fake, session, run):
+    session.add('/policy/combined/prevention/v1', paged(fake, []))
+    result = run(policy_type='prevention', filter="platfrom_name:'Windows'")
+    assert not result.get('failed') and result['policies'] == []
+    assert "the filter \"platfrom_name:'Windows'\" matched nothing" in result['msg']
+    assert 'unknown field also matches nothing' in result['msg']
+
+
+def test_names_are_matched_here_for_sensor_update(fake, session, run):
+    policies = [{'id': pid(1), 'name': 'Production servers'}, {'id': pid(2), 'name': 'platform_default'}]
+    session.add('/policy/combined/sensor-update/v2', paged(fake, policies))
+    result = run(policy_type='sensor_update', names=['PRODUCTION SERVERS'])
+    assert result['policies'] == [policies[0]] and result['not_found'] == []
+    assert 'filter' not in session.calls_to('/policy/combined/sensor-update/v2')[0].kwargs['params']
+
+
 @pytest.mark.parametrize('args, text', [
     ({'policy_type': 'prevention', 'cloud_platform': 'aws'},
      'cloud_platform cannot be used with policy_type=prevention; service, cloud_platform and policy_id apply to policy_type=cspm only.'),
@@ -80,6 +96,8 @@ def test_cspm_partial_answer_is_reported_not_taken_for_the_whole(fake, session, 
     ({'policy_type': 'cspm', 'service': 'Route53'}, "Invalid CSPM service 'Route53'. Allowed values (case-insensitive): ACM, ACR,"),
     ({'policy_type': 'response', 'filter': ''}, 'filter is empty; omit it to read every response policy.'),
     ({'policy_type': 'response', 'ids': ['x']}, "Invalid policy id 'x'"),
+    ({'policy_type': 'prevention', 'names': ['']}, "Invalid policy name '': names must not be empty."),
+    ({'policy_type': 'cspm', 'policy_id': '257\n'}, "Invalid CSPM policy_id '257\\n'"),
     ({'policy_type': 'firewall', 'ids': [pid(1)], 'names': ['a']}, 'mutually exclusive'),
     ({'policy_type': 'ioa'}, 'value of policy_type must be one of'),
 ])

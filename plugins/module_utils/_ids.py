@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validation of the ids users pass (host, policy and CSPM policy ids), in one place. Internal use only."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
+
+# Full matches only: with re.match and '$', 'abc...\n' would pass (a trailing newline from a file or a YAML block).
+HEX32_RE = re.compile(r'[0-9a-fA-F]{32}')
+CSPM_POLICY_ID_RE = re.compile(r'[0-9]+')
+HEX32_EXAMPLE = '0123456789abcdef' * 2
+
+
+def unique(values):
+    """Return values without duplicates, keeping the first occurrence's order."""
+    seen = set()
+    out = []
+    for value in values:
+        if value not in seen:
+            seen.add(value)
+            out.append(value)
+    return out
+
+
+def is_hex32(value):
+    """True when value is exactly 32 hexadecimal characters (nothing before or after)."""
+    return isinstance(value, str) and HEX32_RE.fullmatch(value) is not None
+
+
+def validate_hex32_ids(ids, what):
+    """Return ids lowercased and de-duplicated (order kept); FalconConfigError names every malformed one."""
+    bad = [i for i in ids if not is_hex32(i)]
+    if bad:
+        raise FalconConfigError('Invalid %s %s: each must be exactly 32 hexadecimal characters (e.g. %s).'
+                                % (what, ', '.join(repr(b) for b in bad), HEX32_EXAMPLE))
+    return unique(i.lower() for i in ids)
+
+
+def validate_cspm_policy_id(value):
+    """Return a CSPM policy id as its digits (e.g. '257'); FalconConfigError for anything else."""
+    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, bool) or CSPM_POLICY_ID_RE.fullmatch(text) is None:
+        raise FalconConfigError('Invalid CSPM policy_id %r: it must be a number, e.g. 257.' % (value,))
+    return text

@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wording shared by the modules' messages (counts, shortened lists). Internal use only."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Messages name at most this many values; the result lists hold them all.
+SHOWN = 10
+
+
+def plural(count, word='host', plural_word=None):
+    """Return '1 host' / '2 hosts' (or plural_word for irregular plurals)."""
+    return '%d %s' % (count, word if count == 1 else (plural_word or word + 's'))
+
+
+def shortlist(values, limit=SHOWN):
+    """Return 'a, b, c' for the first limit values, then ', … (N in all)' when some were left out."""
+    values = [str(v) for v in values]
+    text = ', '.join(values[:limit])
+    if len(values) > limit:
+        text += ', … (%d in all)' % len(values)
+    return text
