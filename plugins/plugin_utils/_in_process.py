@@ -92,8 +92,8 @@ class FalconActionBase(ActionBase):
         """None when the module may run in this process, else why it must run as a module."""
         if IN_PROCESS_IMPORT_ERROR is not None or not HAS_REQUESTS:
             return 'the controller cannot import the module code in-process'
-        switch = task_vars.get(SWITCH_VAR, os.environ.get(SWITCH_ENV))
-        if switch is not None and not boolean(switch, strict=False):
+        switch = self._templar.template(task_vars[SWITCH_VAR]) if SWITCH_VAR in task_vars else os.environ.get(SWITCH_ENV)
+        if switch not in (None, '') and not boolean(switch, strict=False):
             return '%s is false' % SWITCH_VAR
         connection = getattr(self._connection, '_load_name', None) or getattr(self._connection, 'transport', None)
         if connection not in LOCAL_CONNECTIONS:
