@@ -18,6 +18,7 @@ import rate_limit
 import scale
 import token_economy
 import token_matrix
+import vendor
 
 BENCHMARKS = [
     ('token_matrix', token_matrix.run),
@@ -26,6 +27,7 @@ BENCHMARKS = [
     ('parallel_reads', parallel_reads.run),
     ('rate_limit', rate_limit.run),
     ('falconpy_reference', falconpy_reference.run),
+    ('vendor', vendor.run),
 ]
 
 
