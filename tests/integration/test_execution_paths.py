@@ -31,12 +31,16 @@ TASKS = {
 
 @pytest.fixture(scope='module')
 def runs(collections_root, tmp_path_factory):
-    """{path: (PlayRun, emulator)}: the play once per path, each against its own emulator (same seed)."""
+    """{path: (PlayRun, emulator)}: the play once per path, each against its own emulator (same seed).
+
+    Containment stays pending for the whole play on both (a long containment_delay): the paths run at different
+    speeds, and a status that changes while the play runs would differ by timing alone.
+    """
     done = {}
     emulators = []
     try:
         for path in PATHS:
-            emulator = Emulator(EmulatorConfig(hosts=20, seed=3, containment_delay=0.2, token_rate_limit=None)).start()
+            emulator = Emulator(EmulatorConfig(hosts=20, seed=3, containment_delay=600, token_rate_limit=None)).start()
             emulators.append(emulator)
             device = emulator.devices()[4]
             work_dir = tmp_path_factory.mktemp(path)
