@@ -18,10 +18,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
+def name(common_name):
+    """An X.509 name with this common name."""
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
 def _certificates(directory, host):
     """Write ca.pem, cert.pem and key.pem for host in directory; return their paths."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])  # noqa: E731
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca = (x509.CertificateBuilder().subject_name(name('bench proxy CA')).issuer_name(name('bench proxy CA'))
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
