@@ -122,7 +122,7 @@ runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)
 """
 
 
-def run_module(module, args, croot, emulator, directory, cache_dir=None):
+def run_module(module, args, croot, emulator, directory, cache_dir=None, extra_env=None):
     """Run a module of the collection as __main__ with its JSON args file (no Ansible controller, no AnsiballZ).
 
     Return (result dict, wall seconds, peak RSS of the module process in MiB).
@@ -135,6 +135,7 @@ def run_module(module, args, croot, emulator, directory, cache_dir=None):
     peak_file = os.path.join(directory, '%s-peak.txt' % module)
     env = module_env(croot, emulator, cache_dir)
     env['BENCH_PEAK_FILE'] = peak_file
+    env.update(extra_env or {})
     started = time.monotonic()
     with open(out_file, 'w', encoding='utf-8') as out:
         done = subprocess.run([sys.executable, '-c', _MODULE_LAUNCHER, 'ansible_collections.secops.falcon.plugins.modules.' + module,

@@ -1,7 +1,9 @@
 """Per-task cost: a falcon_device_info task vs ansible.builtin.ping in the same run, and the cost inside the module.
 
 Task cost = (wall of a play with N tasks - wall of the same play with 1 task) / (N - 1), which removes ansible-playbook's
-start-up. Inside the module: the import of the core (fresh interpreters) and one authenticated request with a warm
+start-up. falcon_device_info is measured on both execution paths: in the worker process (the default on the
+controller) and as a module (SECOPS_FALCON_IN_PROCESS=false), the rounds of the three kinds interleaved so that a
+change in the machine's load hits them alike. Inside the module: the import of the core (fresh interpreters) and one authenticated request with a warm
 token cache (in this process), against a bare requests call with the same token.
 """
 import os
@@ -32,17 +34,23 @@ def _task_play(directory, kind, count, device_id):
     return bc.write_playbook(directory, 'per_task_%s_%d' % (kind, count), tasks)
 
 
-def _task_cost(emulator, directory, croot, kind, count, rounds, device_id):
-    """Median per-task seconds over rounds, from an N-task play minus a 1-task play."""
-    costs = []
-    one = _task_play(directory, kind, 1, device_id)
-    many = _task_play(directory, kind, count, device_id)
+# label -> (task kind, SECOPS_FALCON_IN_PROCESS)
+KINDS = [('ping', 'ping', ''), ('in_process', 'device_info', 'true'), ('module', 'device_info', 'false')]
+
+
+def _task_costs(emulator, directory, croot, count, rounds, device_id):
+    """{label: median per-task seconds} over rounds, from an N-task play minus a 1-task play, kinds interleaved."""
+    costs = dict((label, []) for label, _kind, _switch in KINDS)
     cache = os.path.join(directory, 'warm-cache')
     for _round in range(rounds):
-        single = bc.play(one, emulator, directory, croot, extra_env={'FALCON_TOKEN_CACHE_DIR': cache}).elapsed
-        multi = bc.play(many, emulator, directory, croot, extra_env={'FALCON_TOKEN_CACHE_DIR': cache}).elapsed
-        costs.append((multi - single) / (count - 1))
-    return bc.median(costs)
+        for label, kind, switch in KINDS:
+            one = _task_play(directory, kind, 1, device_id)
+            many = _task_play(directory, kind, count, device_id)
+            env = {'FALCON_TOKEN_CACHE_DIR': cache, 'SECOPS_FALCON_IN_PROCESS': switch}
+            single = bc.play(one, emulator, directory, croot, extra_env=env).elapsed
+            multi = bc.play(many, emulator, directory, croot, extra_env=env).elapsed
+            costs[label].append((multi - single) / (count - 1))
+    return dict((label, bc.median(values)) for label, values in costs.items())
 
 
 def _import_seconds(croot, statement, rounds):
@@ -95,19 +103,22 @@ def run(quick=False):
     count, rounds = (6, 1) if quick else (21, 3)
     try:
         device_id = emulator.devices()[0]['device_id']
-        ping = _task_cost(emulator, directory, croot, 'ping', count, rounds, device_id)
-        info = _task_cost(emulator, directory, croot, 'device_info', count, rounds, device_id)
+        costs = _task_costs(emulator, directory, croot, count, rounds, device_id)
+        ping, info, module = costs['ping'], costs['in_process'], costs['module']
         imports = [(label, _import_seconds(croot, statement, 3 if quick else 7)) for label, statement in IMPORTS]
         requests_ = _request_costs(emulator, directory, 20 if quick else 100)
     finally:
         emulator.stop()
     bc.table('Per-task cost (play of %d tasks minus play of 1 task, median of %d)' % (count, rounds),
              ['task', 'seconds per task', 'ratio to ping'],
-             [['ansible.builtin.ping', ping, 1.0], ['secops.falcon.falcon_device_info (1 id, warm cache)', info, info / ping]])
+             [['ansible.builtin.ping', ping, 1.0],
+              ['secops.falcon.falcon_device_info, in-process (1 id, warm cache)', info, info / ping],
+              ['secops.falcon.falcon_device_info, module path (1 id, warm cache)', module, module / ping]])
     base = imports[0][1]
     bc.table('Import time in a fresh interpreter (median; "extra" = minus bare interpreter start-up)',
              ['import', 'seconds', 'extra seconds'], [[label, seconds, seconds - base] for label, seconds in imports])
     bc.table('One authenticated request to the emulator (median)', ['how', 'milliseconds'],
              [[key.replace('_', ' '), value * 1000.0] for key, value in requests_.items()])
     return {'tasks_per_play': count, 'rounds': rounds, 'ping_seconds_per_task': ping, 'device_info_seconds_per_task': info,
-            'ratio_device_info_to_ping': info / ping, 'import_seconds': dict(imports), 'request_seconds': requests_}
+            'ratio_device_info_to_ping': info / ping, 'module_path_seconds_per_task': module,
+            'ratio_module_path_to_ping': module / ping, 'import_seconds': dict(imports), 'request_seconds': requests_}

@@ -12,18 +12,22 @@ import time
 
 import bench_common as bc
 import falconpy_reference
+import parallel_reads
 import per_task
 import rate_limit
 import scale
 import token_economy
 import token_matrix
+import vendor
 
 BENCHMARKS = [
     ('token_matrix', token_matrix.run),
     ('per_task', per_task.run),
     ('scale', scale.run),
+    ('parallel_reads', parallel_reads.run),
     ('rate_limit', rate_limit.run),
     ('falconpy_reference', falconpy_reference.run),
+    ('vendor', vendor.run),
 ]
 
 

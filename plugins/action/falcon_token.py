@@ -7,26 +7,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.plugins.action import ActionBase
-
-MODULE = 'secops.falcon.falcon_token'
+from ansible_collections.secops.falcon.plugins.plugin_utils._in_process import FalconActionBase
 
 
-class ActionModule(ActionBase):
-    """Run the falcon_token module, then mark a result holding access_token as no_log.
+class ActionModule(FalconActionBase):
+    """Run falcon_token (in-process on the controller), then mark a result holding access_token as no_log.
 
     ansible-core 2.19 strips _ansible_no_log from a module's own return (with a warning), but honours it in an action
     plugin's result: the callback then prints "the output has been hidden" at every verbosity, while register still
     stores the whole result. Results without a token (failures, state=absent) stay visible, so errors show.
     """
 
+    MODULE = 'secops.falcon.falcon_token'
     _supports_check_mode = True
     _supports_async = False
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp  # tmp no longer has any effect
-        result.update(self._execute_module(module_name=MODULE, module_args=self._task.args, task_vars=task_vars))
         if result.get('access_token'):
             result['_ansible_no_log'] = True
         return result

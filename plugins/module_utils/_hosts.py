@@ -16,6 +16,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
 from ansible_collections.secops.falcon.plugins.module_utils._fql import any_of_batches, filter_error
 from ansible_collections.secops.falcon.plugins.module_utils._ids import unique, validate_hex32_ids
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, scroll_pages
+from ansible_collections.secops.falcon.plugins.module_utils._parallel import bounded_map
 
 QUERY_PATH = '/devices/queries/devices/v1'
 SCROLL_PATH = '/devices/queries/devices-scroll/v1'
@@ -124,9 +125,10 @@ def get_devices(client, ids, fields=None):
     """
     keep = None if not fields else frozenset(fields) | frozenset(['device_id', 'hostname'])
     found = {}
-    for batch in batched(list(ids), DETAILS_BATCH):
-        # A read sent as POST (the GET takes only 100 ids): safe to retry.
-        response = client.request('POST', DETAILS_PATH, json={'ids': batch}, idempotent=True)
+    # A read sent as POST (the GET takes only 100 ids): safe to retry. A few batches overlap (_parallel).
+    responses = bounded_map(lambda batch: client.request('POST', DETAILS_PATH, json={'ids': batch}, idempotent=True),
+                            batched(list(ids), DETAILS_BATCH))
+    for response in responses:
         for device in response.resources:
             if isinstance(device, dict) and device.get('device_id'):
                 if keep is not None:
