@@ -1,8 +1,8 @@
 """The collection's contract for every module and plugin: what a new one must have, checked so a user never finds out.
 
 A module must be in the `falcon` action group (kept sorted), accept every common option (the common doc fragment),
-declare the action_group, check_mode and diff_mode attributes (the attributes fragments), and have unit and integration
-tests. Lookup and inventory plugins must document every common option too (the plugin variant of the fragment).
+declare the action_group, check_mode and diff_mode attributes (the attributes fragments), have an action plugin on
+FalconActionBase (so it runs in-process on the controller), and have unit and integration tests. Lookup and inventory plugins must document every common option too (the plugin variant of the fragment).
 """
 import os
 import re
@@ -84,6 +84,15 @@ def test_module_declares_the_attributes(name):
     missing = [attr for attr in REQUIRED_ATTRIBUTES if attr not in attributes]
     assert not missing, '%s lacks the attributes %s (extend one of the attributes fragments)' % (name, missing)
     assert attributes['action_group'].get('membership') == ['secops.falcon.falcon']
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_module_has_an_in_process_action_plugin(name):
+    path = os.path.join(REPO, 'plugins', 'action', name + '.py')
+    assert os.path.isfile(path), '%s has no action plugin at plugins/action/%s.py (three lines on FalconActionBase)' % (name, name)
+    with open(path, encoding='utf-8') as handle:
+        text = handle.read()
+    assert 'FalconActionBase' in text and "'secops.falcon.%s'" % name in text, 'plugins/action/%s.py must run %s' % (name, name)
 
 
 @pytest.mark.parametrize('name', MODULES)
