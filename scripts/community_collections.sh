@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# scripts/community_collections.sh VERSION: print a directory holding ansible.posix and community.general as shipped in
-# the `ansible` community package VERSION (its PyPI wheel; there is no Galaxy here). The secret-leak tests use their
-# json, jsonl and junit callbacks. Unpacked once per version under the matrix cache.
+# scripts/community_collections.sh VERSION: print a directory holding ansible.posix as shipped in the `ansible`
+# community package VERSION (its PyPI wheel; there is no Galaxy here). The secret-leak tests use its json and jsonl
+# callbacks (junit is ansible-core's own). Unpacked once per version under the matrix cache.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/matrix_lib.sh
@@ -16,11 +16,11 @@ if [ ! -f "$DEST/.complete" ]; then
   rm -rf "$DEST"; mkdir -p "$DEST"
   "$PY" -m pip download -q --disable-pip-version-check --no-deps "ansible==$VERSION" -d "$DEST" >&2
   "$PY" - "$DEST/ansible-$VERSION-py3-none-any.whl" "$DEST" <<'PY'
-"""Unpack only ansible.posix and community.general from the community wheel (the rest is 20,000 unused files)."""
+"""Unpack only ansible.posix from the community wheel (the rest is 20,000 unused files)."""
 import sys
 import zipfile
 
-WANTED = ('ansible_collections/ansible/posix/', 'ansible_collections/community/general/')
+WANTED = ('ansible_collections/ansible/posix/',)
 with zipfile.ZipFile(sys.argv[1]) as wheel:
     wheel.extractall(sys.argv[2], [name for name in wheel.namelist() if name.startswith(WANTED)])
 PY
