@@ -50,7 +50,7 @@ run_sanity() {  # CORE PYV TARGETS
   PATH="$links:$PATH" ansible-test sanity --test compile --test import --color no 2>&1 | tee "$log"
   for version in ${3//,/ }; do  # ansible-test silently leaves out a Python it cannot find: prove each one ran
     for test in compile import; do
-      grep -qE "Running sanity test ['\"]$test['\"] on Python $version\$" "$log" || {
+      grep -qE "Running sanity test ['\"]${test}['\"] on Python ${version}\$" "$log" || {
         echo "ERROR: ansible-core $1: sanity test '$test' did not run on Python $version" >&2; rm -rf "$links" "$log"; exit 1; }
     done
   done

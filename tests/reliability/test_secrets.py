@@ -249,3 +249,15 @@ def test_token_and_loop_secret_hidden_in_every_display(display, falcon_emulator,
     texts = {'stdout': run.stdout, 'stderr': run.stderr}
     texts.update((path, data.decode('utf-8', 'replace')) for path, data in written.items())
     assert leaks(secrets, texts) == [], display
+
+
+def test_declared_floor_is_the_oldest_core_these_tests_prove():
+    """meta/runtime.yml's requires_ansible is the oldest ansible-core of .ci/matrix.txt that runs these tests."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    root = os.path.dirname(os.path.dirname(MATRIX_FILE))
+    with open(os.path.join(root, 'meta', 'runtime.yml'), encoding='utf-8') as handle:
+        declared = yaml.safe_load(handle)['requires_ansible']
+    with open(MATRIX_FILE, encoding='utf-8') as handle:
+        lines = [line.split() for line in handle if line.strip() and not line.startswith('#')]
+    proved = sorted(tuple(int(p) for p in fields[0].split('.')[:2]) for fields in lines if 'integration' in fields[4])
+    assert declared == '>=%d.%d.0' % proved[0], (declared, proved)
