@@ -56,5 +56,7 @@ else
   offline() { "$@"; }
 fi
 
-# banner TEXT: a stage heading with the seconds since the script started (CI logs are read by these lines).
-banner() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
+# banner TEXT: a stage heading with the seconds since the outermost script started (scripts/test_all.sh exports the
+# start to the scripts it calls), so CI logs show one clock.
+export MATRIX_T0="${MATRIX_T0:-$(date +%s)}"
+banner() { printf '\n=== %s (%ss)\n' "$1" "$(( $(date +%s) - MATRIX_T0 ))"; }
