@@ -1,67 +1,103 @@
 #!/usr/bin/env bash
-# make test: everything CI checks, from a clean checkout, installing only from PyPI (no Galaxy, no Docker, no network
-# beyond the package index). Test processes run in a loopback-only network namespace where the machine allows it.
+# make test / make <stage>: the checks CI runs, from a clean checkout, installing only from PyPI (no Galaxy, no Docker,
+# no network beyond the package index). Test processes run in a loopback-only network namespace where allowed.
+#   scripts/test_all.sh all                    every stage below, in this order (what `make test` and .ci/run run)
+#   scripts/test_all.sh lint|sanity|unit|build|integration ...   only those stages
+# Stages and the ansible-core versions they use are in README.md ("What runs where"); the versions in .ci/matrix.txt.
+# CORES="2.18.19 2.21.5" limits the matrix stages to those versions. Without it sanity runs on every line of
+# .ci/matrix.txt and integration on the lines that list it; unit runs on every line under `all` but on the main venv
+# alone as a stage of its own (`make unit`: the inner loop, seconds).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PY="${PYTHON:-python3.11}"
-command -v "$PY" >/dev/null 2>&1 || PY=python3
+# shellcheck source=scripts/matrix_lib.sh
+. "$ROOT/scripts/matrix_lib.sh"
+PY="${PYTHON:-$(real_python 3.11 || command -v python3)}"
 VENV="${VENV:-$ROOT/.venv}"
-export PIP_DISABLE_PIP_VERSION_CHECK=1 NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+export VENV PIP_DISABLE_PIP_VERSION_CHECK=1 NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False
-step() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
+# A test that hangs fails after this many seconds instead of stalling CI (pytest-timeout); unit tests get far less.
+TEST_TIMEOUT="${TEST_TIMEOUT:-900}"
+UNIT_TIMEOUT="${UNIT_TIMEOUT:-60}"
+[ "$#" -gt 0 ] || set -- all
+[ "$*" = all ] && { set -- lint sanity unit build integration; ALL=1; }
+SUMMARY=()
 
-# Run a command with no network but loopback (unshare -rn), or as it is where namespaces are not allowed.
-if unshare -rn sh -c 'ip link set lo up' >/dev/null 2>&1; then
-  offline() { unshare -rn sh -c 'ip link set lo up && exec "$@"' offline "$@"; }
-else
-  echo "note: unshare -rn is not available here; tests still run behind the pytest DNS guard"
-  offline() { "$@"; }
-fi
+setup_main_venv() {
+  banner "main venv + dev requirements"
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r "$ROOT/requirements-dev.txt"
+  touch "$VENV/.installed"
+  export PATH="$VENV/bin:$PATH"
+  MAIN_CORE="$(python -c 'import ansible.release as r; print(r.__version__)')"
+  echo "main venv: ansible-core $MAIN_CORE, $(python -V) ($VENV)"
+  # ansible-test's pip bootstrap, offline (toolchain gotcha 1): the pip wheel this core pins and the shim.
+  local site pipv cache
+  site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  pipv="$(grep -oP "pip='\K[0-9.]+" "$site/ansible_test/_internal/python_requirements.py")"
+  cache="$HOME/.ansible/test/cache"; mkdir -p "$cache"
+  [ -f "$cache/pip-$pipv-py3-none-any.whl" ] || pip download -q --no-deps "pip==$pipv" -d "$cache"
+  cp "$ROOT/.ci/ansible_test_get_pip.py" "$cache/get_pip_${pipv//./_}.py"
+  stage_collection "$ROOT"
+  export ANSIBLE_COLLECTIONS_PATH="$CROOT"
+  cd "$COLL"
+}
 
-step "venv + dev requirements"
-[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/pip" install -q -r "$ROOT/requirements-dev.txt"
-touch "$VENV/.installed"
-export PATH="$VENV/bin:$PATH"
-SITE="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+# matrix STAGE [DEFAULT_CORE]: scripts/matrix.sh STAGE on $CORES, or on DEFAULT_CORE, or on the lines that list it.
+matrix() {
+  local stage="$1"; shift
+  # shellcheck disable=SC2086  # CORES is a space-separated list
+  bash "$ROOT/scripts/matrix.sh" "$stage" ${CORES:-"$@"}
+}
 
-step "ansible-test pip bootstrap (offline get-pip stand-in)"
-PIPV="$(grep -oP "pip='\K[0-9.]+" "$SITE/ansible_test/_internal/python_requirements.py")"
-CACHE="$HOME/.ansible/test/cache"; mkdir -p "$CACHE"
-[ -f "$CACHE/pip-$PIPV-py3-none-any.whl" ] || pip download -q --no-deps "pip==$PIPV" -d "$CACHE"
-cp "$ROOT/.ci/ansible_test_get_pip.py" "$CACHE/get_pip_${PIPV//./_}.py"
+stage_lint() {
+  banner "yamllint ($(yamllint --version))"; yamllint -s .
+  banner "ansible-lint (ansible-core $MAIN_CORE)"; ansible-lint --offline --nocolor -q
+  banner "antsibull-docs lint"; antsibull-docs lint-collection-docs --plugin-docs .
+  banner "antsibull-changelog lint"; antsibull-changelog lint
+}
 
-step "stage the collection under ansible_collections/secops/falcon"
-case "$ROOT" in
-  */ansible_collections/secops/falcon) COLL="$ROOT"; CROOT="$(cd "$ROOT/../../.." && pwd)";;
-  *) CROOT="$(mktemp -d)"; COLL="$CROOT/ansible_collections/secops/falcon"; mkdir -p "$COLL"
-     trap 'rm -rf "$CROOT"' EXIT
-     (cd "$ROOT" && tar --exclude=./.git --exclude=./.venv --exclude=./tests/output --exclude=__pycache__ \
-        --exclude=./.pytest_cache --exclude=./.ansible --exclude=./collections --exclude=./reports -cf - .) | (cd "$COLL" && tar xf -);;
-esac
-export ANSIBLE_COLLECTIONS_PATH="$CROOT"
-cd "$COLL"
+stage_sanity() { matrix sanity; }
 
-step "yamllint";            yamllint -s .
-step "ansible-lint";        ansible-lint --offline --nocolor -q
-step "antsibull-docs lint"; antsibull-docs lint-collection-docs --plugin-docs .
-step "antsibull-changelog"; antsibull-changelog lint
-step "ansible-test sanity"; ansible-test sanity --python 3.11 --color no
-step "build + install + ansible-doc of every plugin"
-OUT="$(mktemp -d)"
-ansible-galaxy collection build --output-path "$OUT" . >/dev/null
-ANSIBLE_COLLECTIONS_PATH="$OUT/inst" ansible-galaxy collection install --offline -p "$OUT/inst" "$OUT"/secops-falcon-*.tar.gz >/dev/null
-for mod in falcon_token falcon_device_info falcon_policy_info falcon_host_contain; do
-  ANSIBLE_COLLECTIONS_PATH="$OUT/inst" ansible-doc --json "secops.falcon.$mod" | grep -q '"doc"' || { echo "ansible-doc: no docs for $mod"; exit 1; }
+stage_unit() {
+  if [ -n "${ALL:-}" ]; then matrix units; else matrix units "$MAIN_CORE"; fi
+}
+
+stage_build() {
+  banner "build + install + ansible-doc of every plugin (ansible-core $MAIN_CORE)"
+  local out mod role
+  out="$(mktemp -d)"
+  ansible-galaxy collection build --output-path "$out" . >/dev/null
+  ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-galaxy collection install --offline -p "$out/inst" "$out"/secops-falcon-*.tar.gz >/dev/null
+  for mod in falcon_token falcon_device_info falcon_policy_info falcon_host_contain; do
+    ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json "secops.falcon.$mod" | grep -q '"doc"' || { echo "ansible-doc: no docs for $mod"; exit 1; }
+  done
+  ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json -t lookup secops.falcon.falcon_cloud | grep -q '"doc"' || { echo "ansible-doc: no docs for falcon_cloud"; exit 1; }
+  for role in falcon_incident_response falcon_policy_audit falcon_device_report; do
+    ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json -t role "secops.falcon.$role" | grep -q '"entry_points"' || { echo "ansible-doc: no docs for role $role"; exit 1; }
+  done
+  rm -rf "$out"
+}
+
+stage_integration() {
+  banner "molecule, every role against the emulator (ansible-core $MAIN_CORE, $(python -V))"
+  offline python scripts/with_emulator.py --hosts 60 --containment-delay 0.5 -- molecule test --all
+  banner "pytest: unit, emulator, conformance, integration, reliability, AWX (ansible-core $MAIN_CORE, $(python -V))"
+  FALCON_TEST_CALLBACK_COLLECTIONS="$(bash "$ROOT/scripts/community_collections.sh" "$(matrix_field "$MAIN_CORE" 4)")" \
+    offline python -m pytest -p no:cacheprovider --import-mode=importlib -n 2 -q --timeout "$TEST_TIMEOUT" tests
+  # The other cores whose line lists integration (the main venv's core just ran it all, above).
+  local cores
+  cores="${CORES:-$(matrix_lines | awk -v main="$MAIN_CORE" '$5 ~ /integration/ && $1 != main { print $1 }')}"
+  echo "integration + secret-leak tests on ansible-core $MAIN_CORE: in the pytest run above"
+  # shellcheck disable=SC2086  # a space-separated list
+  [ -z "$cores" ] || bash "$ROOT/scripts/matrix.sh" integration $cores
+}
+
+setup_main_venv
+for stage in "$@"; do
+  declare -F "stage_$stage" >/dev/null || { echo "ERROR: unknown stage '$stage' (lint, sanity, unit, build, integration or all)" >&2; exit 2; }
+  started=$SECONDS
+  "stage_$stage"
+  SUMMARY+=("$(printf '%-12s %5ss' "$stage" "$((SECONDS - started))")")
 done
-ANSIBLE_COLLECTIONS_PATH="$OUT/inst" ansible-doc --json -t lookup secops.falcon.falcon_cloud | grep -q '"doc"' || { echo "ansible-doc: no docs for falcon_cloud"; exit 1; }
-for role in falcon_incident_response falcon_policy_audit falcon_device_report; do
-  ANSIBLE_COLLECTIONS_PATH="$OUT/inst" ansible-doc --json -t role "secops.falcon.$role" | grep -q '"entry_points"' || { echo "ansible-doc: no docs for role $role"; exit 1; }
-done
-rm -rf "$OUT"
-
-step "molecule (every role, against the emulator)"
-offline python scripts/with_emulator.py --hosts 60 --containment-delay 0.5 -- molecule test --all
-
-step "pytest (unit, emulator conformance, integration, reliability, AWX)"
-offline python -m pytest -p no:cacheprovider --import-mode=importlib -n 2 -q tests
+banner "stage times"
+printf '  %s\n' "${SUMMARY[@]}"

@@ -2,14 +2,17 @@
 import csv
 import json
 import os
+import shutil
 
+import pytest
 from falcon_emulator.clients import READONLY_CLIENT
-from playbook_runner import run_playbook
+from playbook_runner import local_inventory, run_playbook
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_ROOT = os.path.dirname(TESTS_DIR)
 
 PLAYBOOKS = os.path.join(REPO_ROOT, 'playbooks')
+TEST_PLAYBOOKS = os.path.join(TESTS_DIR, 'integration', 'playbooks')
 # The demo contains and lifts two hosts with a 0.5 s containment delay: seconds. Anything near this is a hang.
 PLAY_TIMEOUT = 300
 COLUMNS = ['hostname', 'device_id', 'platform_name', 'tags', 'device_policies', 'status']
@@ -136,3 +139,97 @@ def test_report_lists_hosts_in_an_unknown_state(falcon_emulator, emulator_env, c
     with open(str(reports / 'INC-500-contained.md'), encoding='utf-8') as handle:
         markdown = handle.read()
     assert '## State unknown: the request may have been applied (1)' in markdown
+
+
+@pytest.mark.parametrize('strategy, serial', [('free', 0), ('linear', 2)])
+def test_incident_response_acts_once_per_play(strategy, serial, falcon_emulator, emulator_env, collections_root,
+                                              tmp_path):
+    """Five inventory hosts, strategy free or serial batches: one selection, one action call, one report."""
+    reports = tmp_path / 'reports'
+    targets = ['host-00003', 'host-00004']
+    inventory = local_inventory(tmp_path, 5)
+    play = run_playbook(os.path.join(TEST_PLAYBOOKS, 'role_on_many_hosts.yml'), emulator_env, collections_root, tmp_path,
+                        extra_vars={'falcon_incident_response_hostnames': targets,
+                                    'falcon_incident_response_incident_id': 'INC-MANY',
+                                    'falcon_incident_response_report_dir': str(reports),
+                                    'falcon_incident_response_poll_interval': 0.5, 'play_serial': serial},
+                        inventory=inventory, extra_env={'ANSIBLE_STRATEGY': strategy}, timeout=PLAY_TIMEOUT)
+    assert play.rc == 0, play.explain()
+    calls = falcon_emulator.counters()['calls']
+    assert calls.get('POST /devices/entities/devices-actions/v2') == 1, calls
+    queries = dict((key, count) for key, count in calls.items() if key.startswith('GET /devices/queries/'))
+    assert sum(queries.values()) == 1, calls  # one host selection for the play, not one per inventory host
+    report = read_json(reports / 'INC-MANY-contained.json')
+    assert sorted(host['hostname'].lower() for host in report['acted_on']) == targets
+    assert [host['status'] for host in report['verified']] == ['contained', 'contained']
+    assert play.results['incident_id'] == 'INC-MANY' and play.results['succeeded'] is True  # the first host's fact
+    assert sorted(d['hostname'].lower() for d in falcon_emulator.devices() if d['status'] == 'contained') == targets
+
+
+def test_playbook_run_by_name_writes_reports_in_the_current_directory(falcon_emulator, emulator_env, collections_root,
+                                                                      tmp_path):
+    """`ansible-playbook secops.falcon.device_report`: reports go to ./falcon-reports, never into the collection."""
+    inside = os.path.join(REPO_ROOT, 'playbooks', 'falcon-reports')
+    assert not os.path.exists(inside), 'left over from an earlier run: %s' % inside
+    try:
+        play = run_playbook('secops.falcon.device_report', emulator_env, collections_root, tmp_path, timeout=PLAY_TIMEOUT)
+        assert play.rc == 0, play.explain()
+        assert not os.path.exists(inside)
+    finally:
+        if os.path.isdir(inside):
+            shutil.rmtree(inside)
+    assert sorted(os.listdir(str(tmp_path / 'falcon-reports'))) == ['devices.csv', 'devices.json']  # cwd of the run
+    assert read_json(tmp_path / 'falcon-reports' / 'devices.json')['count'] == 50
+    assert 'Exported 50 of 50 hosts to %s/falcon-reports/devices.csv' % tmp_path in play.stdout
+
+
+def test_device_report_check_mode_writes_nothing_and_says_so(falcon_emulator, emulator_env, collections_root, tmp_path):
+    """--check: no directory, no file, and the message says what would be written instead of claiming an export."""
+    reports = tmp_path / 'reports'
+    play = run_playbook(os.path.join(PLAYBOOKS, 'device_report.yml'), emulator_env, collections_root, tmp_path,
+                        extra_vars={'falcon_device_report_dir': str(reports)}, cli_args=['--check'],
+                        timeout=PLAY_TIMEOUT)
+    assert play.rc == 0, play.explain()
+    assert not reports.exists()
+    assert 'Exported' not in play.stdout
+    assert ('Check mode, nothing written: would export 50 of 50 hosts to %s/devices.csv and %s/devices.json'
+            % (reports, reports)) in play.stdout
+
+
+def write_baseline(path, prevention=(), sensor_update=(), cspm=()):
+    """Write a policy baseline file for playbooks/policy_audit.yml; return its path."""
+    with open(str(path), 'w', encoding='utf-8') as handle:
+        json.dump({'falcon_policy_audit_prevention': list(prevention),
+                   'falcon_policy_audit_sensor_update': list(sensor_update),
+                   'falcon_policy_audit_cspm': list(cspm)}, handle)
+    return str(path)
+
+
+def test_policy_audit_refuses_an_empty_baseline(falcon_emulator, emulator_env, collections_root, tmp_path):
+    """A baseline with no entry compares nothing: the audit fails clearly instead of reporting compliance."""
+    reports = tmp_path / 'reports'
+    play = run_playbook(os.path.join(PLAYBOOKS, 'policy_audit.yml'), emulator_env, collections_root, tmp_path,
+                        extra_vars={'policy_baseline_file': write_baseline(tmp_path / 'empty.json'),
+                                    'falcon_policy_audit_report_dir': str(reports)}, timeout=PLAY_TIMEOUT)
+    assert play.rc != 0, play.explain()
+    assert 'The baseline is empty' in play.stdout
+    assert 'Compliant' not in play.stdout
+    assert not reports.exists()
+    assert falcon_emulator.counters()['calls'] == {}
+
+
+def test_policy_audit_entry_that_selects_nothing_is_not_compliant(falcon_emulator, emulator_env, collections_root,
+                                                                  tmp_path):
+    """A CSPM rule matching no policy is reported as drift: the rest of the baseline matching does not make it compliant."""
+    reports = tmp_path / 'reports'
+    baseline = write_baseline(tmp_path / 'baseline.json', prevention=[{'name': 'Canary - Detect only'}],
+                              cspm=[{'service': 'S3', 'cloud_platform': 'aws', 'severities': ['informational']}])
+    play = run_playbook(os.path.join(PLAYBOOKS, 'policy_audit.yml'), emulator_env, collections_root, tmp_path,
+                        extra_vars={'policy_baseline_file': baseline, 'falcon_policy_audit_report_dir': str(reports)},
+                        timeout=PLAY_TIMEOUT)
+    assert play.rc == 0, play.explain()
+    audit = read_json(reports / 'falcon-policy-audit.json')
+    assert audit['summary']['prevention'] == {'checked': 1, 'drift': 0}
+    assert audit['compliant'] is False and audit['drift_count'] == 1
+    assert audit['drift'][0]['text'] == 'CSPM rule for S3 (aws) selected no policy with severity informational'
+    assert 'Compliant' not in play.stdout and '1 difference(s)' in play.stdout

@@ -1,5 +1,8 @@
 """Secrets: at -vvvv, with failures forced, no client secret or token reaches the output, the results or the disk.
 
+And under every display a user may pick (each verbosity, log_path, the tree, minimal, oneline, json, jsonl and junit
+callbacks), on each ansible-core the matrix runs these tests on (scripts/matrix.sh integration).
+
 The emulator knows every token it issued; the test looks for each of them (and a prefix of each, which catches a
 token cut in half by a malformed answer) in stdout, stderr, the saved results and every file of the token cache.
 """
@@ -8,12 +11,18 @@ import os
 import stat
 
 import pytest
-from falcon_emulator.clients import DEFAULT_CLIENT
+from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, READONLY_CLIENT
 from reliability_steps import ACTION_PATH, DETAILS_PATH, TOKEN, assert_failed, assert_ok, step
 
 WRONG_SECRET = 'WrongSecret0000000000000000000000000007x'
 # Long enough to be unique among issued tokens, short enough to catch a token cut in half.
 PREFIX = 32
+
+
+def core_version():
+    """The running ansible-core as (major, minor)."""
+    from ansible.release import __version__  # pylint: disable=import-outside-toplevel
+    return tuple(int(part) for part in __version__.split('.')[:2])
 
 
 def issued_tokens(emulator):
@@ -87,7 +96,12 @@ def test_no_secret_or_token_in_output_results_or_cache(falcon_emulator, run_step
         secrets['token %d prefix' % number] = token[:PREFIX]
 
     run = steps.run
-    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.stdout  # -vvvv printed the module arguments, masked
+    assert 'AnsiballZ_falcon_device_info.py' in run.stdout  # -vvvv really was that verbose
+    # ansible-core before 2.21 shows each result's invocation.module_args at -vvvv: the secret options there are masked.
+    if core_version() < (2, 21):
+        assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.stdout
+    else:
+        assert '"module_args"' not in run.stdout
     texts = {'stdout': run.stdout, 'stderr': run.stderr, 'results': json.dumps(run.results)}
     cache_dir = str(tmp_path / 'token-cache')
     cache_files = files_under(cache_dir)
@@ -158,3 +172,92 @@ def test_unsafe_cache_directories_are_refused(falcon_emulator, run_steps, tmp_pa
     assert stat.S_IMODE(os.stat(str(tmp_path / 'new' / 'cache')).st_mode) == 0o700
     # Nothing was written into the refused directories.
     assert os.listdir(str(open_dir)) == [] and os.listdir(str(group_dir)) == []
+
+
+# How each callback run is configured: (verbosity flags, stdout callback, other callbacks enabled). The default
+# callback runs at every verbosity; the others at -v. json/jsonl come from ansible.posix (unpacked from the `ansible`
+# community wheel: scripts/community_collections.sh). A misspelt callback name is silently ignored by ansible-core, so
+# the test checks that each one wrote what it writes.
+DISPLAYS = {
+    'default -v': (['-v'], 'ansible.builtin.default', []),
+    'default -vv': (['-vv'], 'ansible.builtin.default', []),
+    'default -vvv': (['-vvv'], 'ansible.builtin.default', []),
+    'default -vvvv': (['-vvvv'], 'ansible.builtin.default', []),
+    'minimal': (['-v'], 'ansible.builtin.minimal', []),
+    'oneline': (['-v'], 'ansible.builtin.oneline', []),
+    'json + junit': (['-v'], 'ansible.posix.json', ['ansible.builtin.junit']),
+    'jsonl': (['-v'], 'ansible.posix.jsonl', []),
+}
+# The matrix line of the running ansible-core names the `ansible` package whose callbacks it is tested with.
+MATRIX_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), '.ci', 'matrix.txt')
+
+
+def callback_collections():
+    """The directory holding ansible.posix for this ansible-core, or fail saying how to get it."""
+    from ansible.release import __version__ as core  # pylint: disable=import-outside-toplevel
+    given = os.environ.get('FALCON_TEST_CALLBACK_COLLECTIONS')
+    if not given:
+        with open(MATRIX_FILE, encoding='utf-8') as handle:
+            lines = [line.split() for line in handle if line.strip() and not line.startswith('#')]
+        package = next((fields[3] for fields in lines if fields[0] == core), None)
+        if package is None:
+            pytest.fail('ansible-core %s is not a line of %s: it is not a version the collection supports' % (core, MATRIX_FILE))
+        given = os.path.join(os.path.expanduser('~/.cache/secops-falcon/venv-matrix/community'), package)
+    if not os.path.isdir(os.path.join(given, 'ansible_collections', 'ansible', 'posix')):
+        pytest.fail('no ansible.posix under %s: run scripts/community_collections.sh (make test does) or set '
+                    'FALCON_TEST_CALLBACK_COLLECTIONS' % given)
+    return given
+
+
+@pytest.mark.parametrize('display', sorted(DISPLAYS))
+def test_token_and_loop_secret_hidden_in_every_display(display, falcon_emulator, emulator_env, play, collections_root,
+                                                       tmp_path):
+    """falcon_token registered without no_log: no token or client secret on screen, in log_path, tree or callback files."""
+    flags, stdout_callback, enabled = DISPLAYS[display]
+    out = tmp_path / 'out'
+    out.mkdir()
+    extra_env = {
+        'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([collections_root, callback_collections()]),
+        'ANSIBLE_STDOUT_CALLBACK': stdout_callback,
+        'ANSIBLE_CALLBACKS_ENABLED': ','.join(['ansible.builtin.tree'] + enabled),
+        'ANSIBLE_CALLBACK_TREE_DIR': str(out / 'tree'),
+        'ANSIBLE_LOG_PATH': str(out / 'ansible.log'),
+        'JUNIT_OUTPUT_DIR': str(out / 'junit'),
+        'JUNIT_INCLUDE_SETUP_TASKS_IN_REPORT': 'true',
+    }
+    clients = [READONLY_CLIENT, EU_CLIENT]
+    loop_clients = [{'client_id': c.client_id, 'client_secret': c.client_secret} for c in clients]
+    # The EU client's home is another cloud: with FALCON_BASE_URL pointing at this listener it is issued there too.
+    run = play('token_display', emulator_env, extra_vars={'loop_clients': loop_clients}, cli_args=flags,
+               extra_env=extra_env)
+    assert run.rc == 0, run.explain()
+    assert 'Traceback' not in run.output and run.dns_refused == [], run.explain()
+    tokens = issued_tokens(falcon_emulator)
+    assert len(tokens) == 3, tokens  # one for the lone task, one per loop item: the secrets to look for are real
+    secrets = {'client secret': DEFAULT_CLIENT.client_secret}
+    secrets.update(('secret of loop item %s' % c.name, c.client_secret) for c in clients)
+    for number, token in enumerate(tokens):
+        secrets['token %d prefix' % number] = token[:PREFIX]
+    written = files_under(str(out))
+    assert str(out / 'ansible.log') in written and any('/tree/' in path for path in written), sorted(written)
+    if enabled:
+        assert any('/junit/' in path for path in written), sorted(written)
+    if stdout_callback == 'ansible.posix.json':
+        assert json.loads(run.stdout[run.stdout.index('{'):])['stats']['localhost']['ok'] == 3  # after -v's config line
+    if stdout_callback == 'ansible.posix.jsonl':
+        assert len([json.loads(line) for line in run.stdout.splitlines() if line.startswith('{')]) > 3
+    texts = {'stdout': run.stdout, 'stderr': run.stderr}
+    texts.update((path, data.decode('utf-8', 'replace')) for path, data in written.items())
+    assert leaks(secrets, texts) == [], display
+
+
+def test_declared_floor_is_the_oldest_core_these_tests_prove():
+    """meta/runtime.yml's requires_ansible is the oldest ansible-core of .ci/matrix.txt that runs these tests."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    root = os.path.dirname(os.path.dirname(MATRIX_FILE))
+    with open(os.path.join(root, 'meta', 'runtime.yml'), encoding='utf-8') as handle:
+        declared = yaml.safe_load(handle)['requires_ansible']
+    with open(MATRIX_FILE, encoding='utf-8') as handle:
+        lines = [line.split() for line in handle if line.strip() and not line.startswith('#')]
+    proved = sorted(tuple(int(p) for p in fields[0].split('.')[:2]) for fields in lines if 'integration' in fields[4])
+    assert declared == '>=%d.%d.0' % proved[0], (declared, proved)
