@@ -68,10 +68,12 @@ stage_build() {
   out="$(mktemp -d)"
   ansible-galaxy collection build --output-path "$out" . >/dev/null
   ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-galaxy collection install --offline -p "$out/inst" "$out"/secops-falcon-*.tar.gz >/dev/null
-  for mod in falcon_token falcon_device_info falcon_policy_info falcon_host_contain; do
+  for mod in falcon_token falcon_device_info falcon_policy_info falcon_host_contain falcon_alert_info falcon_alert; do
     ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json "secops.falcon.$mod" | grep -q '"doc"' || { echo "ansible-doc: no docs for $mod"; exit 1; }
   done
   ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json -t lookup secops.falcon.falcon_cloud | grep -q '"doc"' || { echo "ansible-doc: no docs for falcon_cloud"; exit 1; }
+  ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json -t inventory secops.falcon.falcon_hosts | grep -q '"doc"' || { echo "ansible-doc: no docs for falcon_hosts"; exit 1; }
+  [ -f "$out/inst/ansible_collections/secops/falcon/extensions/eda/plugins/event_source/falcon_alerts.py" ] || { echo "build: the event source falcon_alerts is not in the tarball"; exit 1; }
   for role in falcon_incident_response falcon_policy_audit falcon_device_report; do
     ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json -t role "secops.falcon.$role" | grep -q '"entry_points"' || { echo "ansible-doc: no docs for role $role"; exit 1; }
   done
@@ -81,7 +83,11 @@ stage_build() {
 stage_integration() {
   banner "molecule, every role against the emulator (ansible-core $MAIN_CORE, $(python -V))"
   offline python scripts/with_emulator.py --hosts 60 --containment-delay 0.5 -- molecule test --all
-  banner "pytest: unit, emulator, conformance, integration, reliability, AWX (ansible-core $MAIN_CORE, $(python -V))"
+  banner "ansible-rulebook venv for the Event-Driven Ansible tests (requirements-eda.txt; Java $(java -version 2>&1 | sed -n '1s/.*version "\([^"]*\)".*/\1/p'))"
+  FALCON_EDA_VENV="$(bash "$ROOT/scripts/eda_venv.sh" | tail -n 1)"
+  export FALCON_EDA_VENV
+  echo "ansible-rulebook: $("$FALCON_EDA_VENV/bin/ansible-rulebook" --version | head -n 1) ($FALCON_EDA_VENV)"
+  banner "pytest: unit, emulator, conformance, integration, reliability, inventory, EDA, AWX (ansible-core $MAIN_CORE, $(python -V))"
   FALCON_TEST_CALLBACK_COLLECTIONS="$(bash "$ROOT/scripts/community_collections.sh" "$(matrix_field "$MAIN_CORE" 4)")" \
     offline python -m pytest -p no:cacheprovider --import-mode=importlib -n 2 -q --timeout "$TEST_TIMEOUT" tests
   # The other cores whose line lists integration (the main venv's core just ran it all, above).

@@ -285,7 +285,7 @@ def test_refused_credentials_stop_the_source_without_the_secret(source_module, s
     monkeypatch.setattr(_http.requests, 'Session', lambda: FakeSession(handler=lambda call: refused))
     with pytest.raises(stream.AlertSourceError) as err:
         run_source(source_module, source_args, monkeypatch=monkeypatch)
-    assert 'Falcon refused to issue a token' in str(err.value) and 'Check client_id and client_secret' in str(err.value)
+    assert 'Falcon refused to issue a token' in str(err.value) and 'Check client_secret' in str(err.value)
     assert CLIENT_SECRET not in str(err.value)
 
 

@@ -74,7 +74,7 @@ def test_no_secret_or_token_in_output_results_or_cache(falcon_emulator, run_step
 
     assert_ok(steps, 'issue a token')
     assert_failed(steps, 'given token, 5xx storm', 'HTTP 500')
-    assert_failed(steps, 'bad filter', 'rejected the FQL filter')
+    assert_failed(steps, 'bad filter', 'the FQL filter "hostname:\'unterminated"')
     assert steps.result('containment refused')['failed'] is True
     assert_failed(steps, 'wrong secret', 'Falcon refused to issue a token', DEFAULT_CLIENT.client_id)
     assert_failed(steps, 'wrong secret, lookup', 'Falcon refused to issue a token')
