@@ -3,6 +3,7 @@
 Installed as get_pip_<X_Y>.py, it uses pip-<X.Y> (several ansible-core versions share one cache directory and each
 pins its own pip: 24.2 for 2.18/2.19, 25.2 for 2.20/2.21; pip 25 no longer runs on Python 3.8).
 """
+
 import glob
 import os
 import re

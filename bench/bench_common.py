@@ -3,6 +3,7 @@
 Benchmarks measure and print; they assert nothing about time. Everything talks to an in-process emulator on
 127.0.0.1 only: this process and every process it starts refuse to resolve any other name.
 """
+
 import atexit
 import json
 import os
@@ -37,12 +38,15 @@ __all__ = ['DEFAULT_CLIENT', 'Emulator', 'EmulatorConfig', 'local_inventory', 'r
 
 def collections_root():
     """A directory holding ansible_collections/secops/falcon for this checkout (see scripts/dev_collections.sh)."""
-    return subprocess.check_output(['bash', os.path.join(REPO_ROOT, 'scripts', 'dev_collections.sh')], text=True).strip()
+    return subprocess.check_output(
+        ['bash', os.path.join(REPO_ROOT, 'scripts', 'dev_collections.sh')], text=True
+    ).strip()
 
 
 def load_collection(croot):
     """Make ansible_collections.secops.falcon importable in this process (the loader ansible-playbook uses)."""
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # pylint: disable=import-outside-toplevel
+
     if not any(isinstance(f, _AnsibleCollectionFinder) for f in sys.meta_path):
         _AnsibleCollectionFinder(paths=[croot])._install()  # pylint: disable=protected-access
 
@@ -50,8 +54,13 @@ def load_collection(croot):
 def core_client(emulator, cache_dir, **options):
     """A FalconClient of the collection's core for DEFAULT_CLIENT on emulator (load_collection first)."""
     from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient  # pylint: disable=import-outside-toplevel
-    settings = {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret,
-                'base_url': emulator.url, 'token_cache_dir': cache_dir}
+
+    settings = {
+        'client_id': DEFAULT_CLIENT.client_id,
+        'client_secret': DEFAULT_CLIENT.client_secret,
+        'base_url': emulator.url,
+        'token_cache_dir': cache_dir,
+    }
     settings.update(options)
     return FalconClient(settings)
 
@@ -65,7 +74,11 @@ def start_emulator(**settings):
 
 def falcon_env(emulator, client=DEFAULT_CLIENT):
     """FALCON_* variables for client on emulator."""
-    return {'FALCON_CLIENT_ID': client.client_id, 'FALCON_CLIENT_SECRET': client.client_secret, 'FALCON_BASE_URL': emulator.url}
+    return {
+        'FALCON_CLIENT_ID': client.client_id,
+        'FALCON_CLIENT_SECRET': client.client_secret,
+        'FALCON_BASE_URL': emulator.url,
+    }
 
 
 def work_dir(prefix):
@@ -89,8 +102,16 @@ def play(playbook, emulator, directory, croot, cli_args=(), inventory=None, extr
     """Run a playbook against emulator with a fresh token cache; raise SystemExit if it fails. Return the PlayRun."""
     env = dict(extra_env or {})
     env.setdefault('FALCON_TOKEN_CACHE_DIR', tempfile.mkdtemp(prefix='token-cache-', dir=directory))
-    run = run_playbook(playbook, falcon_env(emulator), croot, directory, cli_args=cli_args, inventory=inventory,
-                       extra_env=env, timeout=timeout)
+    run = run_playbook(
+        playbook,
+        falcon_env(emulator),
+        croot,
+        directory,
+        cli_args=cli_args,
+        inventory=inventory,
+        extra_env=env,
+        timeout=timeout,
+    )
     if run.rc != 0:
         sys.stderr.write(run.explain())
         raise SystemExit('benchmark play %s failed (rc=%d)' % (os.path.basename(playbook), run.rc))
@@ -138,8 +159,19 @@ def run_module(module, args, croot, emulator, directory, cache_dir=None, extra_e
     env.update(extra_env or {})
     started = time.monotonic()
     with open(out_file, 'w', encoding='utf-8') as out:
-        done = subprocess.run([sys.executable, '-c', _MODULE_LAUNCHER, 'ansible_collections.secops.falcon.plugins.modules.' + module,
-                               args_file], env=env, stdout=out, stderr=subprocess.PIPE, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                '-c',
+                _MODULE_LAUNCHER,
+                'ansible_collections.secops.falcon.plugins.modules.' + module,
+                args_file,
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
     seconds = time.monotonic() - started
     with open(out_file, encoding='utf-8') as handle:
         text = handle.read()
@@ -185,14 +217,25 @@ def machine():
     except OSError:
         pass
     versions = {}
-    for name, module in (('ansible-core', 'ansible.release'), ('requests', 'requests'), ('crowdstrike-falconpy', 'falconpy')):
+    for name, module in (
+        ('ansible-core', 'ansible.release'),
+        ('requests', 'requests'),
+        ('crowdstrike-falconpy', 'falconpy'),
+    ):
         try:
             imported = __import__(module, fromlist=['__version__'])
             versions[name] = getattr(imported, '__version__', None)
         except ImportError:
             versions[name] = None
-    return {'nproc': os.cpu_count(), 'cpu': cpu, 'memory_gib': memory_gib, 'python': platform.python_version(),
-            'platform': platform.platform(), 'load_average': [round(x, 2) for x in os.getloadavg()], 'versions': versions}
+    return {
+        'nproc': os.cpu_count(),
+        'cpu': cpu,
+        'memory_gib': memory_gib,
+        'python': platform.python_version(),
+        'platform': platform.platform(),
+        'load_average': [round(x, 2) for x in os.getloadavg()],
+        'versions': versions,
+    }
 
 
 def table(title, columns, rows):

@@ -5,6 +5,7 @@ api.crowdstrike.com. With HTTPS_PROXY pointing here and REQUESTS_CA_BUNDLE at th
 the emulator without any DNS lookup (the client resolves only the proxy, 127.0.0.1). The client side is real TLS, so
 both collections pay for TLS alike. Benchmarks only; never used by tests.
 """
+
 import datetime
 import os
 import select
@@ -27,22 +28,39 @@ def _certificates(directory, host):
     """Write ca.pem, cert.pem and key.pem for host in directory; return their paths."""
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(name('bench proxy CA')).issuer_name(name('bench proxy CA'))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
-    cert = (x509.CertificateBuilder().subject_name(name(host)).issuer_name(ca.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False).sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name('bench proxy CA'))
+        .issuer_name(name('bench proxy CA'))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name(host))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     paths = dict((n, os.path.join(directory, n)) for n in ('ca.pem', 'cert.pem', 'key.pem'))
     with open(paths['ca.pem'], 'wb') as out:
         out.write(ca.public_bytes(serialization.Encoding.PEM))
     with open(paths['cert.pem'], 'wb') as out:
         out.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(paths['key.pem'], 'wb') as out:
-        out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()))
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return paths
 
 
@@ -124,8 +142,9 @@ class ConnectProxy:
                 return
             conn.sendall(b'HTTP/1.1 200 Connection established\r\n\r\n')
             client = self.server_tls.wrap_socket(conn, server_side=True)
-            upstream = self.client_tls.wrap_socket(socket.create_connection(('127.0.0.1', self.upstream_port)),
-                                                   server_hostname='127.0.0.1')
+            upstream = self.client_tls.wrap_socket(
+                socket.create_connection(('127.0.0.1', self.upstream_port)), server_hostname='127.0.0.1'
+            )
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             _relay(client, upstream)

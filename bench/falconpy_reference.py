@@ -5,6 +5,7 @@ The work: list every host id (scroll, 10000 per page) and read the full records 
 state (none): FalconPy, the collection's core used as a library, the module run as `python -m`, and the module
 through ansible-playbook.
 """
+
 import json
 import os
 import subprocess
@@ -72,25 +73,43 @@ def run(quick=False):
             seconds, out = _script(code, emulator, croot, directory, name.split()[0])
             if out['records'] != HOSTS:
                 raise SystemExit('%s read %d of %d records' % (name, out['records'], HOSTS))
-            rows.append({'contender': name, 'wall_seconds': round(seconds, 2), 'api_calls': emulator.counters()['calls_total']})
+            rows.append(
+                {'contender': name, 'wall_seconds': round(seconds, 2), 'api_calls': emulator.counters()['calls_total']}
+            )
         emulator.reset_counters()
         result, seconds, rss = bc.run_module('falcon_device_info', {}, croot, emulator, directory)
         if len(result['devices']) != HOSTS:
             raise SystemExit('falcon_device_info read %d of %d records' % (len(result['devices']), HOSTS))
-        rows.append({'contender': 'falcon_device_info as python -m (full records in the result)', 'wall_seconds': round(seconds, 2),
-                     'api_calls': emulator.counters()['calls_total'], 'peak_rss_mib': round(rss, 1)})
+        rows.append(
+            {
+                'contender': 'falcon_device_info as python -m (full records in the result)',
+                'wall_seconds': round(seconds, 2),
+                'api_calls': emulator.counters()['calls_total'],
+                'peak_rss_mib': round(rss, 1),
+            }
+        )
         emulator.reset_counters()
-        playbook = bc.write_playbook(directory, 'falconpy_reference_play',
-                                     [{'name': 'All hosts', 'secops.falcon.falcon_device_info': {}, 'register': 'fleet'}])
+        playbook = bc.write_playbook(
+            directory,
+            'falconpy_reference_play',
+            [{'name': 'All hosts', 'secops.falcon.falcon_device_info': {}, 'register': 'fleet'}],
+        )
         run_ = bc.play(playbook, emulator, directory, croot)
-        rows.append({'contender': 'falcon_device_info through ansible-playbook', 'wall_seconds': round(run_.elapsed, 2),
-                     'api_calls': emulator.counters()['calls_total']})
+        rows.append(
+            {
+                'contender': 'falcon_device_info through ansible-playbook',
+                'wall_seconds': round(run_.elapsed, 2),
+                'api_calls': emulator.counters()['calls_total'],
+            }
+        )
     finally:
         emulator.stop()
     base = rows[0]['wall_seconds']
     for row in rows:
         row['ratio_to_falconpy'] = round(row['wall_seconds'] / base, 2)
-    bc.table('Reference: list and read %d hosts (fresh interpreter each; API calls include the token request)' % HOSTS,
-             ['contender', 'wall s', 'ratio to FalconPy', 'API calls'],
-             [[r['contender'], r['wall_seconds'], r['ratio_to_falconpy'], r['api_calls']] for r in rows])
+    bc.table(
+        'Reference: list and read %d hosts (fresh interpreter each; API calls include the token request)' % HOSTS,
+        ['contender', 'wall s', 'ratio to FalconPy', 'API calls'],
+        [[r['contender'], r['wall_seconds'], r['ratio_to_falconpy'], r['api_calls']] for r in rows],
+    )
     return {'hosts': HOSTS, 'rows': rows}

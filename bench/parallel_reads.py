@@ -5,6 +5,7 @@ API call (the middle of 80-150 ms) and 300 ms per token request. Each size is re
 (python -m with its JSON args): FALCON_READ_CONCURRENCY=1 (one call after another, as before) and the default (4).
 Both must make the same calls; the table shows calls, wall time, their ratio and the module's peak memory (VmHWM).
 """
+
 import bench_common as bc
 import scale
 
@@ -21,8 +22,14 @@ LATENCY_FAULTS = [
 def _read(emulator, croot, directory, concurrency):
     """(calls, wall seconds, peak MiB, hosts returned) of one falcon_device_info run with this concurrency."""
     emulator.reset_counters()
-    result, seconds, peak = bc.run_module('falcon_device_info', {'fields': FIELDS, 'ca_path': emulator.ca_path}, croot,
-                                          emulator, directory, extra_env={'FALCON_READ_CONCURRENCY': str(concurrency)})
+    result, seconds, peak = bc.run_module(
+        'falcon_device_info',
+        {'fields': FIELDS, 'ca_path': emulator.ca_path},
+        croot,
+        emulator,
+        directory,
+        extra_env={'FALCON_READ_CONCURRENCY': str(concurrency)},
+    )
     return emulator.counters()['calls_total'], seconds, peak, len(result['devices'])
 
 
@@ -40,15 +47,46 @@ def run(quick=False):
             emulator.stop()
         if sequential[3] != hosts or parallel[3] != hosts:
             raise SystemExit('read %d and %d of %d hosts' % (sequential[3], parallel[3], hosts))
-        rows.append({'hosts': hosts, 'calls_minimum': scale.device_info_minimum(hosts),
-                     'calls_sequential': sequential[0], 'calls_parallel': parallel[0],
-                     'wall_seconds_sequential': round(sequential[1], 2), 'wall_seconds_parallel': round(parallel[1], 2),
-                     'ratio_parallel_to_sequential': round(parallel[1] / sequential[1], 2),
-                     'peak_mib_sequential': round(sequential[2], 1), 'peak_mib_parallel': round(parallel[2], 1)})
-    bc.table('Fleet reads, %d ms per call + %d ms per token, TLS, fields %s' % (API_LATENCY * 1000, TOKEN_LATENCY * 1000, FIELDS),
-             ['hosts', 'calls (min)', 'calls seq', 'calls par', 'wall seq s', 'wall par s', 'par/seq', 'peak MiB seq',
-              'peak MiB par'],
-             [[r['hosts'], r['calls_minimum'], r['calls_sequential'], r['calls_parallel'], r['wall_seconds_sequential'],
-               r['wall_seconds_parallel'], r['ratio_parallel_to_sequential'], r['peak_mib_sequential'], r['peak_mib_parallel']]
-              for r in rows])
+        rows.append(
+            {
+                'hosts': hosts,
+                'calls_minimum': scale.device_info_minimum(hosts),
+                'calls_sequential': sequential[0],
+                'calls_parallel': parallel[0],
+                'wall_seconds_sequential': round(sequential[1], 2),
+                'wall_seconds_parallel': round(parallel[1], 2),
+                'ratio_parallel_to_sequential': round(parallel[1] / sequential[1], 2),
+                'peak_mib_sequential': round(sequential[2], 1),
+                'peak_mib_parallel': round(parallel[2], 1),
+            }
+        )
+    bc.table(
+        'Fleet reads, %d ms per call + %d ms per token, TLS, fields %s'
+        % (API_LATENCY * 1000, TOKEN_LATENCY * 1000, FIELDS),
+        [
+            'hosts',
+            'calls (min)',
+            'calls seq',
+            'calls par',
+            'wall seq s',
+            'wall par s',
+            'par/seq',
+            'peak MiB seq',
+            'peak MiB par',
+        ],
+        [
+            [
+                r['hosts'],
+                r['calls_minimum'],
+                r['calls_sequential'],
+                r['calls_parallel'],
+                r['wall_seconds_sequential'],
+                r['wall_seconds_parallel'],
+                r['ratio_parallel_to_sequential'],
+                r['peak_mib_sequential'],
+                r['peak_mib_parallel'],
+            ]
+            for r in rows
+        ],
+    )
     return {'api_latency_seconds': API_LATENCY, 'token_latency_seconds': TOKEN_LATENCY, 'fields': FIELDS, 'rows': rows}

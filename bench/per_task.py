@@ -6,6 +6,7 @@ controller) and as a module (SECOPS_FALCON_IN_PROCESS=false), the rounds of the 
 change in the machine's load hits them alike. Inside the module: the import of the core (fresh interpreters) and one authenticated request with a warm
 token cache (in this process), against a bare requests call with the same token.
 """
+
 import os
 import subprocess
 import sys
@@ -18,9 +19,11 @@ IMPORTS = [
     ('ansible.module_utils.basic', 'import ansible.module_utils.basic'),
     ('requests', 'import requests'),
     ('core: _http (client, cache, errors)', 'import ansible_collections.secops.falcon.plugins.module_utils._http'),
-    ('core: _module + _hosts (what falcon_device_info imports)',
-     'import ansible_collections.secops.falcon.plugins.module_utils._module, '
-     'ansible_collections.secops.falcon.plugins.module_utils._hosts'),
+    (
+        'core: _module + _hosts (what falcon_device_info imports)',
+        'import ansible_collections.secops.falcon.plugins.module_utils._module, '
+        'ansible_collections.secops.falcon.plugins.module_utils._hosts',
+    ),
 ]
 
 
@@ -86,12 +89,22 @@ def _request_costs(emulator, directory, rounds):
     reused_client = timed(lambda: warm.request('GET', path, params={'limit': 1}))
     bare = requests.Session()
     bare.trust_env = False
-    bare_request = timed(lambda: bare.get(emulator.url + path, params={'limit': 1}, headers={'Authorization': 'Bearer ' + token},
-                                          timeout=30).json())
-    new_connection = timed(lambda: requests.get(emulator.url + path, params={'limit': 1}, timeout=30,
-                                                headers={'Authorization': 'Bearer ' + token}).json())
-    return {'new_client_warm_cache': fresh_client, 'reused_client': reused_client, 'bare_requests_new_connection': new_connection,
-            'bare_requests_kept_alive': bare_request}
+    bare_request = timed(
+        lambda: bare.get(
+            emulator.url + path, params={'limit': 1}, headers={'Authorization': 'Bearer ' + token}, timeout=30
+        ).json()
+    )
+    new_connection = timed(
+        lambda: requests.get(
+            emulator.url + path, params={'limit': 1}, timeout=30, headers={'Authorization': 'Bearer ' + token}
+        ).json()
+    )
+    return {
+        'new_client_warm_cache': fresh_client,
+        'reused_client': reused_client,
+        'bare_requests_new_connection': new_connection,
+        'bare_requests_kept_alive': bare_request,
+    }
 
 
 def run(quick=False):
@@ -109,16 +122,34 @@ def run(quick=False):
         requests_ = _request_costs(emulator, directory, 20 if quick else 100)
     finally:
         emulator.stop()
-    bc.table('Per-task cost (play of %d tasks minus play of 1 task, median of %d)' % (count, rounds),
-             ['task', 'seconds per task', 'ratio to ping'],
-             [['ansible.builtin.ping', ping, 1.0],
-              ['secops.falcon.falcon_device_info, in-process (1 id, warm cache)', info, info / ping],
-              ['secops.falcon.falcon_device_info, module path (1 id, warm cache)', module, module / ping]])
+    bc.table(
+        'Per-task cost (play of %d tasks minus play of 1 task, median of %d)' % (count, rounds),
+        ['task', 'seconds per task', 'ratio to ping'],
+        [
+            ['ansible.builtin.ping', ping, 1.0],
+            ['secops.falcon.falcon_device_info, in-process (1 id, warm cache)', info, info / ping],
+            ['secops.falcon.falcon_device_info, module path (1 id, warm cache)', module, module / ping],
+        ],
+    )
     base = imports[0][1]
-    bc.table('Import time in a fresh interpreter (median; "extra" = minus bare interpreter start-up)',
-             ['import', 'seconds', 'extra seconds'], [[label, seconds, seconds - base] for label, seconds in imports])
-    bc.table('One authenticated request to the emulator (median)', ['how', 'milliseconds'],
-             [[key.replace('_', ' '), value * 1000.0] for key, value in requests_.items()])
-    return {'tasks_per_play': count, 'rounds': rounds, 'ping_seconds_per_task': ping, 'device_info_seconds_per_task': info,
-            'ratio_device_info_to_ping': info / ping, 'module_path_seconds_per_task': module,
-            'ratio_module_path_to_ping': module / ping, 'import_seconds': dict(imports), 'request_seconds': requests_}
+    bc.table(
+        'Import time in a fresh interpreter (median; "extra" = minus bare interpreter start-up)',
+        ['import', 'seconds', 'extra seconds'],
+        [[label, seconds, seconds - base] for label, seconds in imports],
+    )
+    bc.table(
+        'One authenticated request to the emulator (median)',
+        ['how', 'milliseconds'],
+        [[key.replace('_', ' '), value * 1000.0] for key, value in requests_.items()],
+    )
+    return {
+        'tasks_per_play': count,
+        'rounds': rounds,
+        'ping_seconds_per_task': ping,
+        'device_info_seconds_per_task': info,
+        'ratio_device_info_to_ping': info / ping,
+        'module_path_seconds_per_task': module,
+        'ratio_module_path_to_ping': module / ping,
+        'import_seconds': dict(imports),
+        'request_seconds': requests_,
+    }

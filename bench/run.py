@@ -6,6 +6,7 @@ Usage: python bench/run.py [--quick] [--only NAME ...]
 minutes; the full run follows docs/performance.md. Numbers are ratios against baselines measured in the same run
 (ansible.builtin.ping, FalconPy, a play without 429s); nothing here asserts a time.
 """
+
 import argparse
 import sys
 import time
@@ -43,7 +44,9 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true', help='smaller workloads (a few minutes in all)')
     names = [name for name, _func in BENCHMARKS] + ['token_economy']
-    parser.add_argument('--only', nargs='+', choices=names, metavar='NAME', help='run only these: %s' % ', '.join(names))
+    parser.add_argument(
+        '--only', nargs='+', choices=names, metavar='NAME', help='run only these: %s' % ', '.join(names)
+    )
     return parser.parse_args(argv)
 
 
@@ -54,9 +57,18 @@ def main(argv=None):
     if args.only:
         selected = [(name, func) for name, func in selected if name in args.only]
     info = bc.machine()
-    print('secops.falcon benchmarks (%s mode) on %d CPUs (%s), %s GiB, Python %s, ansible-core %s; load average %s'
-          % ('quick' if args.quick else 'full', info['nproc'], info['cpu'], info['memory_gib'], info['python'],
-             info['versions']['ansible-core'], info['load_average']))
+    print(
+        'secops.falcon benchmarks (%s mode) on %d CPUs (%s), %s GiB, Python %s, ansible-core %s; load average %s'
+        % (
+            'quick' if args.quick else 'full',
+            info['nproc'],
+            info['cpu'],
+            info['memory_gib'],
+            info['python'],
+            info['versions']['ansible-core'],
+            info['load_average'],
+        )
+    )
     mode = 'quick' if args.quick else 'full'
     # The summary keeps the latest result of every benchmark of this mode (a run with --only updates its part).
     summary = bc.read_results('summary-%s' % mode) or {'mode': mode, 'benchmarks': {}}
@@ -67,7 +79,9 @@ def main(argv=None):
         print('(%s took %.0f s)' % (name, seconds))
         measured = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
         summary['benchmarks'][name] = {'seconds': seconds, 'measured_at': measured, 'machine': info, 'results': result}
-        bc.write_results('%s-%s' % (name, mode), {'mode': mode, 'measured_at': measured, 'machine': info, 'results': result})
+        bc.write_results(
+            '%s-%s' % (name, mode), {'mode': mode, 'measured_at': measured, 'machine': info, 'results': result}
+        )
     path = bc.write_results('summary-%s' % mode, summary)
     print('\nWrote %s and one JSON per benchmark in %s' % (path, bc.RESULTS_DIR))
     return 0

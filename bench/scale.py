@@ -5,6 +5,7 @@ ids per page, actions 500 ids per call, plus one token), the wall time of the mo
 its JSON args, no controller) and its peak memory (VmHWM of that one process), and the wall time of the same task
 through ansible-playbook.
 """
+
 import math
 
 import bench_common as bc
@@ -47,9 +48,16 @@ def _measure(emulator, directory, croot, module, args, minimum, hosts, check):
     made = counters['calls_total']
     emulator.reset_state()
     ansible_seconds = _through_ansible(emulator, directory, croot, 'secops.falcon.' + module, args)
-    return {'module': module, 'hosts': hosts, 'calls_made': made, 'calls_minimum': minimum, 'calls_by_endpoint': counters['calls'],
-            'module_wall_seconds': round(seconds, 2), 'module_peak_rss_mib': round(rss, 1),
-            'ansible_playbook_wall_seconds': round(ansible_seconds, 2)}
+    return {
+        'module': module,
+        'hosts': hosts,
+        'calls_made': made,
+        'calls_minimum': minimum,
+        'calls_by_endpoint': counters['calls'],
+        'module_wall_seconds': round(seconds, 2),
+        'module_peak_rss_mib': round(rss, 1),
+        'ansible_playbook_wall_seconds': round(ansible_seconds, 2),
+    }
 
 
 def run(quick=False):
@@ -61,29 +69,72 @@ def run(quick=False):
     for hosts in device_sizes:
         emulator = bc.start_emulator(hosts=hosts, api_rate_limit=None)
         try:
+
             def check(result, hosts=hosts):
                 if result['total'] != hosts or len(result['devices']) != hosts:
-                    raise SystemExit('falcon_device_info read %d of %d hosts: %s' % (len(result['devices']), hosts, result.get('msg')))
-            rows.append(_measure(emulator, directory, croot, 'falcon_device_info', {'fields': FIELDS},
-                                 device_info_minimum(hosts), hosts, check))
+                    raise SystemExit(
+                        'falcon_device_info read %d of %d hosts: %s'
+                        % (len(result['devices']), hosts, result.get('msg'))
+                    )
+
+            rows.append(
+                _measure(
+                    emulator,
+                    directory,
+                    croot,
+                    'falcon_device_info',
+                    {'fields': FIELDS},
+                    device_info_minimum(hosts),
+                    hosts,
+                    check,
+                )
+            )
         finally:
             emulator.stop()
     for hosts in CONTAIN_SIZES:
         emulator = bc.start_emulator(hosts=hosts, api_rate_limit=None, containment_delay=0.5)
         try:
+
             def check(result, hosts=hosts):
                 if len(result['contained']) != hosts:
-                    raise SystemExit('falcon_host_contain contained %d of %d hosts: %s' % (len(result['contained']), hosts, result.get('msg')))
-            rows.append(_measure(emulator, directory, croot, 'falcon_host_contain',
-                                 {'filter': ALL_PLATFORMS, 'max_hosts': hosts, 'state': 'contained'},
-                                 host_contain_minimum(hosts), hosts, check))
+                    raise SystemExit(
+                        'falcon_host_contain contained %d of %d hosts: %s'
+                        % (len(result['contained']), hosts, result.get('msg'))
+                    )
+
+            rows.append(
+                _measure(
+                    emulator,
+                    directory,
+                    croot,
+                    'falcon_host_contain',
+                    {'filter': ALL_PLATFORMS, 'max_hosts': hosts, 'state': 'contained'},
+                    host_contain_minimum(hosts),
+                    hosts,
+                    check,
+                )
+            )
         finally:
             emulator.stop()
-    bc.table('Scale (module run alone as python -m; then the same task through ansible-playbook)',
-             ['module', 'hosts', 'API calls', 'minimum', 'module wall s', 'peak RSS MiB', 'ansible-playbook wall s'],
-             [[r['module'], r['hosts'], r['calls_made'], r['calls_minimum'], r['module_wall_seconds'], r['module_peak_rss_mib'],
-               r['ansible_playbook_wall_seconds']] for r in rows])
-    print('API calls include the token request. falcon_host_contain re-reads the acted-on hosts once after the action '
-          '(details, 5000 per call) so its result shows the status the API reports; that re-read is the difference '
-          'to the minimum.')
+    bc.table(
+        'Scale (module run alone as python -m; then the same task through ansible-playbook)',
+        ['module', 'hosts', 'API calls', 'minimum', 'module wall s', 'peak RSS MiB', 'ansible-playbook wall s'],
+        [
+            [
+                r['module'],
+                r['hosts'],
+                r['calls_made'],
+                r['calls_minimum'],
+                r['module_wall_seconds'],
+                r['module_peak_rss_mib'],
+                r['ansible_playbook_wall_seconds'],
+            ]
+            for r in rows
+        ],
+    )
+    print(
+        'API calls include the token request. falcon_host_contain re-reads the acted-on hosts once after the action '
+        '(details, 5000 per call) so its result shows the status the API reports; that re-read is the difference '
+        'to the minimum.'
+    )
     return {'fields': FIELDS, 'rows': rows}

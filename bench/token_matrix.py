@@ -3,6 +3,7 @@
 Each task is a falcon_device_info read (limit 1) on a local-connection host; every host runs every task, so a play
 makes hosts x tasks module runs. bench/token_economy.py measures a mixed play (token, lookup, policies) the same way.
 """
+
 import bench_common as bc
 
 FULL = [(1, 1, 1), (20, 5, 10), (100, 10, 10)]
@@ -23,21 +24,48 @@ def run(quick=False):
     directory = bc.work_dir('tokens')
     rows = []
     try:
-        for hosts, tasks, forks in (QUICK if quick else FULL):
+        for hosts, tasks, forks in QUICK if quick else FULL:
             inventory = bc.local_inventory(directory, hosts)
             playbook = _playbook(directory, tasks)
             for cache in (True, False):
                 emulator.reset_counters()
-                done = bc.play(playbook, emulator, directory, croot, inventory=inventory,
-                               cli_args=['--forks', str(forks), '-e', 'token_cache=%s' % str(cache).lower()])
+                done = bc.play(
+                    playbook,
+                    emulator,
+                    directory,
+                    croot,
+                    inventory=inventory,
+                    cli_args=['--forks', str(forks), '-e', 'token_cache=%s' % str(cache).lower()],
+                )
                 counters = emulator.counters()
-                rows.append({'hosts': hosts, 'tasks': tasks, 'forks': forks, 'token_cache': cache,
-                             'module_runs': hosts * tasks, 'token_requests': counters['token_requests_total'],
-                             'api_calls': bc.api_calls(counters), 'wall_seconds': round(done.elapsed, 2)})
+                rows.append(
+                    {
+                        'hosts': hosts,
+                        'tasks': tasks,
+                        'forks': forks,
+                        'token_cache': cache,
+                        'module_runs': hosts * tasks,
+                        'token_requests': counters['token_requests_total'],
+                        'api_calls': bc.api_calls(counters),
+                        'wall_seconds': round(done.elapsed, 2),
+                    }
+                )
     finally:
         emulator.stop()
-    bc.table('Token requests per play (falcon_device_info tasks; goal: 1 per credential set per play)',
-             ['hosts x tasks', 'forks', 'cache', 'module runs', 'token requests', 'API calls', 'wall s'],
-             [['%d x %d' % (r['hosts'], r['tasks']), r['forks'], 'on' if r['token_cache'] else 'off', r['module_runs'],
-               r['token_requests'], r['api_calls'], r['wall_seconds']] for r in rows])
+    bc.table(
+        'Token requests per play (falcon_device_info tasks; goal: 1 per credential set per play)',
+        ['hosts x tasks', 'forks', 'cache', 'module runs', 'token requests', 'API calls', 'wall s'],
+        [
+            [
+                '%d x %d' % (r['hosts'], r['tasks']),
+                r['forks'],
+                'on' if r['token_cache'] else 'off',
+                r['module_runs'],
+                r['token_requests'],
+                r['api_calls'],
+                r['wall_seconds'],
+            ]
+            for r in rows
+        ],
+    )
     return {'rows': rows}

@@ -1,4 +1,5 @@
 """Shared pytest setup for every suite: loopback-only network, the collection loader, emulator fixtures."""
+
 import os
 import socket
 import sys
@@ -59,6 +60,7 @@ os.environ['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS_ROOT
 def pytest_configure(config):  # pylint: disable=unused-argument
     """Make ansible_collections.secops.falcon importable (the same finder ansible-test installs)."""
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
     if any(isinstance(f, _AnsibleCollectionFinder) for f in sys.meta_path):
         return
     _AnsibleCollectionFinder(paths=[COLLECTIONS_ROOT])._install()  # pylint: disable=protected-access

@@ -5,6 +5,7 @@ result_file gives them back in PlayRun.results, so callers assert on module resu
 Every Python process of the run (ansible-playbook, its workers, the modules) resolves loopback names only
 (tests/playbook_guard/sitecustomize.py); refused names are listed in PlayRun.dns_refused.
 """
+
 import itertools
 import json
 import os
@@ -46,19 +47,21 @@ def playbook_env(falcon_env, collections_root, work_dir, extra_env=None):
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('FALCON_', 'ANSIBLE_')))
     env.update(falcon_env or {})
     work_dir = str(work_dir)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': collections_root,
-        'PATH': BIN_DIR + os.pathsep + env.get('PATH', ''),
-        'PYTHONPATH': GUARD_DIR + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else ''),
-        'FALCON_TEST_DNS_LOG': os.path.join(work_dir, 'dns-refused.log'),
-        'ANSIBLE_LOCAL_TEMP': os.path.join(work_dir, 'ansible-tmp'),
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_FORCE_COLOR': '0',
-        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-        'ANSIBLE_LOCALHOST_WARNING': 'false',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-        'ANSIBLE_HOST_KEY_CHECKING': 'false',
-    })
+    env.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': collections_root,
+            'PATH': BIN_DIR + os.pathsep + env.get('PATH', ''),
+            'PYTHONPATH': GUARD_DIR + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else ''),
+            'FALCON_TEST_DNS_LOG': os.path.join(work_dir, 'dns-refused.log'),
+            'ANSIBLE_LOCAL_TEMP': os.path.join(work_dir, 'ansible-tmp'),
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+            'ANSIBLE_LOCALHOST_WARNING': 'false',
+            'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+            'ANSIBLE_HOST_KEY_CHECKING': 'false',
+        }
+    )
     env.setdefault('FALCON_TOKEN_CACHE_DIR', os.path.join(work_dir, 'token-cache'))
     env.update(extra_env or {})
     return env
@@ -67,8 +70,13 @@ def playbook_env(falcon_env, collections_root, work_dir, extra_env=None):
 def local_inventory(work_dir, hosts):
     """Write a YAML inventory of `hosts` local-connection hosts (names h001 ...) and return its path."""
     names = ['h%03d' % i for i in range(1, hosts + 1)]
-    lines = ['all:', '  vars:', '    ansible_connection: local',
-             '    ansible_python_interpreter: %s' % json.dumps(sys.executable), '  hosts:']
+    lines = [
+        'all:',
+        '  vars:',
+        '    ansible_connection: local',
+        '    ansible_python_interpreter: %s' % json.dumps(sys.executable),
+        '  hosts:',
+    ]
     lines.extend('    %s: {}' % name for name in names)
     path = os.path.join(str(work_dir), 'inventory-%d.yml' % hosts)
     with open(path, 'w', encoding='utf-8') as handle:
@@ -85,8 +93,17 @@ def _read_lines(path):
         return []
 
 
-def run_playbook(playbook, falcon_env, collections_root, work_dir, extra_vars=None, cli_args=(), inventory=None,
-                 timeout=DEFAULT_TIMEOUT, extra_env=None):
+def run_playbook(
+    playbook,
+    falcon_env,
+    collections_root,
+    work_dir,
+    extra_vars=None,
+    cli_args=(),
+    inventory=None,
+    timeout=DEFAULT_TIMEOUT,
+    extra_env=None,
+):
     """Run ansible-playbook on playbook (a path) with extra_vars (-e @file); return a PlayRun.
 
     Without inventory the implicit localhost is used. A run longer than timeout seconds is killed and
@@ -108,8 +125,9 @@ def run_playbook(playbook, falcon_env, collections_root, work_dir, extra_vars=No
     command += list(cli_args)
     env = playbook_env(falcon_env, collections_root, work_dir, extra_env)
     started = time.monotonic()
-    proc = subprocess.run(command, env=env, cwd=str(work_dir), capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    proc = subprocess.run(
+        command, env=env, cwd=str(work_dir), capture_output=True, text=True, timeout=timeout, check=False
+    )
     elapsed = time.monotonic() - started
     results = None
     if os.path.exists(variables['result_file']):

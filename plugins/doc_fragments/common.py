@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The common connection options of every secops.falcon module and lookup, and the attributes they declare."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 
 class ModuleDocFragment:

@@ -1,10 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 name: falcon_hosts
@@ -201,10 +197,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def verify_file(self, path):
         """Only files named *falcon_hosts.yml or *falcon_hosts.yaml."""
-        return super(InventoryModule, self).verify_file(path) and path.endswith(('falcon_hosts.yml', 'falcon_hosts.yaml'))
+        return super().verify_file(path) and path.endswith(('falcon_hosts.yml', 'falcon_hosts.yaml'))
 
     def parse(self, inventory, loader, path, cache=True):
-        super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
+        super().parse(inventory, loader, path, cache=cache)
         self._read_config_data(path)
         try:
             plan = InventoryPlan(self._connection_options(), self.get_option)

@@ -1,14 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Alert polling for the falcon_alerts event source: query, watermark, de-duplication, state file. Internal use only.
 
 Plain blocking code on the shared core (FalconClient); the event source runs it in a worker thread.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import calendar
 import hashlib
@@ -22,7 +17,11 @@ import time
 import uuid
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
-    FalconApiError, FalconAuthError, FalconConfigError, FalconConnectionError, FalconError,
+    FalconApiError,
+    FalconAuthError,
+    FalconConfigError,
+    FalconConnectionError,
+    FalconError,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._fql import quote
 from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC, default_cache_dir
@@ -51,11 +50,25 @@ SEVERITY_RANGE = (0, 100)
 
 _TIME_RE = re.compile(r'^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?$', re.I)
 
-SUMMARY_KEYS = ('composite_id', 'severity', 'severity_name', 'status', 'product', 'name', 'display_name', 'tactic',
-                'technique', 'created_timestamp', 'updated_timestamp', 'tags', 'assigned_to_name')
+SUMMARY_KEYS = (
+    'composite_id',
+    'severity',
+    'severity_name',
+    'status',
+    'product',
+    'name',
+    'display_name',
+    'tactic',
+    'technique',
+    'created_timestamp',
+    'updated_timestamp',
+    'tags',
+    'assigned_to_name',
+)
 
 
 # -- times ---------------------------------------------------------------------------------------------------------
+
 
 def parse_time(text):
     """Return an ISO 8601 time (alerts use 2026-12-01T20:00:00.123Z) as epoch seconds, or None if it is not one."""
@@ -87,6 +100,7 @@ def format_time(epoch):
 
 # -- configuration -------------------------------------------------------------------------------------------------
 
+
 def _whole(name, value, bounds, default):
     """Return value as an int within bounds; FalconConfigError names the value and the range."""
     if value is None or value == '':
@@ -98,7 +112,9 @@ def _whole(name, value, bounds, default):
         except (TypeError, ValueError):
             number = None
     if number is None or not math.isfinite(number) or number != int(number) or not bounds[0] <= number <= bounds[1]:
-        raise FalconConfigError('%s must be a whole number from %d to %d, got %r.' % (name, bounds[0], bounds[1], value))
+        raise FalconConfigError(
+            '%s must be a whole number from %d to %d, got %r.' % (name, bounds[0], bounds[1], value)
+        )
     return int(number)
 
 
@@ -137,8 +153,10 @@ class StreamConfig:
             hint = ''
             if set(unknown) & {'access_token', 'auth'}:
                 hint = ' A token expires after 30 minutes: give client_id and client_secret so it can be renewed.'
-            raise FalconConfigError('Unknown falcon_alerts argument(s) %s; allowed: %s.%s'
-                                    % (', '.join(unknown), ', '.join(ALLOWED_ARGS), hint))
+            raise FalconConfigError(
+                'Unknown falcon_alerts argument(s) %s; allowed: %s.%s'
+                % (', '.join(unknown), ', '.join(ALLOWED_ARGS), hint)
+            )
         text = args.get('filter')
         if text is not None and not isinstance(text, str):
             raise FalconConfigError('filter must be an FQL string, for example "status:\'new\'", got %r.' % (text,))
@@ -161,12 +179,15 @@ class StreamConfig:
 
 def default_state_file(settings, filter_text, min_severity):
     """<cache dir>/eda/falcon_alerts-<digest>.json: one file per API client, cloud and query."""
-    key = '\n'.join(str(v) for v in (settings.base_url, settings.client_id, settings.member_cid, filter_text, min_severity))
+    key = '\n'.join(
+        str(v) for v in (settings.base_url, settings.client_id, settings.member_cid, filter_text, min_severity)
+    )
     digest = hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]
     return os.path.join(default_cache_dir(), 'eda', 'falcon_alerts-%s.json' % digest)
 
 
 # -- state file ----------------------------------------------------------------------------------------------------
+
 
 class StreamState:
     """The persisted watermark (highest updated_timestamp handed on) and the alert versions seen near it."""
@@ -181,7 +202,7 @@ class StreamState:
     def load(cls, path):
         """Read the state file; a missing one is a first start. FalconConfigError names a file that cannot be used."""
         try:
-            with open(path, 'r') as handle:
+            with open(path) as handle:
                 raw = handle.read()
         except FileNotFoundError:
             return cls(path)
@@ -191,12 +212,16 @@ class StreamState:
             data = json.loads(raw)
         except ValueError:
             data = None
-        if (not isinstance(data, dict) or data.get('version') != STATE_VERSION
-                or not (data.get('watermark') is None or parse_time(data.get('watermark')) is not None)
-                or not isinstance(data.get('seen'), dict)):
-            raise FalconConfigError('The state_file %s is not a falcon_alerts state (version %d). Remove it to start '
-                                    'again from the newest alert (alerts raised meanwhile are then not sent).'
-                                    % (path, STATE_VERSION))
+        if (
+            not isinstance(data, dict)
+            or data.get('version') != STATE_VERSION
+            or not (data.get('watermark') is None or parse_time(data.get('watermark')) is not None)
+            or not isinstance(data.get('seen'), dict)
+        ):
+            raise FalconConfigError(
+                'The state_file %s is not a falcon_alerts state (version %d). Remove it to start '
+                'again from the newest alert (alerts raised meanwhile are then not sent).' % (path, STATE_VERSION)
+            )
         seen = dict((str(k), str(v)) for k, v in data['seen'].items() if parse_time(str(v)) is not None)
         return cls(path, data['watermark'], seen, exists=True)
 
@@ -256,6 +281,7 @@ def _unlink(path):
 
 # -- errors --------------------------------------------------------------------------------------------------------
 
+
 class AlertSourceError(FalconError):
     """A failure that stops the event source: bad arguments, credentials, scope or filter (never a transient one)."""
 
@@ -290,6 +316,7 @@ def backoff_wait(failures, interval, cap, rand=random.random):
 
 
 # -- polling -------------------------------------------------------------------------------------------------------
+
 
 class AlertPoller:
     """One query's polling: baseline on a first start, then pages of alert versions not handed on yet."""
@@ -394,5 +421,18 @@ def make_event(alert):
     return {'alert': alert, 'summary': summary, 'meta': {'uuid': str(uuid.uuid5(EVENT_NAMESPACE, key))}}
 
 
-__all__ = ['AlertPoller', 'AlertSourceError', 'StreamConfig', 'StreamState', 'FalconError', 'backoff_wait',
-           'connection_options', 'explain_fatal', 'is_transient', 'make_event', 'newest_time', 'parse_time', 'format_time']
+__all__ = [
+    'AlertPoller',
+    'AlertSourceError',
+    'StreamConfig',
+    'StreamState',
+    'FalconError',
+    'backoff_wait',
+    'connection_options',
+    'explain_fatal',
+    'is_transient',
+    'make_event',
+    'newest_time',
+    'parse_time',
+    'format_time',
+]

@@ -1,14 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Alerts API helpers: composite id validation, reads (entities v2, combined v1 with `after`), actions v3. Internal use only.
 
 Paths and bodies follow FalconPy's endpoint table (src/falconpy/_endpoint/_alerts.py): the 2023 spec has only the v1 pair.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 
@@ -42,9 +37,11 @@ def validate_composite_ids(ids):
     """Return ids de-duplicated (order kept); FalconConfigError names every malformed one."""
     bad = [i for i in ids if not isinstance(i, str) or not COMPOSITE_ID_RE.match(i.strip())]
     if bad:
-        raise FalconConfigError('Invalid alert composite id %s: each must look like <cid>:<kind>:<id>, for example '
-                                '%s:ind:%s:123456789-10197-1 (the composite_id field of an alert).'
-                                % (', '.join(repr(b) for b in bad[:10]), '0' * 32, 'a' * 32))
+        raise FalconConfigError(
+            'Invalid alert composite id %s: each must look like <cid>:<kind>:<id>, for example '
+            '%s:ind:%s:123456789-10197-1 (the composite_id field of an alert).'
+            % (', '.join(repr(b) for b in bad[:10]), '0' * 32, 'a' * 32)
+        )
     return unique(i.strip() for i in ids)
 
 
@@ -52,8 +49,12 @@ def query_error(err, fql, sort):
     """A FalconApiError naming the filter and sort when the API answered 400 to a search, else err."""
     if isinstance(err, FalconApiError) and err.status == 400:
         api = '; '.join(str(e.get('message')) for e in (err.errors or []) if isinstance(e, dict) and e.get('message'))
-        return FalconApiError('The API rejected the alert search (filter %r, sort %r): %s' % (fql, sort, api or err.message),
-                              status=err.status, trace_id=err.trace_id, errors=err.errors)
+        return FalconApiError(
+            'The API rejected the alert search (filter %r, sort %r): %s' % (fql, sort, api or err.message),
+            status=err.status,
+            trace_id=err.trace_id,
+            errors=err.errors,
+        )
     return err
 
 
@@ -103,9 +104,12 @@ def search_alerts(client, fql=None, sort=None, limit=None, stop_above=None):
         if not response.resources or not after or not isinstance(after, str):
             break
         if after == previous:
-            raise FalconApiError('The API returned the same after token twice for %s; paging cannot go on (%d alerts '
-                                 'read). Run the task again.' % (COMBINED_PATH, len(alerts)),
-                                 status=response.status, trace_id=response.trace_id)
+            raise FalconApiError(
+                'The API returned the same after token twice for %s; paging cannot go on (%d alerts '
+                'read). Run the task again.' % (COMBINED_PATH, len(alerts)),
+                status=response.status,
+                trace_id=response.trace_id,
+            )
     if limit is not None:
         alerts = alerts[:limit]
     return AlertSearch(alerts, total if total is not None else len(alerts))
@@ -156,19 +160,25 @@ def update_alerts(client, ids, actions):
         try:
             response = client.request('PATCH', UPDATE_PATH, json={'composite_ids': batch, 'action_parameters': params})
         except FalconApiError as err:
-            per_id = dict((e.get('id'), _reason(e.get('code'), e.get('message'))) for e in (err.errors or [])
-                          if isinstance(e, dict) and e.get('id') in batch)
+            per_id = dict(
+                (e.get('id'), _reason(e.get('code'), e.get('message')))
+                for e in (err.errors or [])
+                if isinstance(e, dict) and e.get('id') in batch
+            )
             reason = _reason(err.status, '; '.join(err.api_messages()) or str(err))
             for composite_id in batch:
                 result.failed[composite_id] = per_id.get(composite_id, reason)
             if err.status in (401, 403):
-                for rest in batches[index + 1:]:
+                for rest in batches[index + 1 :]:
                     for composite_id in rest:
                         result.failed[composite_id] = reason + ' (not sent after the refusal above)'
                 return result
             continue
-        refused = dict((e.get('id'), _reason(e.get('code'), e.get('message'))) for e in response.errors
-                       if isinstance(e, dict) and e.get('id'))
+        refused = dict(
+            (e.get('id'), _reason(e.get('code'), e.get('message')))
+            for e in response.errors
+            if isinstance(e, dict) and e.get('id')
+        )
         accepted = set(r for r in response.resources if isinstance(r, str))
         for composite_id in batch:
             if composite_id in refused:

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """TokenProvider: the token lifecycle of one client (given token, cache, minting, 308 discovery, 401 re-auth, revoke).
@@ -7,19 +6,22 @@ Internal use only. It sends through its transport (FalconClient.send) and builds
 (FalconClient.answer_error), so retries and error texts are the same as for every other call.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import time
 
 from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
 
 from ansible_collections.secops.falcon.plugins.module_utils._clouds import (
-    CLOUDS, GOV_CLOUDS, cloud_for_base_url, region_to_cloud,
+    CLOUDS,
+    GOV_CLOUDS,
+    cloud_for_base_url,
+    region_to_cloud,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
-    FalconApiError, FalconAuthError, FalconConfigError, register_secret, scrub,
+    FalconApiError,
+    FalconAuthError,
+    FalconConfigError,
+    register_secret,
+    scrub,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._options import check_url
 from ansible_collections.secops.falcon.plugins.module_utils._token import Token
@@ -61,10 +63,14 @@ class TokenProvider:
             return self._token
         if self.settings.access_token and self._token is None:
             base = self.settings.base_url
-            token = Token(self.settings.access_token, base, cloud=self.cloud or cloud_for_base_url(base), source='given')
+            token = Token(
+                self.settings.access_token, base, cloud=self.cloud or cloud_for_base_url(base), source='given'
+            )
             return self._use(token)
         if not self.settings.has_credentials:
-            raise FalconAuthError('The access token has expired and no client_id/client_secret are set to issue a new one.')
+            raise FalconAuthError(
+                'The access token has expired and no client_id/client_secret are set to issue a new one.'
+            )
         token, _minted = self._token_store().get_or_mint(self._mint)
         return self._use(token)
 
@@ -99,17 +105,24 @@ class TokenProvider:
     def revoke(self, access_token, base_url=None):
         """Revoke a token (HTTP Basic client id:secret, form field token); FalconApiError unless the API says 200."""
         if not self.settings.has_credentials:
-            raise FalconConfigError('client_id and client_secret are required to revoke a token (the API authenticates '
-                                    'the revocation with them).')
+            raise FalconConfigError(
+                'client_id and client_secret are required to revoke a token (the API authenticates '
+                'the revocation with them).'
+            )
         register_secret(access_token)
         # A token can only be revoked on the cloud that issued it (gofalcon revokes on the home host).
         base = base_url or self.base_url or self.settings.base_url
-        response = self._transport.send('POST', base + REVOKE_PATH, idempotent=True,
-                                        data={'token': access_token, 'client_id': self.settings.client_id},
-                                        auth=HTTPBasicAuth(self.settings.client_id, self.settings.client_secret))
+        response = self._transport.send(
+            'POST',
+            base + REVOKE_PATH,
+            idempotent=True,
+            data={'token': access_token, 'client_id': self.settings.client_id},
+            auth=HTTPBasicAuth(self.settings.client_id, self.settings.client_secret),
+        )
         if response.status != 200:
-            raise self._transport.answer_error(FalconApiError, 'POST', REVOKE_PATH, response,
-                                               'the API refused to revoke the token')
+            raise self._transport.answer_error(
+                FalconApiError, 'POST', REVOKE_PATH, response, 'the API refused to revoke the token'
+            )
         return response
 
     def forget(self, access_token=None):
@@ -137,10 +150,15 @@ class TokenProvider:
     def reauthenticate(self, token, response, method, path):
         """After a 401: drop the refused token and get another one (once); FalconAuthError if that is impossible."""
         if token.source == 'given' and not self.settings.has_credentials:
-            raise self._transport.answer_error(FalconAuthError, method, path, response,
-                                               'the access token was refused: it expired, was revoked, or belongs to '
-                                               'another cloud than %s (set cloud or base_url to the cloud that issued '
-                                               'it)' % token.base_url)
+            raise self._transport.answer_error(
+                FalconAuthError,
+                method,
+                path,
+                response,
+                'the access token was refused: it expired, was revoked, or belongs to '
+                'another cloud than %s (set cloud or base_url to the cloud that issued '
+                'it)' % token.base_url,
+            )
         self._token = None
         new, _minted = self._token_store().get_or_mint(self._mint, reject=token.access_token)
         return self._use(new)
@@ -161,51 +179,79 @@ class TokenProvider:
             url = self._redirect_target(url, response)
             redirect_region = response.headers.get('X-Cs-Region')
         else:
-            raise FalconAuthError('The token endpoint redirected more than %d times (last to %s): giving up.' % (MAX_REDIRECTS, url))
+            raise FalconAuthError(
+                'The token endpoint redirected more than %d times (last to %s): giving up.' % (MAX_REDIRECTS, url)
+            )
         if response.status not in (200, 201):
             raise self._token_error(response, url)
         body = response.body
         access_token = body.get('access_token')
         if not response.is_json or not isinstance(access_token, str) or not access_token:
-            raise FalconAuthError('The token endpoint %s answered HTTP %s without an access_token (%s).'
-                                  % (url, response.status, response.content_type if not response.is_json else 'JSON body'),
-                                  status=response.status, trace_id=response.trace_id)
+            raise FalconAuthError(
+                'The token endpoint %s answered HTTP %s without an access_token (%s).'
+                % (url, response.status, response.content_type if not response.is_json else 'JSON body'),
+                status=response.status,
+                trace_id=response.trace_id,
+            )
         register_secret(access_token)
-        base_url = url[:-len(TOKEN_PATH)]
-        cloud = (region_to_cloud(response.headers.get('X-Cs-Region')) or cloud_for_base_url(base_url)
-                 or region_to_cloud(redirect_region)
-                 or (None if settings.autodiscover else settings.cloud))
+        base_url = url[: -len(TOKEN_PATH)]
+        cloud = (
+            region_to_cloud(response.headers.get('X-Cs-Region'))
+            or cloud_for_base_url(base_url)
+            or region_to_cloud(redirect_region)
+            or (None if settings.autodiscover else settings.cloud)
+        )
         expires_in = body.get('expires_in')
         if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
             expires_in = None
-        return Token(access_token, base_url, cloud=cloud, token_type=body.get('token_type') or 'bearer',
-                     expires_in=expires_in, issued_at=issued_at, source='issued')
+        return Token(
+            access_token,
+            base_url,
+            cloud=cloud,
+            token_type=body.get('token_type') or 'bearer',
+            expires_in=expires_in,
+            issued_at=issued_at,
+            source='issued',
+        )
 
     def _redirect_target(self, url, response):
         """Where a token-endpoint redirect sends us (autodiscovery); FalconAuthError when it must not be followed."""
         region = response.headers.get('X-Cs-Region')
         home = region_to_cloud(region)
         if not self.settings.autodiscover:
-            raise FalconAuthError('This API client belongs to another cloud (%s) than the one configured (%s): set cloud to '
-                                  '%s, or to autodiscover.' % (region or 'unknown', self.settings.cloud, home or 'its cloud'),
-                                  status=response.status, trace_id=response.trace_id)
+            raise FalconAuthError(
+                'This API client belongs to another cloud (%s) than the one configured (%s): set cloud to '
+                '%s, or to autodiscover.' % (region or 'unknown', self.settings.cloud, home or 'its cloud'),
+                status=response.status,
+                trace_id=response.trace_id,
+            )
         if home in GOV_CLOUDS:
-            raise FalconAuthError('The token endpoint redirected to GovCloud (%s), which is never autodiscovered: set cloud '
-                                  'to %s.' % (region, home), status=response.status, trace_id=response.trace_id)
+            raise FalconAuthError(
+                'The token endpoint redirected to GovCloud (%s), which is never autodiscovered: set cloud '
+                'to %s.' % (region, home),
+                status=response.status,
+                trace_id=response.trace_id,
+            )
         location = response.headers.get('Location')
         if location:
             target = urljoin(url, location)
         elif home:
             target = CLOUDS[home] + TOKEN_PATH
         else:
-            raise FalconAuthError('The token endpoint answered HTTP %s without Location or X-Cs-Region: cannot find the '
-                                  'home cloud of this API client; set cloud.' % response.status,
-                                  status=response.status, trace_id=response.trace_id)
+            raise FalconAuthError(
+                'The token endpoint answered HTTP %s without Location or X-Cs-Region: cannot find the '
+                'home cloud of this API client; set cloud.' % response.status,
+                status=response.status,
+                trace_id=response.trace_id,
+            )
         if urlsplit(target).path.rstrip('/') != TOKEN_PATH:
-            raise FalconAuthError('The token endpoint redirected to %s, which is not a token endpoint: set cloud or base_url.'
-                                  % scrub(target.split('?', 1)[0]), status=response.status)
+            raise FalconAuthError(
+                'The token endpoint redirected to %s, which is not a token endpoint: set cloud or base_url.'
+                % scrub(target.split('?', 1)[0]),
+                status=response.status,
+            )
         target = target.split('?', 1)[0]
-        base = target[:-len(TOKEN_PATH)]
+        base = target[: -len(TOKEN_PATH)]
         # The client secret is re-posted to the target: only to a real cloud, or (emulator, gateway) a URL we would
         # accept as base_url; never from a real cloud to anywhere else.
         if self.settings.custom_base_url:
@@ -214,14 +260,17 @@ class TokenProvider:
             except FalconConfigError as err:
                 raise FalconAuthError(err.message, status=response.status)
         elif cloud_for_base_url(base) is None:
-            raise FalconAuthError('The token endpoint redirected to %s, which is not a Falcon cloud: refusing to send the '
-                                  'client secret there.' % base, status=response.status)
+            raise FalconAuthError(
+                'The token endpoint redirected to %s, which is not a Falcon cloud: refusing to send the '
+                'client secret there.' % base,
+                status=response.status,
+            )
         return target
 
     def _token_error(self, response, url):
         """The FalconAuthError for a refused token request, with the reason and hint that fit the answer (NOTES 9.5)."""
         settings = self.settings
-        base = url[:-len(TOKEN_PATH)]
+        base = url[: -len(TOKEN_PATH)]
         said = ' '.join(str(item.get('message') or '') for item in response.errors if isinstance(item, dict)).lower()
         reason, hints = None, []
         if response.status in (400, 403) and settings.member_cid and 'customer id' in said:
@@ -238,8 +287,9 @@ class TokenProvider:
             reason = 'the client secret is wrong, or the API client is disabled or not allowed from this address'
             hints.append('Check client_secret and the API client in the Falcon console.')
         elif response.status in (400, 401):
-            hints.append('Check client_id and client_secret, and that the API client is enabled and allowed from this '
-                         'address.')
+            hints.append(
+                'Check client_id and client_secret, and that the API client is enabled and allowed from this address.'
+            )
         message = 'Falcon refused to issue a token for client_id %s at %s' % (settings.client_id, base)
         err = self._transport.answer_error(FalconAuthError, 'POST', TOKEN_PATH, response, reason, prefix=message)
         err.hint = ' '.join(hints) or None

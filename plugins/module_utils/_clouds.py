@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Falcon clouds: names, API base URLs and name normalisation. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
 
@@ -32,9 +27,16 @@ CLOUD_CHOICES = ['us-1', 'us-2', 'us-3', 'eu-1', 'us-gov-1', 'us-gov-2', AUTODIS
 
 # Spellings the official SDKs accept (FalconPy: US1, us-1; gofalcon: usgov1, gov1) mapped to our names.
 _ALIASES = {
-    'us1': 'us-1', 'us2': 'us-2', 'us3': 'us-3', 'eu1': 'eu-1',
-    'usgov1': 'us-gov-1', 'gov1': 'us-gov-1', 'usgov2': 'us-gov-2', 'gov2': 'us-gov-2',
-    'auto': AUTODISCOVER, 'autodiscover': AUTODISCOVER,
+    'us1': 'us-1',
+    'us2': 'us-2',
+    'us3': 'us-3',
+    'eu1': 'eu-1',
+    'usgov1': 'us-gov-1',
+    'gov1': 'us-gov-1',
+    'usgov2': 'us-gov-2',
+    'gov2': 'us-gov-2',
+    'auto': AUTODISCOVER,
+    'autodiscover': AUTODISCOVER,
 }
 
 

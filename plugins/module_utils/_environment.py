@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the process environment adds to the connection: proxies and a CA bundle, read as requests reads them.
@@ -6,10 +5,6 @@
 Internal use only. Explicit options always win: proxy over HTTPS_PROXY/HTTP_PROXY, ca_path over the CA variables,
 validate_certs false over everything. ~/.netrc is never read (requests would let it replace the bearer header).
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 
@@ -47,8 +42,10 @@ def tls_verify(settings, environ=None):
     if name is None:
         return True, None
     if not os.path.exists(path):
-        raise FalconConfigError('The environment variable %s names the CA bundle %r, which does not exist: fix or unset '
-                                'it, or set ca_path.' % (name, path))
+        raise FalconConfigError(
+            'The environment variable %s names the CA bundle %r, which does not exist: fix or unset '
+            'it, or set ca_path.' % (name, path)
+        )
     return path, '%s=%s' % (name, path)
 
 

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Typed errors of the Falcon core and the scrubbing of secrets out of any text. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 import threading
@@ -22,7 +17,9 @@ _SECRETS_LOCK = threading.Lock()
 # set cloud"), not a field: masking it would hide the module's own advice.
 _SECRET_KEYS = r'(client_secret|access_token|refresh_token|id_token|token)'
 _PATTERNS = (
-    re.compile(r'(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}|\b(basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=])[A-Za-z0-9._~+/=-]{8,}'),
+    re.compile(
+        r'(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}|\b(basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=])[A-Za-z0-9._~+/=-]{8,}'
+    ),
     re.compile(r'(?i)\b' + _SECRET_KEYS + r'(["\']?\s*=\s*["\']?)[^\s"\'&,;}]+'),
     re.compile(r'(?i)\b' + _SECRET_KEYS + r'(["\']?\s*:\s*["\'])[^"\']+'),
 )
@@ -87,7 +84,7 @@ class FalconError(Exception):
         self.errors = _scrub_errors(errors)
         # What the user can do about it; shown last.
         self.hint = scrub(hint)
-        super(FalconError, self).__init__(self.message)
+        super().__init__(self.message)
 
     def api_messages(self):
         """Return the distinct errors[].message texts, in order."""

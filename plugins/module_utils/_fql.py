@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """FQL (Falcon Query Language) builders and the errors that name a filter. Internal use only: not a public API."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from urllib.parse import quote_plus
 
@@ -70,7 +65,9 @@ def filter_error(err, fql):
     else:
         # The transport already retried the read; a 500 that persists is how the scroll endpoint answers many bad
         # filters (NOTES 9.5), so the filter is the first thing to check.
-        text = ('The API answered HTTP 500 to the FQL filter %r even after retries: %s. The real API answers some '
-                'filters it cannot evaluate this way (for example a wildcard on a non-text field or a date it cannot '
-                'parse); check the filter' % (fql, api or err.message))
+        text = (
+            'The API answered HTTP 500 to the FQL filter %r even after retries: %s. The real API answers some '
+            'filters it cannot evaluate this way (for example a wildcard on a non-text field or a date it cannot '
+            'parse); check the filter' % (fql, api or err.message)
+        )
     return FalconApiError(text, status=err.status, trace_id=err.trace_id, errors=err.errors)

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host groups and MSSP (Flight Control) children: the reads the inventory needs. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, iter_offset
 

@@ -1,17 +1,15 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Hosts (devices) API helpers: id validation, queries, details, actions, waiting. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 import time
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
-    FalconApiError, FalconAuthError, FalconConfigError, FalconError,
+    FalconApiError,
+    FalconAuthError,
+    FalconConfigError,
+    FalconError,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._fql import any_of_batches, filter_error
 from ansible_collections.secops.falcon.plugins.module_utils._ids import unique, validate_hex32_ids
@@ -126,8 +124,10 @@ def get_devices(client, ids, fields=None):
     keep = None if not fields else frozenset(fields) | frozenset(['device_id', 'hostname'])
     found = {}
     # A read sent as POST (the GET takes only 100 ids): safe to retry. A few batches overlap (_parallel).
-    responses = bounded_map(lambda batch: client.request('POST', DETAILS_PATH, json={'ids': batch}, idempotent=True),
-                            batched(list(ids), DETAILS_BATCH))
+    responses = bounded_map(
+        lambda batch: client.request('POST', DETAILS_PATH, json={'ids': batch}, idempotent=True),
+        batched(list(ids), DETAILS_BATCH),
+    )
     for response in responses:
         for device in response.resources:
             if isinstance(device, dict) and device.get('device_id'):
@@ -146,9 +146,10 @@ def _check_hostnames(hostnames):
         raise FalconConfigError('Invalid hostname %s: hostnames must not be empty.' % ', '.join(repr(b) for b in blank))
     patterns = [h for h in hostnames if any(c in h for c in HOSTNAME_WILDCARDS)]
     if patterns:
-        raise FalconConfigError('Invalid hostname %s: hostnames are matched exactly, so a wildcard (*) matches nothing; '
-                                'use filter for patterns, for example "hostname:\'web-*\'".'
-                                % ', '.join(repr(p) for p in patterns))
+        raise FalconConfigError(
+            'Invalid hostname %s: hostnames are matched exactly, so a wildcard (*) matches nothing; '
+            'use filter for patterns, for example "hostname:\'web-*\'".' % ', '.join(repr(p) for p in patterns)
+        )
     return unique(h.strip() for h in hostnames)
 
 
@@ -164,8 +165,9 @@ def find_by_hostnames(client, hostnames, sort=None, fields=None):
     for fql_batch, _values in any_of_batches('hostname', names):
         device_ids.extend(query_device_ids(client, fql_batch, sort=sort).ids)
     wanted = set(n.lower() for n in names)
-    devices = [d for d in get_devices(client, unique(device_ids), fields)
-               if str(d.get('hostname', '')).lower() in wanted]
+    devices = [
+        d for d in get_devices(client, unique(device_ids), fields) if str(d.get('hostname', '')).lower() in wanted
+    ]
     matched = set(str(d.get('hostname', '')).lower() for d in devices)
     return devices, [n for n in names if n.lower() not in matched]
 
@@ -191,7 +193,9 @@ def find_hosts(client, ids=None, hostnames=None, fql=None, sort=None, limit=None
         return devices, len(devices), not_found
     if fql is not None and not fql.strip():
         # An all-blank filter would read (or act on) the whole fleet; no selector at all is the way to ask for that.
-        raise FalconConfigError('filter %r is blank; give an FQL filter, or leave filter out to select every host.' % fql)
+        raise FalconConfigError(
+            'filter %r is blank; give an FQL filter, or leave filter out to select every host.' % fql
+        )
     query = query_device_ids(client, fql, sort=sort, limit=limit, stop_above=stop_above)
     if stop_above is not None and query.total > stop_above:
         return None, query.total, []
@@ -286,7 +290,9 @@ def _classify(result, batch, status, resources, errors, batch_reason):
             continue
         if status in (200, 202) and itemised:
             result.failed[host] = 'not confirmed: HTTP %s did not list this host%s' % (
-                status, ' (%s)' % '; '.join(unattributed) if unattributed else '')
+                status,
+                ' (%s)' % '; '.join(unattributed) if unattributed else '',
+            )
         elif status in (200, 202):
             result.accepted.append(host)
         elif status == 409 and not itemised:
@@ -321,8 +327,9 @@ def device_action(client, action, ids, batch_size=ACTION_BATCH):
             break
         result.requests += 1
         try:
-            response = client.request('POST', ACTION_PATH, params={'action_name': action}, json={'ids': batch},
-                                      ok=ACTION_ANSWERS)
+            response = client.request(
+                'POST', ACTION_PATH, params={'action_name': action}, json={'ids': batch}, ok=ACTION_ANSWERS
+            )
         except FalconError as err:
             if _may_have_been_applied(err):
                 # Not retried by the transport (a write may already be applied): the caller reads the status again.
@@ -333,19 +340,23 @@ def device_action(client, action, ids, batch_size=ACTION_BATCH):
                 if isinstance(err, FalconAuthError) or err.status == 403:
                     refused = str(err)
                 _classify(result, batch, err.status, [], err.errors, str(err))
-            remaining = remaining[len(batch):]
+            remaining = remaining[len(batch) :]
             continue
         if _refused_as_a_whole(response, batch):
             # Nothing was accepted, so sending the same hosts again in smaller batches is safe.
             size = max(1, len(batch) // 2)
             continue
         reason = 'HTTP %s' % response.status
-        if len(batch) == 1 and response.status in BATCH_REFUSED and not _accepted_ids(response.resources, set(batch)) \
-                and not any(_error_host(e, set(batch)) for e in response.errors):
+        if (
+            len(batch) == 1
+            and response.status in BATCH_REFUSED
+            and not _accepted_ids(response.resources, set(batch))
+            and not any(_error_host(e, set(batch)) for e in response.errors)
+        ):
             # Even one host is refused as a whole: not a size problem, every further call would meet it too.
             refused = '; '.join([reason] + [_reason(e.get('code'), e.get('message')) for e in response.errors])
         _classify(result, batch, response.status, response.resources, response.errors, reason)
-        remaining = remaining[len(batch):]
+        remaining = remaining[len(batch) :]
     result.batch_size = size
     return result
 

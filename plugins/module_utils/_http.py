@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """FalconClient: the transport to the Falcon API (retries, deadlines, body limits, proxies, TLS). Internal use only.
@@ -6,10 +5,6 @@
 The token lifecycle (given token, cache, minting, 308 discovery, 401 re-auth, revocation) is _auth.TokenProvider's:
 the client asks it for a token before each call and hands it a 401.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import time
 import traceback
@@ -19,18 +14,27 @@ from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.secops.falcon.plugins.module_utils._auth import TokenProvider
 from ansible_collections.secops.falcon.plugins.module_utils._environment import proxies_for, tls_verify
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
-    FalconApiError, FalconAuthError, FalconConfigError, FalconConnectionError, scrub,
+    FalconApiError,
+    FalconAuthError,
+    FalconConfigError,
+    FalconConnectionError,
+    scrub,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._options import ConnectionSettings
 from ansible_collections.secops.falcon.plugins.module_utils._response import FalconResponse
 from ansible_collections.secops.falcon.plugins.module_utils._retry import (
-    RATE_LIMITED, RETRY_BUDGET, RETRY_STATUSES, backoff, rate_limit_wait,
+    RATE_LIMITED,
+    RETRY_BUDGET,
+    RETRY_STATUSES,
+    backoff,
+    rate_limit_wait,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._version import USER_AGENT
 
 try:
     import requests
     from urllib3 import exceptions as urllib3_exceptions
+
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by the sanity import test
@@ -102,8 +106,9 @@ class FalconClient:
             settings = ConnectionSettings.from_options(settings)
         if session is None:
             if not HAS_REQUESTS:
-                raise FalconConfigError('The Python library requests is required on the host that runs this task '
-                                        '(pip install requests).')
+                raise FalconConfigError(
+                    'The Python library requests is required on the host that runs this task (pip install requests).'
+                )
             session = requests.Session()
         self.settings = settings
         self.session = session
@@ -119,8 +124,10 @@ class FalconClient:
         session.verify, self._verify_source = tls_verify(settings)
         if not settings.validate_certs and not (settings.base_url or '').startswith('http://'):
             # urllib3's own InsecureRequestWarning goes to the module's stderr, which Ansible drops: say it here.
-            self.warn('validate_certs is false: the API\'s TLS certificate is not verified, so the '
-                      'credentials could be sent to an impostor. Prefer ca_path with the CA that signed it.')
+            self.warn(
+                'validate_certs is false: the API\'s TLS certificate is not verified, so the '
+                'credentials could be sent to an impostor. Prefer ca_path with the CA that signed it.'
+            )
         self.auth = TokenProvider(settings, self, self.warn)
 
     # -- public API -----------------------------------------------------------------------------------------------
@@ -149,15 +156,23 @@ class FalconClient:
             token = self.auth.reauthenticate(token, response, method, path)
             response = self._authorized(method, path, token, params, json, data, idempotent)
             if response.status == 401:
-                raise self.answer_error(FalconAuthError, method, path, response,
-                                        'the API refused a freshly issued token (check the API client is enabled and '
-                                        'allowed from this address)')
+                raise self.answer_error(
+                    FalconAuthError,
+                    method,
+                    path,
+                    response,
+                    'the API refused a freshly issued token (check the API client is enabled and '
+                    'allowed from this address)',
+                )
         if response.status not in ok:
             raise self.answer_error(FalconApiError, method, path, response)
         if not response.is_json:
-            raise FalconApiError('%s %s answered HTTP %s with a body that is not a JSON object (%s): %s'
-                                 % (method, path, response.status, response.content_type, response.snippet()),
-                                 status=response.status, trace_id=response.trace_id)
+            raise FalconApiError(
+                '%s %s answered HTTP %s with a body that is not a JSON object (%s): %s'
+                % (method, path, response.status, response.content_type, response.snippet()),
+                status=response.status,
+                trace_id=response.trace_id,
+            )
         return response
 
     def token(self):
@@ -181,8 +196,13 @@ class FalconClient:
         if response.status == 401:
             return False
         if response.status >= 500 or response.status == RATE_LIMITED:
-            raise self.answer_error(FalconApiError, 'GET', TOKEN_CHECK_PATH, response,
-                                    'could not check that the cached token is still valid')
+            raise self.answer_error(
+                FalconApiError,
+                'GET',
+                TOKEN_CHECK_PATH,
+                response,
+                'could not check that the cached token is still valid',
+            )
         return True
 
     def cached_token(self, include_stale=False):
@@ -218,8 +238,15 @@ class FalconClient:
         if not path.startswith('/'):
             path = '/' + path
         headers = {'Authorization': 'Bearer %s' % token.access_token}
-        return self.send(method, token.base_url + path, idempotent=idempotent, params=_bool_params(params),
-                         json=json, data=data, headers=headers)
+        return self.send(
+            method,
+            token.base_url + path,
+            idempotent=idempotent,
+            params=_bool_params(params),
+            json=json,
+            data=data,
+            headers=headers,
+        )
 
     def send(self, method, url, idempotent, **kwargs):
         """Send with retries (429 always; 5xx, garbled bodies and lost connections only when idempotent).
@@ -236,20 +263,38 @@ class FalconClient:
                 # requests' timeout bounds only the connect and each gap between reads: a body sent one byte at a time
                 # would never end. The body is read here against a deadline for the whole attempt, and a size cap.
                 deadline = _now() + self.settings.timeout
-                raw = self.session.request(method, url, timeout=self.settings.timeout, allow_redirects=False, stream=True,
-                                           proxies=proxies_for(url, self.settings), **kwargs)
+                raw = self.session.request(
+                    method,
+                    url,
+                    timeout=self.settings.timeout,
+                    allow_redirects=False,
+                    stream=True,
+                    proxies=proxies_for(url, self.settings),
+                    **kwargs,
+                )
                 content = _read_body(raw, deadline)
             except _TooLarge:
-                raise FalconConnectionError('%s %s failed: the answer is larger than %d MiB, far more than any Falcon API '
-                                            'answer; a proxy or server in the way is sending something else.'
-                                            % (method, _origin(url) + _path(url), MAX_BODY // (1024 * 1024)))
+                raise FalconConnectionError(
+                    '%s %s failed: the answer is larger than %d MiB, far more than any Falcon API '
+                    'answer; a proxy or server in the way is sending something else.'
+                    % (method, _origin(url) + _path(url), MAX_BODY // (1024 * 1024))
+                )
             except requests.exceptions.SSLError as exc:
-                raise FalconConnectionError('TLS failure talking to %s: %s%s. Set ca_path to the CA bundle that signed the '
-                                            'server certificate (validate_certs: false only for testing).'
-                                            % (_origin(url), _describe(exc),
-                                               ' (verified with %s)' % self._verify_source if self._verify_source else ''))
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                    requests.exceptions.ChunkedEncodingError, _TooSlow) as exc:
+                raise FalconConnectionError(
+                    'TLS failure talking to %s: %s%s. Set ca_path to the CA bundle that signed the '
+                    'server certificate (validate_certs: false only for testing).'
+                    % (
+                        _origin(url),
+                        _describe(exc),
+                        ' (verified with %s)' % self._verify_source if self._verify_source else '',
+                    )
+                )
+            except (
+                requests.exceptions.ConnectionError,
+                requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                _TooSlow,
+            ) as exc:
                 retryable = idempotent or _never_reached_server(exc)
                 wait = backoff(attempt)
                 if retryable and attempt < retries and waited + wait <= RETRY_BUDGET:
@@ -257,12 +302,22 @@ class FalconClient:
                     waited += wait
                     attempt += 1
                     continue
-                raise FalconConnectionError('%s %s failed%s: %s%s' % (
-                    method, _origin(url) + _path(url), _tries(attempt),
-                    ('the answer took longer than the timeout of %s seconds to arrive' % self.settings.timeout
-                     if isinstance(exc, _TooSlow) else _describe(exc)),
-                    '' if retryable else ' (not retried: the request may have reached the server and it is not '
-                                         'safe to repeat)'))
+                raise FalconConnectionError(
+                    '%s %s failed%s: %s%s'
+                    % (
+                        method,
+                        _origin(url) + _path(url),
+                        _tries(attempt),
+                        (
+                            'the answer took longer than the timeout of %s seconds to arrive' % self.settings.timeout
+                            if isinstance(exc, _TooSlow)
+                            else _describe(exc)
+                        ),
+                        ''
+                        if retryable
+                        else ' (not retried: the request may have reached the server and it is not safe to repeat)',
+                    )
+                )
             except requests.exceptions.RequestException as exc:
                 raise FalconConnectionError('%s %s failed: %s' % (method, _origin(url) + _path(url), _describe(exc)))
             response = FalconResponse.from_requests(_Answer(raw, content), attempts=attempt + 1)
@@ -290,7 +345,9 @@ class FalconClient:
         if response.attempts > 1:
             text += ' after %d attempts' % response.attempts
         if response.status == RATE_LIMITED:
-            text += ' (rate limited; the API client made too many requests%s)' % _rate_limit_story(response, self.settings)
+            text += ' (rate limited; the API client made too many requests%s)' % _rate_limit_story(
+                response, self.settings
+            )
         elif response.status in RETRY_STATUSES and response.attempts == 1 and method not in IDEMPOTENT_METHODS:
             text += ' (not retried: a write may already have been applied)'
         if reason:

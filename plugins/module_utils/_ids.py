@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation of the ids users pass (host, policy and CSPM policy ids), in one place. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 
@@ -37,8 +32,10 @@ def validate_hex32_ids(ids, what):
     """Return ids lowercased and de-duplicated (order kept); FalconConfigError names every malformed one."""
     bad = [i for i in ids if not is_hex32(i)]
     if bad:
-        raise FalconConfigError('Invalid %s %s: each must be exactly 32 hexadecimal characters (e.g. %s).'
-                                % (what, ', '.join(repr(b) for b in bad), HEX32_EXAMPLE))
+        raise FalconConfigError(
+            'Invalid %s %s: each must be exactly 32 hexadecimal characters (e.g. %s).'
+            % (what, ', '.join(repr(b) for b in bad), HEX32_EXAMPLE)
+        )
     return unique(i.lower() for i in ids)
 
 

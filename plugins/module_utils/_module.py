@@ -1,16 +1,15 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """FalconModule: the thin layer between AnsibleModule and the core (common options, client, errors). Internal use only."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, register_secret, scrub
-from ansible_collections.secops.falcon.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FalconClient
+from ansible_collections.secops.falcon.plugins.module_utils._http import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    FalconClient,
+)
 from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC, ConnectionSettings
 
 # access_token and auth are two spellings of the same thing.
@@ -32,7 +31,7 @@ class _ScrubbedAnsibleModule(AnsibleModule):
     """An AnsibleModule whose every warning is scrubbed of secrets, whoever calls warn()."""
 
     def warn(self, warning):
-        super(_ScrubbedAnsibleModule, self).warn(scrub(warning))
+        super().warn(scrub(warning))
 
 
 class FalconModule:
@@ -62,8 +61,11 @@ class FalconModule:
         auth = self.ansible.params.get('auth')
         if not isinstance(auth, dict):
             return
-        secrets = set(str(self.ansible.params.get(name)) for name, opts in spec.items()
-                      if opts.get('no_log') and name != 'auth' and self.ansible.params.get(name) is not None)
+        secrets = set(
+            str(self.ansible.params.get(name))
+            for name, opts in spec.items()
+            if opts.get('no_log') and name != 'auth' and self.ansible.params.get(name) is not None
+        )
         secrets.add(str(auth.get('access_token')))
         for value in _plain_values(dict((k, v) for k, v in auth.items() if k != 'access_token')):
             if value not in secrets:

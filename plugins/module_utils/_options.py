@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The common connection options (one argument spec) and their validation into ConnectionSettings. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import ipaddress
 import math
@@ -16,7 +11,11 @@ from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.secops.falcon.plugins.module_utils._clouds import (
-    AUTODISCOVER, CLOUD_CHOICES, base_url_for, cloud_for_base_url, normalise_cloud,
+    AUTODISCOVER,
+    CLOUD_CHOICES,
+    base_url_for,
+    cloud_for_base_url,
+    normalise_cloud,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError, register_secret
 
@@ -25,8 +24,10 @@ TIMEOUT_RANGE = (1, 600)
 DEFAULT_RETRIES = 3
 RETRIES_RANGE = (0, 10)
 
-MISSING_CREDENTIALS = ('client_id and client_secret (or access_token) are required; set them as options, '
-                       'module_defaults for group/secops.falcon.falcon, or FALCON_CLIENT_ID/FALCON_CLIENT_SECRET.')
+MISSING_CREDENTIALS = (
+    'client_id and client_secret (or access_token) are required; set them as options, '
+    'module_defaults for group/secops.falcon.falcon, or FALCON_CLIENT_ID/FALCON_CLIENT_SECRET.'
+)
 
 # Every module accepts every one of these (module_defaults for the action group would fail otherwise).
 COMMON_ARGSPEC = dict(
@@ -78,17 +79,20 @@ def check_url(url, what='base_url'):
     try:
         parts = urlsplit(text)
         host = parts.hostname
-        parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+        parts.port  # noqa: B018  # pylint: disable=pointless-statement  # raises ValueError on a bad port
     except ValueError as exc:
         raise FalconConfigError('%s %r is not a valid URL: %s.' % (what, text, exc))
     if parts.scheme not in ('https', 'http') or not host:
         raise FalconConfigError('%s %r is not a valid URL: use https://host[:port][/path].' % (what, text))
     if parts.scheme == 'http' and not is_loopback_host(host):
-        raise FalconConfigError('%s %r uses plain http to a non-loopback host: the client secret and tokens would travel '
-                                'unencrypted. Use https (plain http is allowed only to 127.0.0.0/8, ::1 or localhost).'
-                                % (what, text))
+        raise FalconConfigError(
+            '%s %r uses plain http to a non-loopback host: the client secret and tokens would travel '
+            'unencrypted. Use https (plain http is allowed only to 127.0.0.0/8, ::1 or localhost).' % (what, text)
+        )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise FalconConfigError('%s %r must not carry credentials, a query or a fragment.' % (what, _redact_userinfo(text)))
+        raise FalconConfigError(
+            '%s %r must not carry credentials, a query or a fragment.' % (what, _redact_userinfo(text))
+        )
     return text.rstrip('/')
 
 
@@ -112,7 +116,9 @@ def _int_in_range(name, value, bounds, default):
         except (TypeError, ValueError, OverflowError):
             number = None
     if number is None or not bounds[0] <= number <= bounds[1]:
-        raise FalconConfigError('%s must be a whole number from %d to %d (got %r).' % (name, bounds[0], bounds[1], value))
+        raise FalconConfigError(
+            '%s must be a whole number from %d to %d (got %r).' % (name, bounds[0], bounds[1], value)
+        )
     return number
 
 
@@ -122,8 +128,10 @@ def normalise_member_cid(value):
         return None
     match = _CID.fullmatch(value)
     if match is None:
-        raise FalconConfigError('member_cid %r is not a CID: use the 32 hexadecimal characters of the member CID, as the '
-                                'console shows it (with or without its -XX suffix).' % value)
+        raise FalconConfigError(
+            'member_cid %r is not a CID: use the 32 hexadecimal characters of the member CID, as the '
+            'console shows it (with or without its -XX suffix).' % value
+        )
     return match.group(1).lower()
 
 
@@ -191,7 +199,11 @@ class ConnectionSettings:
 
     def __repr__(self):
         return 'ConnectionSettings(client_id=%r, cloud=%r, base_url=%r, member_cid=%r)' % (
-            self.client_id, self.cloud, self.base_url, self.member_cid)
+            self.client_id,
+            self.cloud,
+            self.base_url,
+            self.member_cid,
+        )
 
     @classmethod
     def from_options(cls, options):
@@ -201,8 +213,9 @@ class ConnectionSettings:
         client_secret = _text(options.get('client_secret'))
         access_token, cloud_option, base_url_option = _token_and_endpoint_options(options)
         _check_credentials(client_id, client_secret, access_token)
-        cloud, base_url, custom = _endpoint(cloud_option, base_url_option, access_token,
-                                            bool(client_id and client_secret))
+        cloud, base_url, custom = _endpoint(
+            cloud_option, base_url_option, access_token, bool(client_id and client_secret)
+        )
         # The token endpoint wants the bare lower-case CID; the console shows it upper case with a checksum suffix.
         member_cid = normalise_member_cid(_text(options.get('member_cid')))
         ca_path = _ca_path(_text(options.get('ca_path')))
@@ -238,12 +251,16 @@ def _token_and_endpoint_options(options):
     if auth in (None, '', {}):
         return access_token, cloud_option, base_url_option
     if not isinstance(auth, dict):
-        raise FalconConfigError('auth must be a dictionary with access_token and optionally cloud and base_url '
-                                '(for example the registered result of falcon_token), got a %s.' % type(auth).__name__)
+        raise FalconConfigError(
+            'auth must be a dictionary with access_token and optionally cloud and base_url '
+            '(for example the registered result of falcon_token), got a %s.' % type(auth).__name__
+        )
     auth_token = _text(auth.get('access_token'))
     if not auth_token:
-        raise FalconConfigError('auth must contain access_token (for example the registered result of falcon_token); '
-                                'it has the keys %s.' % (', '.join(sorted(str(k) for k in auth)) or 'none'))
+        raise FalconConfigError(
+            'auth must contain access_token (for example the registered result of falcon_token); '
+            'it has the keys %s.' % (', '.join(sorted(str(k) for k in auth)) or 'none')
+        )
     if access_token and access_token != auth_token:
         raise FalconConfigError('access_token and auth.access_token are both set and differ: set only one.')
     # An explicit option wins over the value carried in auth.
@@ -260,8 +277,10 @@ def _check_credentials(client_id, client_secret, access_token):
         register_secret(secret)
     if access_token and _HEADER_UNSAFE.search(access_token):
         # It goes into the Authorization header; requests would refuse it quoting the value.
-        raise FalconConfigError('access_token contains white space or control characters (a line break from a file '
-                                'or a copy?): pass the token alone.')
+        raise FalconConfigError(
+            'access_token contains white space or control characters (a line break from a file '
+            'or a copy?): pass the token alone.'
+        )
     if bool(client_id) != bool(client_secret) and not access_token:
         missing = 'client_secret' if client_id else 'client_id'
         raise FalconConfigError('%s is missing: %s' % (missing, MISSING_CREDENTIALS))
@@ -283,9 +302,10 @@ def _endpoint(cloud_option, base_url_option, access_token, has_credentials):
         custom = False
     if access_token and cloud == AUTODISCOVER and not base_url_option and not has_credentials:
         # A bare token says nothing about its cloud (gofalcon refuses too); tokens work only in their own cloud.
-        raise FalconConfigError('access_token needs cloud (one of %s) or base_url: a token only works in the cloud '
-                                'that issued it, and autodiscovery needs client_id and client_secret.'
-                                % ', '.join(CLOUD_CHOICES[:-1]))
+        raise FalconConfigError(
+            'access_token needs cloud (one of %s) or base_url: a token only works in the cloud '
+            'that issued it, and autodiscovery needs client_id and client_secret.' % ', '.join(CLOUD_CHOICES[:-1])
+        )
     return cloud, base_url, custom
 
 
@@ -295,7 +315,9 @@ def _ca_path(value):
         return value
     path = os.path.expanduser(value)
     if not os.path.exists(path):
-        raise FalconConfigError('ca_path %r does not exist: give a CA bundle file or a directory of CA certificates.' % path)
+        raise FalconConfigError(
+            'ca_path %r does not exist: give a CA bundle file or a directory of CA certificates.' % path
+        )
     return path
 
 
@@ -305,10 +327,11 @@ def _proxy(value):
         return value
     try:
         parts = urlsplit(value)
-        parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+        parts.port  # noqa: B018  # pylint: disable=pointless-statement  # raises ValueError on a bad port
     except ValueError as exc:
         raise FalconConfigError('proxy %r is not a valid URL: %s.' % (_redact_userinfo(value), exc))
     if parts.scheme not in ('http', 'https', 'socks5', 'socks5h') or not parts.hostname:
-        raise FalconConfigError('proxy %r is not a valid proxy URL: use http://host:port or https://host:port.'
-                                % _redact_userinfo(value))
+        raise FalconConfigError(
+            'proxy %r is not a valid proxy URL: use http://host:port or https://host:port.' % _redact_userinfo(value)
+        )
     return value

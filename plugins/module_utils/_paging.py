@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pagination helpers: numeric offset, scroll token, and batching of entity ids. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
 
@@ -97,9 +92,12 @@ def scroll_pages(client, path, params=None, page_size=10000, limit=None):
         if max_pages is None:
             page = (token, resources)
             if token == previous_token and page == previous_page:
-                raise FalconApiError('The API returned the same scroll page twice for %s with no total; paging cannot '
-                                     'go on (%d results read). Run the task again.' % (path, seen),
-                                     status=response.status, trace_id=response.trace_id)
+                raise FalconApiError(
+                    'The API returned the same scroll page twice for %s with no total; paging cannot '
+                    'go on (%d results read). Run the task again.' % (path, seen),
+                    status=response.status,
+                    trace_id=response.trace_id,
+                )
             previous_page = page
 
 

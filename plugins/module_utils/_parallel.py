@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bounded parallel reads: overlap a few independent read calls of one task. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import collections
 import os
@@ -35,7 +30,9 @@ def read_concurrency(environ=None):
     except ValueError:
         value = None
     if value is None or not 1 <= value <= MAX_CONCURRENCY:
-        raise FalconConfigError('%s must be a whole number from 1 to %d, got %r.' % (CONCURRENCY_ENV, MAX_CONCURRENCY, raw))
+        raise FalconConfigError(
+            '%s must be a whole number from 1 to %d, got %r.' % (CONCURRENCY_ENV, MAX_CONCURRENCY, raw)
+        )
     return value
 
 

@@ -1,15 +1,14 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Endpoint policy families and CSPM policy settings readers. Internal use only."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._fql import filter_error
-from ansible_collections.secops.falcon.plugins.module_utils._ids import unique, validate_cspm_policy_id, validate_hex32_ids
+from ansible_collections.secops.falcon.plugins.module_utils._ids import (
+    unique,
+    validate_cspm_policy_id,
+    validate_hex32_ids,
+)
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, iter_offset
 
 # policy_type option value -> the family's name in the URL.
@@ -29,13 +28,60 @@ ENTITY_BATCH = 500
 
 # GET /settings/entities/policy/v1 `service` enum (case-sensitive on the API).
 CSPM_SERVICES = (
-    'ACM', 'ACR', 'Any', 'App Engine', 'AppService', 'BigQuery', 'Cloud Load Balancing', 'Cloud Logging',
-    'Cloud SQL', 'Cloud Storage', 'CloudFormation', 'CloudTrail', 'CloudWatch Logs', 'Cloudfront',
-    'Compute Engine', 'Config', 'Disk', 'DynamoDB', 'EBS', 'EC2', 'ECR', 'EFS', 'EKS', 'ELB', 'EMR',
-    'Elasticache', 'GuardDuty', 'IAM', 'Identity', 'KMS', 'KeyVault', 'Kinesis', 'Kubernetes', 'Lambda',
-    'LoadBalancer', 'Monitor', 'NLB/ALB', 'NetworkSecurityGroup', 'PostgreSQL', 'RDS', 'Redshift', 'S3', 'SES',
-    'SNS', 'SQLDatabase', 'SQLServer', 'SQS', 'SSM', 'Serverless Application Repository', 'StorageAccount',
-    'Subscriptions', 'VPC', 'VirtualMachine', 'VirtualNetwork',
+    'ACM',
+    'ACR',
+    'Any',
+    'App Engine',
+    'AppService',
+    'BigQuery',
+    'Cloud Load Balancing',
+    'Cloud Logging',
+    'Cloud SQL',
+    'Cloud Storage',
+    'CloudFormation',
+    'CloudTrail',
+    'CloudWatch Logs',
+    'Cloudfront',
+    'Compute Engine',
+    'Config',
+    'Disk',
+    'DynamoDB',
+    'EBS',
+    'EC2',
+    'ECR',
+    'EFS',
+    'EKS',
+    'ELB',
+    'EMR',
+    'Elasticache',
+    'GuardDuty',
+    'IAM',
+    'Identity',
+    'KMS',
+    'KeyVault',
+    'Kinesis',
+    'Kubernetes',
+    'Lambda',
+    'LoadBalancer',
+    'Monitor',
+    'NLB/ALB',
+    'NetworkSecurityGroup',
+    'PostgreSQL',
+    'RDS',
+    'Redshift',
+    'S3',
+    'SES',
+    'SNS',
+    'SQLDatabase',
+    'SQLServer',
+    'SQS',
+    'SSM',
+    'Serverless Application Repository',
+    'StorageAccount',
+    'Subscriptions',
+    'VPC',
+    'VirtualMachine',
+    'VirtualNetwork',
 )
 CSPM_PLATFORMS = ('aws', 'azure', 'gcp')
 CSPM_SETTINGS_PATH = '/settings/entities/policy/v1'
@@ -106,8 +152,9 @@ def normalise_service(service):
     for known in CSPM_SERVICES:
         if known.lower() == str(service).strip().lower():
             return known
-    raise FalconConfigError('Invalid CSPM service %r. Allowed values (case-insensitive): %s.'
-                            % (service, ', '.join(CSPM_SERVICES)))
+    raise FalconConfigError(
+        'Invalid CSPM service %r. Allowed values (case-insensitive): %s.' % (service, ', '.join(CSPM_SERVICES))
+    )
 
 
 def get_cspm_policy_settings(client, service=None, cloud_platform=None, policy_id=None):
@@ -120,7 +167,9 @@ def get_cspm_policy_settings(client, service=None, cloud_platform=None, policy_i
         params['service'] = normalise_service(service)
     if cloud_platform is not None:
         if cloud_platform not in CSPM_PLATFORMS:
-            raise FalconConfigError('Invalid cloud_platform %r. Allowed values: %s.' % (cloud_platform, ', '.join(CSPM_PLATFORMS)))
+            raise FalconConfigError(
+                'Invalid cloud_platform %r. Allowed values: %s.' % (cloud_platform, ', '.join(CSPM_PLATFORMS))
+            )
         params['cloud-platform'] = cloud_platform
     if policy_id is not None:
         params['policy-id'] = validate_cspm_policy_id(policy_id)

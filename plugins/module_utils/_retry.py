@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Retry policy of the HTTP client: which answers to retry, how long to wait. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import math
 import random
@@ -32,13 +27,13 @@ RETRY_BUDGET = 180.0
 
 def backoff(attempt, rand=random.random):
     """Return the wait before retry number attempt (0-based): exponential, capped, with jitter in [50 %, 100 %]."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt))
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt))
     return ceiling * (0.5 + rand() / 2)
 
 
 def rate_limit_margin(repeats, rand=random.random):
     """Return the extra wait after the asked one, for a request already rate limited `repeats` times before."""
-    return min(RATE_LIMIT_MARGIN_CAP, RATE_LIMIT_MARGIN * (2 ** repeats)) + rand() / 2
+    return min(RATE_LIMIT_MARGIN_CAP, RATE_LIMIT_MARGIN * (2**repeats)) + rand() / 2
 
 
 def rate_limit_wait(headers, repeats, now=None, rand=random.random):

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """An OAuth2 access token with its lifetime and the cloud that issued it. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import time
 
@@ -20,8 +15,17 @@ class Token:
 
     __slots__ = ('access_token', 'token_type', 'expires_in', 'issued_at', 'expires_at', 'base_url', 'cloud', 'source')
 
-    def __init__(self, access_token, base_url, cloud=None, token_type='bearer', expires_in=DEFAULT_EXPIRES_IN,
-                 issued_at=None, expires_at=None, source='issued'):
+    def __init__(
+        self,
+        access_token,
+        base_url,
+        cloud=None,
+        token_type='bearer',
+        expires_in=DEFAULT_EXPIRES_IN,
+        issued_at=None,
+        expires_at=None,
+        source='issued',
+    ):
         self.access_token = access_token
         self.token_type = token_type or 'bearer'
         self.expires_in = int(expires_in) if expires_in is not None else DEFAULT_EXPIRES_IN
@@ -46,8 +50,15 @@ class Token:
 
     def to_dict(self):
         """Return the fields as a plain dict (what the encrypted cache entry holds)."""
-        return dict(access_token=self.access_token, token_type=self.token_type, expires_in=self.expires_in,
-                    issued_at=self.issued_at, expires_at=self.expires_at, base_url=self.base_url, cloud=self.cloud)
+        return dict(
+            access_token=self.access_token,
+            token_type=self.token_type,
+            expires_in=self.expires_in,
+            issued_at=self.issued_at,
+            expires_at=self.expires_at,
+            base_url=self.base_url,
+            cloud=self.cloud,
+        )
 
     @classmethod
     def from_dict(cls, data, source='cache'):
@@ -56,10 +67,22 @@ class Token:
             raise ValueError('not a token entry')
         if not isinstance(data.get('base_url'), str):
             raise ValueError('token entry without base_url')
-        return cls(data['access_token'], data['base_url'], cloud=data.get('cloud'), token_type=data.get('token_type'),
-                   expires_in=data.get('expires_in'), issued_at=float(data['issued_at']),
-                   expires_at=float(data['expires_at']), source=source)
+        return cls(
+            data['access_token'],
+            data['base_url'],
+            cloud=data.get('cloud'),
+            token_type=data.get('token_type'),
+            expires_in=data.get('expires_in'),
+            issued_at=float(data['issued_at']),
+            expires_at=float(data['expires_at']),
+            source=source,
+        )
 
     def __repr__(self):
         # Never the token itself: reprs end up in tracebacks and logs.
-        return 'Token(base_url=%r, cloud=%r, expires_at=%r, source=%r)' % (self.base_url, self.cloud, self.expires_at, self.source)
+        return 'Token(base_url=%r, cloud=%r, expires_at=%r, source=%r)' % (
+            self.base_url,
+            self.cloud,
+            self.expires_at,
+            self.source,
+        )

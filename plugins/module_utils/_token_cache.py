@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Token cache on the machine that runs the task: one token per credentials, shared by tasks, hosts and forks.
@@ -8,10 +7,6 @@ with another secret never finds the entry; the value is AES-256-GCM encrypted wi
 the secret; directory 0700, files 0600 written atomically; an fcntl lock per entry gives single flight (one process
 issues the token, the others wait on the lock and reuse it).
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import base64
 import contextlib
@@ -31,6 +26,7 @@ STALE_TEMP_SECONDS = 60
 
 try:
     import fcntl
+
     HAS_FCNTL = True
 except ImportError:  # pragma: no cover - not POSIX
     HAS_FCNTL = False
@@ -40,6 +36,7 @@ try:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     HAS_CRYPTOGRAPHY = True
 except ImportError:  # pragma: no cover - exercised by a unit test that hides the library
     HAS_CRYPTOGRAPHY = False
@@ -58,7 +55,9 @@ _NONBLOCK = getattr(os, 'O_NONBLOCK', 0)
 
 def entry_name(secret, start_url, cloud, client_id, member_cid):
     """The entry's file stem: HMAC-SHA256 keyed by the client secret over where and who (no secret in the name)."""
-    message = '\n'.join(['secops.falcon token cache v1', start_url or '', cloud or '', client_id or '', member_cid or ''])
+    message = '\n'.join(
+        ['secops.falcon token cache v1', start_url or '', cloud or '', client_id or '', member_cid or '']
+    )
     return hmac.new(secret.encode('utf-8'), message.encode('utf-8'), hashlib.sha256).hexdigest()
 
 
@@ -67,14 +66,18 @@ def prepare_cache_dir(path):
     path = os.path.abspath(os.path.expanduser(path))
     if not os.path.isdir(path):
         if os.path.lexists(path):
-            raise FalconConfigError('token_cache_dir %s exists and is not a directory: choose a directory for the token cache.' % path)
+            raise FalconConfigError(
+                'token_cache_dir %s exists and is not a directory: choose a directory for the token cache.' % path
+            )
         try:
             os.makedirs(path, 0o700)
             os.chmod(path, 0o700)
         except OSError as exc:
             if exc.errno != errno.EEXIST:
-                raise FalconConfigError('Cannot create token_cache_dir %s: %s. Choose a writable directory (token_cache_dir or '
-                                        'FALCON_TOKEN_CACHE_DIR) or set token_cache: false.' % (path, exc.strerror or exc))
+                raise FalconConfigError(
+                    'Cannot create token_cache_dir %s: %s. Choose a writable directory (token_cache_dir or '
+                    'FALCON_TOKEN_CACHE_DIR) or set token_cache: false.' % (path, exc.strerror or exc)
+                )
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -82,12 +85,16 @@ def prepare_cache_dir(path):
     if not stat.S_ISDIR(info.st_mode):
         raise FalconConfigError('token_cache_dir %s is not a directory.' % path)
     if info.st_uid != os.geteuid():
-        raise FalconConfigError('token_cache_dir %s is owned by uid %d, not by uid %d that runs this task: refusing to keep '
-                                'tokens in a directory another user controls. Use a directory of your own (token_cache_dir or '
-                                'FALCON_TOKEN_CACHE_DIR) or set token_cache: false.' % (path, info.st_uid, os.geteuid()))
+        raise FalconConfigError(
+            'token_cache_dir %s is owned by uid %d, not by uid %d that runs this task: refusing to keep '
+            'tokens in a directory another user controls. Use a directory of your own (token_cache_dir or '
+            'FALCON_TOKEN_CACHE_DIR) or set token_cache: false.' % (path, info.st_uid, os.geteuid())
+        )
     if info.st_mode & 0o022:
-        raise FalconConfigError('token_cache_dir %s is writable by group or others (mode %04o): refusing to keep tokens '
-                                'there. Run chmod 700 on it or choose another directory.' % (path, stat.S_IMODE(info.st_mode)))
+        raise FalconConfigError(
+            'token_cache_dir %s is writable by group or others (mode %04o): refusing to keep tokens '
+            'there. Run chmod 700 on it or choose another directory.' % (path, stat.S_IMODE(info.st_mode))
+        )
     return path
 
 
@@ -106,8 +113,14 @@ def encrypt_entry(secret, name, token):
     salt, nonce = os.urandom(16), os.urandom(12)
     plain = json.dumps(token.to_dict(), sort_keys=True).encode('utf-8')
     sealed = AESGCM(_derive_key(secret, salt)).encrypt(nonce, plain, name.encode('ascii'))
-    doc = {'format': ENTRY_FORMAT, 'kdf': 'HKDF-SHA256', 'cipher': 'AES-256-GCM',
-           'salt': _b64(salt), 'nonce': _b64(nonce), 'ciphertext': _b64(sealed)}
+    doc = {
+        'format': ENTRY_FORMAT,
+        'kdf': 'HKDF-SHA256',
+        'cipher': 'AES-256-GCM',
+        'salt': _b64(salt),
+        'nonce': _b64(nonce),
+        'ciphertext': _b64(sealed),
+    }
     return json.dumps(doc, sort_keys=True).encode('ascii')
 
 
@@ -221,8 +234,10 @@ class TokenCache:
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                self._warn_once('The token cache entry %s is not a regular file: it is ignored (and replaced when a token '
-                                'is stored).' % self.path)
+                self._warn_once(
+                    'The token cache entry %s is not a regular file: it is ignored (and replaced when a token '
+                    'is stored).' % self.path
+                )
                 return None
             # Only a regular file of ours that nobody else can read: anything else is ignored and replaced.
             if info.st_uid != os.geteuid() or info.st_mode & 0o077:
@@ -259,7 +274,9 @@ class TokenCache:
     def _write(self, token):
         """Store token atomically (temporary 0600 file, fsync, rename); a failure only warns: the token still works."""
         self._sweep_temp_files()
-        tmp = os.path.join(self.directory, '.%s.%d.%s.tmp' % (self.name, os.getpid(), base64.b32encode(os.urandom(5)).decode()))
+        tmp = os.path.join(
+            self.directory, '.%s.%d.%s.tmp' % (self.name, os.getpid(), base64.b32encode(os.urandom(5)).decode())
+        )
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
             try:
@@ -270,8 +287,10 @@ class TokenCache:
                 os.close(fd)
             os.replace(tmp, self.path)
         except OSError as exc:
-            self._warn('Could not write the token cache entry in %s (%s): the token is used for this task only.'
-                       % (self.directory, exc.strerror or exc))
+            self._warn(
+                'Could not write the token cache entry in %s (%s): the token is used for this task only.'
+                % (self.directory, exc.strerror or exc)
+            )
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
 
@@ -284,14 +303,17 @@ class TokenCache:
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK, 0o600)
         except OSError as exc:
-            self._warn('Could not open the token cache lock in %s (%s): tokens may be issued more than once.'
-                       % (self.directory, exc.strerror or exc))
+            self._warn(
+                'Could not open the token cache lock in %s (%s): tokens may be issued more than once.'
+                % (self.directory, exc.strerror or exc)
+            )
             yield False
             return
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
-            self._warn_once('The token cache lock %s is not a regular file: tokens may be issued more than once.'
-                            % self.lock_path)
+            self._warn_once(
+                'The token cache lock %s is not a regular file: tokens may be issued more than once.' % self.lock_path
+            )
             yield False
             return
         try:
@@ -304,12 +326,16 @@ class TokenCache:
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                         # e.g. ENOLCK on a network file system: no lock to be had, so do without it as below.
-                        self._warn('Could not lock the token cache in %s (%s): issuing a token without the lock.'
-                                   % (self.directory, exc.strerror or exc))
+                        self._warn(
+                            'Could not lock the token cache in %s (%s): issuing a token without the lock.'
+                            % (self.directory, exc.strerror or exc)
+                        )
                         break
                     if time.monotonic() >= deadline:
-                        self._warn('Waited %.0f s for the token cache lock in %s: issuing a token without it.'
-                                   % (self.lock_wait, self.directory))
+                        self._warn(
+                            'Waited %.0f s for the token cache lock in %s: issuing a token without it.'
+                            % (self.lock_wait, self.directory)
+                        )
                         break
                     time.sleep(LOCK_POLL_SECONDS)
             yield locked
@@ -323,11 +349,15 @@ def open_token_store(settings, warn):
     if not settings.token_cache or not settings.has_credentials:
         return MemoryTokenStore()
     if not HAS_CRYPTOGRAPHY:
-        warn('The Python library cryptography is not installed where this task runs: the token cache is off and this task '
-             'requests its own token (pip install cryptography to share tokens across tasks).')
+        warn(
+            'The Python library cryptography is not installed where this task runs: the token cache is off and this task '
+            'requests its own token (pip install cryptography to share tokens across tasks).'
+        )
         return MemoryTokenStore()
     directory = prepare_cache_dir(settings.token_cache_dir)
-    name = entry_name(settings.client_secret, settings.base_url, settings.cloud, settings.client_id, settings.member_cid)
+    name = entry_name(
+        settings.client_secret, settings.base_url, settings.cloud, settings.client_id, settings.member_cid
+    )
     # Wait for the lock as long as the holder may take to issue a token (its timeout and retries).
     lock_wait = min(180.0, settings.timeout * (settings.retries + 1)) + 5.0
     return TokenCache(directory, settings.client_secret, name, lock_wait=lock_wait, warn=warn)

@@ -1,11 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: falcon_alert
@@ -169,7 +165,11 @@ msg:
 """
 
 from ansible_collections.secops.falcon.plugins.module_utils._alerts import (
-    assignment_action, get_alerts, search_alerts, update_alerts, validate_composite_ids,
+    assignment_action,
+    get_alerts,
+    search_alerts,
+    update_alerts,
+    validate_composite_ids,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
 
@@ -187,7 +187,11 @@ ARGUMENT_SPEC = dict(
 )
 MUTUALLY_EXCLUSIVE = [('ids', 'filter')]
 UNASSIGN_VALUES = ('', 'none')
-ASSIGNED_FIELD = {'assign_to_uuid': 'assigned_to_uuid', 'assign_to_user_id': 'assigned_to_uid', 'assign_to_name': 'assigned_to_name'}
+ASSIGNED_FIELD = {
+    'assign_to_uuid': 'assigned_to_uuid',
+    'assign_to_user_id': 'assigned_to_uid',
+    'assign_to_name': 'assigned_to_name',
+}
 
 
 def plural(count, word='alert'):
@@ -223,12 +227,19 @@ class Wanted:
     def problems(self):
         """Messages for option values that cannot be applied."""
         out = []
-        if (self.status is None and params_none(self.assignee, self.tags, self.comment, self.show_in_ui)
-                and not (self.unassign or self.remove or self.purge)):
-            out.append('Nothing to set: give status, assigned_to, tags, remove_tags (or purge_tags), comment or show_in_ui.')
+        if (
+            self.status is None
+            and params_none(self.assignee, self.tags, self.comment, self.show_in_ui)
+            and not (self.unassign or self.remove or self.purge)
+        ):
+            out.append(
+                'Nothing to set: give status, assigned_to, tags, remove_tags (or purge_tags), comment or show_in_ui.'
+            )
         both = sorted(set(self.tags or []) & set(self.remove))
         if both:
-            out.append('Tags %s are in both tags and remove_tags; an alert cannot both carry and lack them.' % ', '.join(both))
+            out.append(
+                'Tags %s are in both tags and remove_tags; an alert cannot both carry and lack them.' % ', '.join(both)
+            )
         if any(not t or not t.strip() for t in (self.tags or []) + self.remove):
             out.append('Tags must not be empty strings.')
         if self.comment is not None and not self.comment.strip():
@@ -260,8 +271,11 @@ class Wanted:
     def assigned_already(self, record):
         """True when the alert is assigned to the declared user (by uuid, user id or name)."""
         low = self.assignee.lower()
-        return ((record.get('assigned_to_uuid') or '').lower() == low or (record.get('assigned_to_uid') or '').lower() == low
-                or record.get('assigned_to_name') == self.assignee)
+        return (
+            (record.get('assigned_to_uuid') or '').lower() == low
+            or (record.get('assigned_to_uid') or '').lower() == low
+            or record.get('assigned_to_name') == self.assignee
+        )
 
     def view(self, record):
         """The managed part of an alert, for the diff."""
@@ -271,8 +285,13 @@ class Wanted:
             if record.get(key):
                 assignee = record[key]
                 break
-        return {'status': record.get('status'), 'assigned_to': assignee, 'tags': list(record.get('tags') or []),
-                'comments': comment_texts(record), 'show_in_ui': record.get('show_in_ui')}
+        return {
+            'status': record.get('status'),
+            'assigned_to': assignee,
+            'tags': list(record.get('tags') or []),
+            'comments': comment_texts(record),
+            'show_in_ui': record.get('show_in_ui'),
+        }
 
     def predict(self, record, actions):
         """The view of record once actions are applied (check mode)."""
@@ -306,9 +325,13 @@ def check_params(module, wanted):
     if params['ids'] is None and params['filter'] is None:
         module.fail('Select the alerts with ids or filter. An empty selection never means every alert.')
     if params['filter'] is not None and not params['filter'].strip():
-        module.fail('filter is empty. An empty FQL filter would match every alert; give a filter that selects the alerts.')
+        module.fail(
+            'filter is empty. An empty FQL filter would match every alert; give a filter that selects the alerts.'
+        )
     if params['max_alerts'] < 1:
-        module.fail('max_alerts must be at least 1, got %d. Raise it to allow a larger selection.' % params['max_alerts'])
+        module.fail(
+            'max_alerts must be at least 1, got %d. Raise it to allow a larger selection.' % params['max_alerts']
+        )
     problems = wanted.problems()
     if problems:
         module.fail(' '.join(problems))
@@ -324,13 +347,18 @@ def select(module, client, result):
         result['not_found'] = not_found
         if not_found:
             missing = plural(len(not_found), 'requested alert')
-            module.fail('%s not found: %s. Nothing was sent; fix the ids.' % (missing, ', '.join(not_found[:10])), **result)
+            module.fail(
+                '%s not found: %s. Nothing was sent; fix the ids.' % (missing, ', '.join(not_found[:10])), **result
+            )
         return records
     search = search_alerts(client, fql=params['filter'].strip(), stop_above=params['max_alerts'])
     result['total'] = search.total
     if search.alerts is None or len(search.alerts) > params['max_alerts']:
-        module.fail('The filter matches %d alerts, more than max_alerts=%d; nothing was sent. Narrow the filter or raise '
-                    'max_alerts on purpose.' % (search.total, params['max_alerts']), **result)
+        module.fail(
+            'The filter matches %d alerts, more than max_alerts=%d; nothing was sent. Narrow the filter or raise '
+            'max_alerts on purpose.' % (search.total, params['max_alerts']),
+            **result,
+        )
     return search.alerts
 
 
@@ -372,8 +400,16 @@ def run(module):
     wanted = Wanted(module.params)
     check_params(module, wanted)
     client = module.client()
-    result = {'changed': False, 'alerts': [], 'updated': [], 'unchanged': [], 'actions': {}, 'failed_alerts': [],
-              'not_found': [], 'total': 0}
+    result = {
+        'changed': False,
+        'alerts': [],
+        'updated': [],
+        'unchanged': [],
+        'actions': {},
+        'failed_alerts': [],
+        'not_found': [],
+        'total': 0,
+    }
     records = select(module, client, result)
     plan = dict((r['composite_id'], wanted.actions(r)) for r in records)
     plan = dict((k, v) for k, v in plan.items() if v)
@@ -381,7 +417,11 @@ def run(module):
     result['unchanged'] = [r['composite_id'] for r in records if r['composite_id'] not in plan]
     failed = {}
     if module.check_mode or not plan:
-        after = dict((r['composite_id'], wanted.predict(r, plan[r['composite_id']])) for r in records if r['composite_id'] in plan)
+        after = dict(
+            (r['composite_id'], wanted.predict(r, plan[r['composite_id']]))
+            for r in records
+            if r['composite_id'] in plan
+        )
         updated = [r['composite_id'] for r in records if r['composite_id'] in plan]
         result['alerts'] = records
     else:
@@ -396,7 +436,9 @@ def run(module):
                 continue
             left = wanted.actions(record)
             if left:
-                failed[composite_id] = 'the API accepted the update but the alert still needs %s' % ', '.join(n for n, _v in left)
+                failed[composite_id] = 'the API accepted the update but the alert still needs %s' % ', '.join(
+                    n for n, _v in left
+                )
             if wanted.view(record) != before[composite_id]:
                 after[composite_id] = wanted.view(record)
                 updated.append(composite_id)
@@ -406,11 +448,17 @@ def run(module):
     result['failed_alerts'] = [{'composite_id': k, 'reason': v} for k, v in failed.items()]
     result['changed'] = bool(updated)
     if updated:
-        result['diff'] = {'before': dict((k, before[k]) for k in updated), 'after': dict((k, after[k]) for k in updated)}
+        result['diff'] = {
+            'before': dict((k, before[k]) for k in updated),
+            'after': dict((k, after[k]) for k in updated),
+        }
     msg = summary(module.check_mode, updated, result['unchanged'], failed, result['total'])
     if failed:
-        module.fail('%s Failed: %s.%s' % (msg, describe(failed), ' The alerts changed are listed in updated.' if updated else ''),
-                    **result)
+        module.fail(
+            '%s Failed: %s.%s'
+            % (msg, describe(failed), ' The alerts changed are listed in updated.' if updated else ''),
+            **result,
+        )
     module.exit(msg=msg, **result)
 
 

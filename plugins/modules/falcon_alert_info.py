@@ -1,11 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: falcon_alert_info
@@ -104,7 +100,11 @@ msg:
   sample: Found 1 alert.
 """
 
-from ansible_collections.secops.falcon.plugins.module_utils._alerts import get_alerts, search_alerts, validate_composite_ids
+from ansible_collections.secops.falcon.plugins.module_utils._alerts import (
+    get_alerts,
+    search_alerts,
+    validate_composite_ids,
+)
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
 
 ARGUMENT_SPEC = dict(

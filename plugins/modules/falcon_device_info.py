@@ -1,11 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: falcon_device_info
@@ -176,13 +172,21 @@ def run(module):
     if params['limit'] is not None and params['limit'] < 1:
         module.fail('limit must be a positive number, got %d.' % params['limit'])
     devices, total, not_found = find_hosts(
-        module.client(), ids=params['ids'], hostnames=params['hostnames'], fql=params['filter'],
-        sort=params['sort'], limit=params['limit'], fields=params['fields'])
+        module.client(),
+        ids=params['ids'],
+        hostnames=params['hostnames'],
+        fql=params['filter'],
+        sort=params['sort'],
+        limit=params['limit'],
+        fields=params['fields'],
+    )
     if params['fields']:
         missing = [f for f in params['fields'] if devices and not any(f in d for d in devices)]
         if missing:
-            module.warn('No returned device has the field(s) %s; check the spelling against the API field names.'
-                        % ', '.join(missing))
+            module.warn(
+                'No returned device has the field(s) %s; check the spelling against the API field names.'
+                % ', '.join(missing)
+            )
         devices = project(devices, params['fields'])
     msg = 'Found %s' % plural(len(devices), 'host')
     if total > len(devices):

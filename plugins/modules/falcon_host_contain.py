@@ -1,11 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: falcon_host_contain
@@ -276,8 +272,16 @@ import math
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError
 from ansible_collections.secops.falcon.plugins.module_utils._hosts import (
-    STATUS_CONTAINED, STATUS_CONTAINMENT_PENDING, STATUS_LIFT_PENDING, STATUS_NORMAL,
-    device_action, find_hosts, get_devices, query_device_ids, validate_ids, wait_for_status,
+    STATUS_CONTAINED,
+    STATUS_CONTAINMENT_PENDING,
+    STATUS_LIFT_PENDING,
+    STATUS_NORMAL,
+    device_action,
+    find_hosts,
+    get_devices,
+    query_device_ids,
+    validate_ids,
+    wait_for_status,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
 from ansible_collections.secops.falcon.plugins.module_utils._text import plural, shortlist
@@ -335,7 +339,9 @@ def check_params(module):
     if params['ids'] is None and params['hostnames'] is None and params['filter'] is None:
         module.fail('Select the hosts with ids, hostnames or filter. An empty selection never means every host.')
     if params['filter'] is not None and not params['filter'].strip():
-        module.fail('filter is empty. An empty FQL filter would match every host; give a filter that selects the hosts.')
+        module.fail(
+            'filter is empty. An empty FQL filter would match every host; give a filter that selects the hosts.'
+        )
     if params['max_hosts'] < 1:
         module.fail('max_hosts must be at least 1, got %d. Raise it to allow a larger selection.' % params['max_hosts'])
     if params['wait_timeout'] < 0:
@@ -407,15 +413,22 @@ class Outcome:
         if not self.total and not self.not_found:
             return 'No hosts matched the selection; nothing to do.'
         if self.acted:
-            head = ('Would %s %s' if check_mode else '%s %s') % (target.verb if check_mode else target.past,
-                                                                 plural(len(self.acted)))
+            head = ('Would %s %s' if check_mode else '%s %s') % (
+                target.verb if check_mode else target.past,
+                plural(len(self.acted)),
+            )
         else:
             head = 'No change' if not self.unknown else 'No confirmed change'
         details = []
         if self.unchanged:
             details.append('%d already %s' % (len(self.unchanged), target.done_word))
-        for items, word in ((self.protected, 'protected'), (self.failed, 'failed'), (self.unknown, 'in an unknown state'),
-                            (self.not_found, 'not found'), (self.pending, 'still pending')):
+        for items, word in (
+            (self.protected, 'protected'),
+            (self.failed, 'failed'),
+            (self.unknown, 'in an unknown state'),
+            (self.not_found, 'not found'),
+            (self.pending, 'still pending'),
+        ):
             if items:
                 details.append('%d %s' % (len(items), word))
         text = head + (' (%s).' % ', '.join(details) if details else '.')
@@ -475,8 +488,12 @@ def act(module, client, target, outcome, to_act, waiting_on):
     for host, reason in action.unknown.items():
         if host not in applied:
             status = reread.get(host, {}).get('status')
-            outcome.unknown.append(dict(host_item(by_id[host], status or STATUS_UNKNOWN),
-                                        reason='%s; status read after it: %s' % (reason, status or 'not readable')))
+            outcome.unknown.append(
+                dict(
+                    host_item(by_id[host], status or STATUS_UNKNOWN),
+                    reason='%s; status read after it: %s' % (reason, status or 'not readable'),
+                )
+            )
     follow = accepted + action.unchanged
     waiting = [d['device_id'].lower() for d in waiting_on]
     latest = dict(reread)
@@ -512,17 +529,23 @@ def run(module):
     params = module.params
     target = Target(params['state'])
     client = module.client()
-    devices, total, not_found = find_hosts(client, ids=params['ids'], hostnames=params['hostnames'],
-                                           fql=params['filter'], stop_above=params['max_hosts'])
+    devices, total, not_found = find_hosts(
+        client, ids=params['ids'], hostnames=params['hostnames'], fql=params['filter'], stop_above=params['max_hosts']
+    )
     outcome = Outcome(target, total, not_found_items(params, not_found))
     outcome.reason = params['reason']
     if devices is None or len(devices) > params['max_hosts']:
-        module.fail('The selection matches %d hosts, more than max_hosts=%d; nothing was sent. Narrow the selection '
-                    'or raise max_hosts on purpose.' % (total, params['max_hosts']), **outcome.result())
+        module.fail(
+            'The selection matches %d hosts, more than max_hosts=%d; nothing was sent. Narrow the selection '
+            'or raise max_hosts on purpose.' % (total, params['max_hosts']),
+            **outcome.result(),
+        )
     if not_found and params['fail_on_error']:
-        module.fail('%s not found: %s. Nothing was sent; fix the selection, or set fail_on_error=false to act on the '
-                    '%s found.' % (plural(len(not_found), 'requested host'), shortlist(not_found),
-                                   plural(len(devices))), **outcome.result())
+        module.fail(
+            '%s not found: %s. Nothing was sent; fix the selection, or set fail_on_error=false to act on the '
+            '%s found.' % (plural(len(not_found), 'requested host'), shortlist(not_found), plural(len(devices))),
+            **outcome.result(),
+        )
 
     if target.state == 'contained':
         guarded = protected_ids(client, params, devices)
@@ -548,13 +571,16 @@ def run(module):
     if outcome.failed and params['fail_on_error']:
         problems.append('Failed: %s.' % describe(outcome.failed))
     if outcome.unknown:
-        problems.append('State unknown (the request may have been applied; check these hosts): %s.'
-                        % describe(outcome.unknown))
+        problems.append(
+            'State unknown (the request may have been applied; check these hosts): %s.' % describe(outcome.unknown)
+        )
     if outcome.read_error is not None:
         problems.append('The status read after the request failed: %s.' % outcome.read_error)
     elif outcome.pending:
-        problems.append('Timed out after %ss waiting for status %s: %s.'
-                        % (params['wait_timeout'], target.final, describe(outcome.pending)))
+        problems.append(
+            'Timed out after %ss waiting for status %s: %s.'
+            % (params['wait_timeout'], target.final, describe(outcome.pending))
+        )
     if problems:
         if outcome.acted:
             problems.append('The hosts acted on are listed in %s.' % target.state)

@@ -1,11 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: falcon_policy_info
@@ -151,14 +147,22 @@ msg:
 
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
 from ansible_collections.secops.falcon.plugins.module_utils._policies import (
-    find_policies_by_name, get_cspm_policy_settings, get_policies, member_ids, normalise_service, query_policies,
+    find_policies_by_name,
+    get_cspm_policy_settings,
+    get_policies,
+    member_ids,
+    normalise_service,
+    query_policies,
     validate_policy_ids,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._text import plural, shortlist
 
 ARGUMENT_SPEC = dict(
-    policy_type=dict(type='str', required=True,
-                     choices=['prevention', 'sensor_update', 'device_control', 'firewall', 'response', 'cspm']),
+    policy_type=dict(
+        type='str',
+        required=True,
+        choices=['prevention', 'sensor_update', 'device_control', 'firewall', 'response', 'cspm'],
+    ),
     ids=dict(type='list', elements='str'),
     names=dict(type='list', elements='str'),
     filter=dict(type='str'),
@@ -180,10 +184,16 @@ def check_params(module):
     if cspm and params['include_members']:
         wrong.append('include_members')
     if wrong:
-        module.fail('%s cannot be used with policy_type=%s; %s.' % (
-            ', '.join(wrong), params['policy_type'],
-            'CSPM settings take service, cloud_platform and policy_id' if cspm
-            else 'service, cloud_platform and policy_id apply to policy_type=cspm only'))
+        module.fail(
+            '%s cannot be used with policy_type=%s; %s.'
+            % (
+                ', '.join(wrong),
+                params['policy_type'],
+                'CSPM settings take service, cloud_platform and policy_id'
+                if cspm
+                else 'service, cloud_platform and policy_id apply to policy_type=cspm only',
+            )
+        )
     if cspm and params['service'] is not None:
         # Validate before any request so the error lists the allowed services.
         params['service'] = normalise_service(params['service'])
@@ -209,8 +219,9 @@ def run(module):
     client = module.client()
     label = params['policy_type'].replace('_', ' ')
     if params['policy_type'] == 'cspm':
-        policies, api_errors = get_cspm_policy_settings(client, service=params['service'],
-                                                        cloud_platform=params['cloud_platform'], policy_id=params['policy_id'])
+        policies, api_errors = get_cspm_policy_settings(
+            client, service=params['service'], cloud_platform=params['cloud_platform'], policy_id=params['policy_id']
+        )
         # An unknown (or filtered-out) policy id is an empty answer, not an error.
         not_found = [params['policy_id']] if params['policy_id'] is not None and not policies else []
         label = 'CSPM'
@@ -224,16 +235,18 @@ def run(module):
         msg += ' (not found: %s)' % shortlist(not_found)
     if not policies and params['filter'] is not None and params['policy_type'] != 'cspm':
         # The real API answers an unknown filter field with 200 and nothing (NOTES 9.3): a typo looks like "no policy".
-        msg += ('; the filter %r matched nothing. On the real API a filter on an unknown field also matches nothing '
-                'instead of failing, so check the field names (and use names to find policies by name)'
-                % params['filter'])
+        msg += (
+            '; the filter %r matched nothing. On the real API a filter on an unknown field also matches nothing '
+            'instead of failing, so check the field names (and use names to find policies by name)' % params['filter']
+        )
     if api_errors:
         # A 207 answer: some settings could not be read. Say so, so that nobody audits a partial list as complete.
         reasons = '; '.join(str(e.get('message', e)) if isinstance(e, dict) else str(e) for e in api_errors[:5])
         msg += '; the API could read only part of the settings (%d errors: %s)' % (len(api_errors), reasons)
         module.warn('Partial CSPM answer: %s' % reasons)
-    module.exit(changed=False, policies=policies, total=len(policies), not_found=not_found, api_errors=api_errors,
-                msg=msg + '.')
+    module.exit(
+        changed=False, policies=policies, total=len(policies), not_found=not_found, api_errors=api_errors, msg=msg + '.'
+    )
 
 
 def main():

@@ -1,11 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: falcon_token
@@ -136,8 +132,14 @@ def _iso(epoch):
 
 def _token_result(token):
     """The return values describing token."""
-    return dict(access_token=token.access_token, token_type=token.token_type, cloud=token.cloud,
-                base_url=token.base_url, expires_in=max(0, int(token.remaining())), expires_at=_iso(token.expires_at))
+    return dict(
+        access_token=token.access_token,
+        token_type=token.token_type,
+        cloud=token.cloud,
+        base_url=token.base_url,
+        expires_in=max(0, int(token.remaining())),
+        expires_at=_iso(token.expires_at),
+    )
 
 
 def _credentials_settings(module):
@@ -152,19 +154,27 @@ def present(module):
     """Return a valid token: the cached one, or a new one (not in check mode)."""
     client = module.client()
     if not client.settings.has_credentials:
-        module.fail('state=present needs client_id and client_secret to issue a token (an access_token alone cannot be '
-                    'renewed); set them as options, module_defaults for group/secops.falcon.falcon, or '
-                    'FALCON_CLIENT_ID/FALCON_CLIENT_SECRET.')
+        module.fail(
+            'state=present needs client_id and client_secret to issue a token (an access_token alone cannot be '
+            'renewed); set them as options, module_defaults for group/secops.falcon.falcon, or '
+            'FALCON_CLIENT_ID/FALCON_CLIENT_SECRET.'
+        )
     if module.check_mode:
         cached = client.cached_token()
         if cached is not None and client.token_accepted(cached):
-            module.exit(changed=False, issued=False, msg='A valid token is in the token cache.', **_token_result(cached))
+            module.exit(
+                changed=False, issued=False, msg='A valid token is in the token cache.', **_token_result(cached)
+            )
         module.exit(changed=True, issued=True, msg='A new token would be issued (check mode).')
     # A cached token is checked with one cheap read: the API may have revoked it since it was cached.
     token, minted = client.issue_live_token()
     msg = 'Issued a new token' if minted else 'Reused the cached token'
-    module.exit(changed=minted, issued=minted, msg='%s for cloud %s.' % (msg, token.cloud or token.base_url),
-                **_token_result(token))
+    module.exit(
+        changed=minted,
+        issued=minted,
+        msg='%s for cloud %s.' % (msg, token.cloud or token.base_url),
+        **_token_result(token),
+    )
 
 
 def absent(module):
@@ -179,9 +189,11 @@ def absent(module):
         module.exit(changed=False, revoked=False, msg='No cached token for these credentials: nothing to revoke.')
     if given and cached is None and settings.autodiscover and not settings.base_url_given:
         # Finding the home cloud would issue a new token (which would stay live): ask where the given one lives.
-        module.fail('state=absent cannot tell which cloud issued the given access_token without issuing a new token: '
-                    'set cloud or base_url to the cloud that issued it, or pass the registered falcon_token result as '
-                    'auth (it carries base_url).')
+        module.fail(
+            'state=absent cannot tell which cloud issued the given access_token without issuing a new token: '
+            'set cloud or base_url to the cloud that issued it, or pass the registered falcon_token result as '
+            'auth (it carries base_url).'
+        )
     target = given or cached.access_token
     source = 'the given token' if given else 'the cached token'
     if module.check_mode:

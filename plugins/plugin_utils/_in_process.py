@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """FalconActionBase: run a module's own main() inside the worker process when the task executes on the controller.
@@ -16,10 +15,6 @@ swapped: the arguments go in where AnsiballZ would put them (ansible.module_util
 the same serialization profile), and the JSON the module prints is read back through ActionBase._parse_returned_data,
 exactly as for a module run, so both paths give the same result.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import contextlib
 import importlib
@@ -40,9 +35,11 @@ try:
     from ansible.module_utils import basic as _basic
     from ansible.module_utils.common import warnings as _warnings
     from ansible.module_utils.common.json import Direction, get_module_encoder
+
+    from ansible_collections.secops.falcon.plugins.module_utils import _module  # noqa: F401 pylint: disable=unused-import
     from ansible_collections.secops.falcon.plugins.module_utils._errors import scrub
     from ansible_collections.secops.falcon.plugins.module_utils._http import HAS_REQUESTS
-    from ansible_collections.secops.falcon.plugins.module_utils import _module  # noqa: F401 pylint: disable=unused-import
+
     IN_PROCESS_IMPORT_ERROR = None
 except ImportError as import_error:  # an ansible-core without these internals: the module path still works
     HAS_REQUESTS = False
@@ -68,7 +65,7 @@ class FalconActionBase(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         """The normal action's flow, with the module executed in-process where that is the same thing."""
-        result = super(FalconActionBase, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
         result = merge_hash(result, self._execute_falcon_module(task_vars))
         return result
@@ -82,8 +79,9 @@ class FalconActionBase(ActionBase):
             return self._run_in_process(task_vars)
         display.vvv('%s: executing as a module (%s)' % (self.MODULE, reason))
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
-        result = self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars,
-                                      wrap_async=wrap_async)
+        result = self._execute_module(
+            module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars, wrap_async=wrap_async
+        )
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
@@ -92,7 +90,9 @@ class FalconActionBase(ActionBase):
         """None when the module may run in this process, else why it must run as a module."""
         if IN_PROCESS_IMPORT_ERROR is not None or not HAS_REQUESTS:
             return 'the controller cannot import the module code in-process'
-        switch = self._templar.template(task_vars[SWITCH_VAR]) if SWITCH_VAR in task_vars else os.environ.get(SWITCH_ENV)
+        switch = (
+            self._templar.template(task_vars[SWITCH_VAR]) if SWITCH_VAR in task_vars else os.environ.get(SWITCH_ENV)
+        )
         if switch not in (None, '') and not boolean(switch, strict=False):
             return '%s is false' % SWITCH_VAR
         connection = getattr(self._connection, '_load_name', None) or getattr(self._connection, 'transport', None)
@@ -148,6 +148,7 @@ def _clean_result(data):
     """The post-processing ActionBase._execute_module applies to a parsed module result."""
     # pylint: disable=import-outside-toplevel
     from ansible.vars.clean import remove_internal_keys
+
     data.pop('_ansible_suppress_tmpdir_delete', None)
     remove_internal_keys(data)
     return data

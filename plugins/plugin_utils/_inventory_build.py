@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """InventoryPlan: the falcon_hosts options validated, the tenants read, and the hosts they give. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import time
 
@@ -20,14 +15,49 @@ from ansible_collections.secops.falcon.plugins.plugin_utils._inventory_groups im
 from ansible_collections.secops.falcon.plugins.plugin_utils._inventory_names import assign_names, field_value
 
 DEFAULT_FIELDS = (
-    'device_id', 'cid', 'hostname', 'platform_name', 'os_version', 'os_product_name', 'product_type_desc', 'kernel_version',
-    'agent_version', 'status', 'local_ip', 'external_ip', 'connection_ip', 'mac_address', 'machine_domain', 'site_name', 'ou',
-    'tags', 'groups', 'last_seen', 'first_seen', 'modified_timestamp', 'reduced_functionality_mode', 'host_hidden_status',
-    'filesystem_containment_status', 'system_manufacturer', 'system_product_name', 'serial_number', 'provision_status',
+    'device_id',
+    'cid',
+    'hostname',
+    'platform_name',
+    'os_version',
+    'os_product_name',
+    'product_type_desc',
+    'kernel_version',
+    'agent_version',
+    'status',
+    'local_ip',
+    'external_ip',
+    'connection_ip',
+    'mac_address',
+    'machine_domain',
+    'site_name',
+    'ou',
+    'tags',
+    'groups',
+    'last_seen',
+    'first_seen',
+    'modified_timestamp',
+    'reduced_functionality_mode',
+    'host_hidden_status',
+    'filesystem_containment_status',
+    'system_manufacturer',
+    'system_product_name',
+    'serial_number',
+    'provision_status',
 )
 # What the built-in groups and the duplicate rule read, whatever `fields` keeps as variables.
-GROUPING_FIELDS = ('device_id', 'cid', 'hostname', 'platform_name', 'product_type_desc', 'status', 'tags', 'groups',
-                   'reduced_functionality_mode', 'last_seen')
+GROUPING_FIELDS = (
+    'device_id',
+    'cid',
+    'hostname',
+    'platform_name',
+    'product_type_desc',
+    'status',
+    'tags',
+    'groups',
+    'reduced_functionality_mode',
+    'last_seen',
+)
 
 
 class HostEntry:
@@ -51,8 +81,10 @@ class InventoryPlan:
         self.connection_options = dict(connection_options)
         self.member_cids = opts.member_cids_option(get_option('member_cids'))
         if self.member_cids and connection_options.get('member_cid'):
-            raise FalconConfigError('member_cid and member_cids are both set: use member_cid for one child tenant, or '
-                                    'member_cids for several (or all).')
+            raise FalconConfigError(
+                'member_cid and member_cids are both set: use member_cid for one child tenant, or '
+                'member_cids for several (or all).'
+            )
         # Validates credentials, cloud, base_url, TLS and the rest exactly as the modules do.
         self.settings = ConnectionSettings.from_options(self.connection_options)
         self.filter = (get_option('filter') or '').strip() or None
@@ -65,7 +97,9 @@ class InventoryPlan:
         self.hostnames = self._entries('hostnames', get_option('hostnames') or ['hostname', 'device_id'])
         host_from = get_option('ansible_host_from')
         self.ansible_host_from = self._entries('ansible_host_from', [host_from])[0] if host_from else None
-        self.duplicates = opts.choice_option('duplicates', get_option('duplicates') or 'newest', opts.DUPLICATES_CHOICES)
+        self.duplicates = opts.choice_option(
+            'duplicates', get_option('duplicates') or 'newest', opts.DUPLICATES_CHOICES
+        )
         self.vars_prefix = opts.prefix_option('vars_prefix', get_option('vars_prefix'))
         self.group_prefix = opts.prefix_option('group_prefix', get_option('group_prefix'))
         self.kinds = opts.builtin_groups_option(get_option('builtin_groups'))
@@ -81,8 +115,10 @@ class InventoryPlan:
         for entry in entries:
             text = str(entry).strip() if entry is not None else ''
             if not text or not (_is_template(text) or opts.FIELD_RE.match(text)):
-                raise FalconConfigError('%s entry %r is neither an API field name (for example hostname or local_ip) nor a '
-                                        'template such as {{ falcon_hostname | lower }}.' % (name, entry))
+                raise FalconConfigError(
+                    '%s entry %r is neither an API field name (for example hostname or local_ip) nor a '
+                    'template such as {{ falcon_hostname | lower }}.' % (name, entry)
+                )
             out.append(entry if _is_template(text) else text)
         return out
 
@@ -103,14 +139,25 @@ class InventoryPlan:
         parts = [self.filter]
         if self.within_seconds:
             parts.append(opts.last_seen_fql(self.within_seconds))
-        return Selection(fql=opts.combine_fql(*parts), exclude_fql=self.exclude_filter, include_hidden=self.include_hidden,
-                         fields=self.read_fields(), host_groups='host_groups' in self.kinds)
+        return Selection(
+            fql=opts.combine_fql(*parts),
+            exclude_fql=self.exclude_filter,
+            include_hidden=self.include_hidden,
+            fields=self.read_fields(),
+            host_groups='host_groups' in self.kinds,
+        )
 
     def cache_key(self):
         """The inventory cache key of this source (see _inventory_options.cache_key)."""
-        material = {'member_cids': self.member_cids, 'filter': self.filter, 'exclude_filter': self.exclude_filter,
-                    'last_seen_within': self.last_seen_within, 'include_hidden': self.include_hidden,
-                    'fields': self.read_fields(), 'host_groups': 'host_groups' in self.kinds}
+        material = {
+            'member_cids': self.member_cids,
+            'filter': self.filter,
+            'exclude_filter': self.exclude_filter,
+            'last_seen_within': self.last_seen_within,
+            'include_hidden': self.include_hidden,
+            'fields': self.read_fields(),
+            'host_groups': 'host_groups' in self.kinds,
+        }
         return opts.cache_key(self.settings, material)
 
     def _client(self, member_cid=None):
@@ -132,7 +179,9 @@ class InventoryPlan:
         finally:
             _flush(client, warn)
         if not children:
-            warn('member_cids is all, but the MSSP API lists no child CIDs for this API client: the inventory is empty.')
+            warn(
+                'member_cids is all, but the MSSP API lists no child CIDs for this API client: the inventory is empty.'
+            )
         return children
 
     def fetch(self, warn):
@@ -182,8 +231,13 @@ class InventoryPlan:
             tenant = context[id(record)]
             return render(entry, wrap_var(self.variables(record, tenant.get('host_groups'), tenant)))
 
-        named, warnings = assign_names(records, self.hostnames, render_entry, self.duplicates,
-                                       tenant_of=lambda record: context[id(record)].get('cid'))
+        named, warnings = assign_names(
+            records,
+            self.hostnames,
+            render_entry,
+            self.duplicates,
+            tenant_of=lambda record: context[id(record)].get('cid'),
+        )
         for message in warnings:
             warn(scrub(message))
         for device in named:
@@ -192,12 +246,22 @@ class InventoryPlan:
             if device.skipped:
                 variables[self.vars_prefix + 'duplicate_device_ids'] = device.skipped
             if self.ansible_host_from:
-                address = (render_entry(self.ansible_host_from, device.record) if _is_template(self.ansible_host_from)
-                           else field_value(device.record, self.ansible_host_from))
+                address = (
+                    render_entry(self.ansible_host_from, device.record)
+                    if _is_template(self.ansible_host_from)
+                    else field_value(device.record, self.ansible_host_from)
+                )
                 if isinstance(address, str) and address.strip():
                     variables['ansible_host'] = address.strip()
-            groups = builtin_groups(device.record, self.kinds, self.group_prefix, tenant.get('host_groups'), stale_before,
-                                    device.duplicate, tenant.get('cid') if self.member_cids else None)
+            groups = builtin_groups(
+                device.record,
+                self.kinds,
+                self.group_prefix,
+                tenant.get('host_groups'),
+                stale_before,
+                device.duplicate,
+                tenant.get('cid') if self.member_cids else None,
+            )
             yield HostEntry(device.name, variables, groups)
 
 

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the falcon_hosts inventory reads from one tenant, in the fewest calls, as plain data. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconError
 from ansible_collections.secops.falcon.plugins.module_utils._host_groups import host_group_names, mssp_children
@@ -46,9 +41,13 @@ def is_missing_scope(err):
 
 def scope_error(err, scope, what):
     """A FalconApiError that names the scope the API client lacks."""
-    return FalconApiError('The API client may not %s: it needs the API scope %s (%s) in the Falcon console'
-                          % (what, scope, SCOPE_NAMES.get(scope, scope)),
-                          status=err.status, trace_id=err.trace_id, errors=err.errors)
+    return FalconApiError(
+        'The API client may not %s: it needs the API scope %s (%s) in the Falcon console'
+        % (what, scope, SCOPE_NAMES.get(scope, scope)),
+        status=err.status,
+        trace_id=err.trace_id,
+        errors=err.errors,
+    )
 
 
 def _device_ids(client, fql, what):
@@ -60,8 +59,13 @@ def _device_ids(client, fql, what):
             raise scope_error(err, 'devices:read', 'read hosts')
         if err.status == 500 and fql:
             # The scroll endpoint often answers a bad filter with 500 instead of 400 (NOTES 9.5).
-            raise FalconApiError('The hosts query failed with the %s %r: the API answers some bad filters with HTTP 500; '
-                                 'check the filter' % (what, fql), status=err.status, trace_id=err.trace_id, errors=err.errors)
+            raise FalconApiError(
+                'The hosts query failed with the %s %r: the API answers some bad filters with HTTP 500; '
+                'check the filter' % (what, fql),
+                status=err.status,
+                trace_id=err.trace_id,
+                errors=err.errors,
+            )
         raise
 
 
@@ -100,8 +104,10 @@ def fetch_tenant(client, selection, warn, strict_permissions=False):
         except FalconApiError as err:
             if not is_missing_scope(err) or strict_permissions:
                 raise scope_error(err, 'host-group:read', 'read host groups') if is_missing_scope(err) else err
-            message = ('Host group names are left out: the API client lacks the scope host-group:read (Host groups: Read), '
-                       'so the host groups are not resolved from their ids (set strict_permissions: true to fail instead).')
+            message = (
+                'Host group names are left out: the API client lacks the scope host-group:read (Host groups: Read), '
+                'so the host groups are not resolved from their ids (set strict_permissions: true to fail instead).'
+            )
             warnings.append(message)
             warn(message)
     return {'devices': devices, 'host_groups': groups, 'warnings': warnings}

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The built-in groups of the falcon_hosts inventory, named as Ansible requires. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import calendar
 import re
@@ -38,7 +33,7 @@ def _tag_group(tag):
     """The group suffix of one tag."""
     for prefix, label in TAG_PREFIXES:
         if tag.startswith(prefix):
-            return label + tag[len(prefix):]
+            return label + tag[len(prefix) :]
     return 'tag_' + tag
 
 

@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Inventory host names for Falcon devices: the preference list, and what to do when names collide. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import collections
 
@@ -85,8 +80,10 @@ def assign_names(records, preferences, render, duplicates='newest', tenant_of=No
             else:
                 named.append(NamedDevice(name, record))
         if fallback and (len(fallback) > 1 or primary):
-            warnings.append('%d devices share the name %s through a fallback of hostnames (for example one NAT address): '
-                            'each is kept as %s_<device_id>.' % (len(fallback), fallback[0][0], fallback[0][0]))
+            warnings.append(
+                '%d devices share the name %s through a fallback of hostnames (for example one NAT address): '
+                'each is kept as %s_<device_id>.' % (len(fallback), fallback[0][0], fallback[0][0])
+            )
     return _across_tenants(named, tenant_of, warnings), warnings
 
 
@@ -101,8 +98,10 @@ def _across_tenants(named, tenant_of, warnings):
     for device in named:
         if device.name.lower() in tenants_by_name and len(tenants_by_name[device.name.lower()]) > 1:
             device.name = '%s_%s' % (device.name, tenant_of(device.record))
-    warnings.append('%d host names are used in more than one member CID (for example %s): each is kept as '
-                    '<name>_<member CID>.' % (len(shared), sorted(shared)[0]))
+    warnings.append(
+        '%d host names are used in more than one member CID (for example %s): each is kept as '
+        '<name>_<member CID>.' % (len(shared), sorted(shared)[0])
+    )
     return named
 
 
@@ -111,15 +110,21 @@ def _duplicates(entries, policy, warnings):
     name = entries[0][0]
     ids = [e[2]['device_id'] for e in entries]
     if policy == 'fail':
-        raise FalconConfigError('%d devices share the hostname %s (device ids %s): set duplicates to newest or suffix, '
-                                'or hide the stale sensors in Falcon.' % (len(entries), name, ', '.join(ids)))
+        raise FalconConfigError(
+            '%d devices share the hostname %s (device ids %s): set duplicates to newest or suffix, '
+            'or hide the stale sensors in Falcon.' % (len(entries), name, ', '.join(ids))
+        )
     newest = entries[0][2]
     if policy == 'suffix':
-        warnings.append('%d devices share the hostname %s (re-imaged machines?): the newest (device id %s) keeps the name, '
-                        'the others are %s.' % (len(entries), name, ids[0], ', '.join('%s_%s' % (name, i) for i in ids[1:])))
+        warnings.append(
+            '%d devices share the hostname %s (re-imaged machines?): the newest (device id %s) keeps the name, '
+            'the others are %s.' % (len(entries), name, ids[0], ', '.join('%s_%s' % (name, i) for i in ids[1:]))
+        )
         out = [NamedDevice(name, newest, duplicate=True)]
         out.extend(NamedDevice('%s_%s' % (name, e[2]['device_id']), e[2], duplicate=True) for e in entries[1:])
         return out
-    warnings.append('%d devices share the hostname %s (re-imaged machines?): kept the one seen last (device id %s, last '
-                    'seen %s), left out %s.' % (len(entries), name, ids[0], newest.get('last_seen'), ', '.join(ids[1:])))
+    warnings.append(
+        '%d devices share the hostname %s (re-imaged machines?): kept the one seen last (device id %s, last '
+        'seen %s), left out %s.' % (len(entries), name, ids[0], newest.get('last_seen'), ', '.join(ids[1:]))
+    )
     return [NamedDevice(name, newest, duplicate=True, skipped=ids[1:])]

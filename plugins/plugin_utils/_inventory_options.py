@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation of the falcon_hosts inventory's own options, its FQL and its cache key. Internal use only."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import hashlib
 import hmac
@@ -23,8 +18,17 @@ CONSOLE_CID_RE = re.compile(r'^([0-9a-fA-F]{32})(-[0-9A-Za-z]{2})?$')
 PREFIX_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 FIELD_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$')
 DUPLICATES_CHOICES = ('newest', 'suffix', 'fail')
-BUILTIN_GROUPS = ('platform', 'product_type', 'containment', 'tags', 'host_groups', 'reduced_functionality_mode', 'stale',
-                  'duplicates', 'tenant')
+BUILTIN_GROUPS = (
+    'platform',
+    'product_type',
+    'containment',
+    'tags',
+    'host_groups',
+    'reduced_functionality_mode',
+    'stale',
+    'duplicates',
+    'tenant',
+)
 ALL_CHILDREN = 'all'
 # Bumped when the cached answer's shape changes, so an old entry is never read as a new one.
 CACHE_FORMAT = 1
@@ -34,7 +38,9 @@ def duration_seconds(name, value):
     """Return a duration such as 7d, 12h, 30m, 2w or 90s in seconds; FalconConfigError names the value."""
     match = DURATION_RE.match(str(value)) if value is not None else None
     if not match or int(match.group(1)) <= 0:
-        raise FalconConfigError('%s must be a positive duration such as 90s, 30m, 12h, 7d or 2w, got %r.' % (name, value))
+        raise FalconConfigError(
+            '%s must be a positive duration such as 90s, 30m, 12h, 7d or 2w, got %r.' % (name, value)
+        )
     return int(match.group(1)) * DURATION_UNITS[match.group(2)]
 
 
@@ -57,8 +63,10 @@ def normalise_cid(value, what='member_cids'):
     text = str(value).strip() if value is not None else ''
     match = CONSOLE_CID_RE.match(text)
     if not match:
-        raise FalconConfigError('%s entry %r is not a CID: use the 32 hexadecimal characters of the member CID (the '
-                                'console form with a -XX suffix is accepted).' % (what, value))
+        raise FalconConfigError(
+            '%s entry %r is not a CID: use the 32 hexadecimal characters of the member CID (the '
+            'console form with a -XX suffix is accepted).' % (what, value)
+        )
     return match.group(1).lower()
 
 
@@ -84,9 +92,11 @@ def prefix_option(name, value):
     """A variable or group name prefix: letters, digits and _, not starting with a digit, never empty."""
     text = '' if value is None else str(value)
     if not PREFIX_RE.match(text):
-        raise FalconConfigError('%s must be a non-empty prefix of letters, digits and _ that does not start with a digit '
-                                '(it keeps the API\'s field names such as tags and groups away from Ansible\'s reserved '
-                                'names), got %r.' % (name, value))
+        raise FalconConfigError(
+            '%s must be a non-empty prefix of letters, digits and _ that does not start with a digit '
+            '(it keeps the API\'s field names such as tags and groups away from Ansible\'s reserved '
+            'names), got %r.' % (name, value)
+        )
     return text
 
 
@@ -105,8 +115,10 @@ def builtin_groups_option(value):
         value = [v.strip() for v in value.split(',') if v.strip()]
     bad = [v for v in value if v not in BUILTIN_GROUPS]
     if bad:
-        raise FalconConfigError('builtin_groups: unknown group kind %s; allowed: %s (or [] for none).'
-                                % (', '.join(repr(b) for b in bad), ', '.join(BUILTIN_GROUPS)))
+        raise FalconConfigError(
+            'builtin_groups: unknown group kind %s; allowed: %s (or [] for none).'
+            % (', '.join(repr(b) for b in bad), ', '.join(BUILTIN_GROUPS))
+        )
     return list(value)
 
 
@@ -120,8 +132,10 @@ def fields_option(value, default):
         return None
     bad = [v for v in value if not isinstance(v, str) or not FIELD_RE.match(v)]
     if bad or not value:
-        raise FalconConfigError('fields must be a list of API field names (for example hostname, platform_name) or all, '
-                                'got %r.' % (bad or value,))
+        raise FalconConfigError(
+            'fields must be a list of API field names (for example hostname, platform_name) or all, '
+            'got %r.' % (bad or value,)
+        )
     return list(value)
 
 
@@ -132,8 +146,15 @@ def cache_key(settings, material):
     ever part of the key or of the cached value.
     """
     secret = settings.client_secret or settings.access_token or ''
-    data = dict(material, format=CACHE_FORMAT, base_url=settings.base_url, cloud=settings.cloud,
-                client_id=settings.client_id, member_cid=settings.member_cid)
-    digest = hmac.new(secret.encode('utf-8'), json.dumps(data, sort_keys=True, default=str).encode('utf-8'),
-                      hashlib.sha256).hexdigest()
+    data = dict(
+        material,
+        format=CACHE_FORMAT,
+        base_url=settings.base_url,
+        cloud=settings.cloud,
+        client_id=settings.client_id,
+        member_cid=settings.member_cid,
+    )
+    digest = hmac.new(
+        secret.encode('utf-8'), json.dumps(data, sort_keys=True, default=str).encode('utf-8'), hashlib.sha256
+    ).hexdigest()
     return 'secops.falcon.falcon_hosts_%s' % digest

@@ -1,4 +1,5 @@
 """What AWX does with the custom credential type in awx/credential_type/: parse it and render its injectors."""
+
 import os
 
 import yaml
@@ -17,8 +18,10 @@ def load_yaml(path):
 
 def credential_type():
     """Return (inputs, injectors) of the credential type, as AWX stores them."""
-    return (load_yaml(os.path.join(CREDENTIAL_TYPE_DIR, 'inputs.yml')),
-            load_yaml(os.path.join(CREDENTIAL_TYPE_DIR, 'injectors.yml')))
+    return (
+        load_yaml(os.path.join(CREDENTIAL_TYPE_DIR, 'inputs.yml')),
+        load_yaml(os.path.join(CREDENTIAL_TYPE_DIR, 'injectors.yml')),
+    )
 
 
 def render_injected_env(injectors, inputs):

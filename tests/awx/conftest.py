@@ -1,4 +1,5 @@
 """AWX readiness tests: make the helper modules beside this file (and tests/playbook_runner.py) importable."""
+
 import os
 import sys
 

@@ -1,14 +1,27 @@
 """The custom credential type files are what AWX accepts, and inject what the collection reads."""
+
 import os
 import re
 
 import yaml
-from ansible_collections.secops.falcon.plugins.module_utils._clouds import CLOUD_CHOICES
-from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC
 from awx_credential import REPO_ROOT, credential_type, render_injected_env  # pylint: disable=import-error
 
+from ansible_collections.secops.falcon.plugins.module_utils._clouds import CLOUD_CHOICES
+from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC
+
 # The keys AWX's CredentialTypeInputField schema allows on a field (additionalProperties: false).
-AWX_FIELD_KEYS = {'id', 'label', 'type', 'help_text', 'secret', 'multiline', 'choices', 'format', 'ask_at_runtime', 'default'}
+AWX_FIELD_KEYS = {
+    'id',
+    'label',
+    'type',
+    'help_text',
+    'secret',
+    'multiline',
+    'choices',
+    'format',
+    'ask_at_runtime',
+    'default',
+}
 INPUTS = {
     'client_id': 'defa0170000000000000000000000001',
     'client_secret': 'S3cret-value-that-must-never-leak-000001',
@@ -54,7 +67,13 @@ def test_injectors_set_the_variables_the_modules_read():
             for name in spec['fallback'][1]:
                 fallbacks[name] = option
     injected = INJECTORS['env']
-    assert set(injected) == {'FALCON_CLIENT_ID', 'FALCON_CLIENT_SECRET', 'FALCON_CLOUD', 'FALCON_MEMBER_CID', 'FALCON_BASE_URL'}
+    assert set(injected) == {
+        'FALCON_CLIENT_ID',
+        'FALCON_CLIENT_SECRET',
+        'FALCON_CLOUD',
+        'FALCON_MEMBER_CID',
+        'FALCON_BASE_URL',
+    }
     assert set(injected) <= set(fallbacks)
     assert set(INJECTORS) == {'env'}
 
@@ -82,6 +101,7 @@ def test_empty_optional_inputs_render_as_unset_values():
 
 def test_docs_example_registers_the_same_injectors():
     """The awx.awx.credential_type example in docs/awx.md injects exactly what injectors.yml does."""
+
     class DocLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
         """SafeLoader that reads Ansible's !unsafe tag as a plain string."""
 

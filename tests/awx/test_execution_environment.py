@@ -1,4 +1,5 @@
 """ansible-builder turns awx/execution-environment.yml and the collection tarball into a complete build context."""
+
 import os
 import shutil
 import subprocess
@@ -34,12 +35,18 @@ def test_ansible_builder_create_makes_a_complete_context(tmp_path):
     shutil.copy(os.path.join(AWX_DIR, 'execution-environment.yml'), str(work / 'awx'))
     for name in ('requirements.txt', 'bindep.txt'):
         shutil.copy(os.path.join(REPO_ROOT, name), str(work / name))
-    run([os.path.join(BIN_DIR, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(work / 'awx'), REPO_ROOT], tmp_path)
+    run(
+        [os.path.join(BIN_DIR, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(work / 'awx'), REPO_ROOT],
+        tmp_path,
+    )
     tarball = 'secops-falcon-%s.tar.gz' % galaxy_version()
     assert (work / 'awx' / tarball).is_file()
 
     context = tmp_path / 'context'
-    run([os.path.join(BIN_DIR, 'ansible-builder'), 'create', '-f', 'awx/execution-environment.yml', '-c', str(context)], work)
+    run(
+        [os.path.join(BIN_DIR, 'ansible-builder'), 'create', '-f', 'awx/execution-environment.yml', '-c', str(context)],
+        work,
+    )
 
     dockerfile = (context / 'Dockerfile').read_text()
     assert 'FROM $EE_BASE_IMAGE AS base' in dockerfile
@@ -50,7 +57,9 @@ def test_ansible_builder_create_makes_a_complete_context(tmp_path):
     assert 'ARG PYCMD="/usr/bin/python3.11"' in dockerfile
 
     requirements = (context / '_build' / 'requirements.txt').read_text().split('\n')
-    names = [line.split('>')[0].split('=')[0].strip() for line in requirements if line.strip() and not line.startswith('#')]
+    names = [
+        line.split('>')[0].split('=')[0].strip() for line in requirements if line.strip() and not line.startswith('#')
+    ]
     assert 'requests' in names and 'cryptography' in names
 
     # The galaxy requirement names the tarball by the version in galaxy.yml, and the context carries that file.
@@ -62,8 +71,14 @@ def test_ansible_builder_create_makes_a_complete_context(tmp_path):
         members = archive.getnames()
         manifest = archive.extractfile('MANIFEST.json').read().decode()
     assert '"namespace": "secops"' in manifest and '"name": "falcon"' in manifest
-    for expected in ('meta/execution-environment.yml', 'requirements.txt', 'plugins/modules/falcon_host_contain.py',
-                     'roles/falcon_incident_response/meta/argument_specs.yml'):
+    for expected in (
+        'meta/execution-environment.yml',
+        'requirements.txt',
+        'plugins/modules/falcon_host_contain.py',
+        'roles/falcon_incident_response/meta/argument_specs.yml',
+    ):
         assert expected in members
 
-    assert (context / '_build' / 'bindep.txt').read_text() == open(os.path.join(REPO_ROOT, 'bindep.txt'), encoding='utf-8').read()
+    assert (context / '_build' / 'bindep.txt').read_text() == open(
+        os.path.join(REPO_ROOT, 'bindep.txt'), encoding='utf-8'
+    ).read()

@@ -1,4 +1,5 @@
 """A job run the way AWX runs it: ansible-runner, the credential injected from the custom credential type."""
+
 import json
 import os
 import shutil
@@ -16,22 +17,42 @@ def awx_job(tmp_path, emulator, playbook, extravars):
     """Run playbooks/<playbook> through ansible-runner like an AWX job template with a Falcon credential."""
     _inputs_spec, injectors = credential_type()
     # The credential as a user fills it in: cloud and member CID left empty, base URL pointing at the emulator.
-    credential = {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret,
-                  'cloud': '', 'member_cid': '', 'base_url': emulator.url}
+    credential = {
+        'client_id': DEFAULT_CLIENT.client_id,
+        'client_secret': DEFAULT_CLIENT.client_secret,
+        'cloud': '',
+        'member_cid': '',
+        'base_url': emulator.url,
+    }
     private_data_dir = tmp_path / 'job'
     project = private_data_dir / 'project'
     project.mkdir(parents=True)
     shutil.copy(os.path.join(REPO_ROOT, 'playbooks', playbook), str(project / playbook))
-    env = playbook_env(render_injected_env(injectors, credential), os.environ['ANSIBLE_COLLECTIONS_PATH'], private_data_dir)
+    env = playbook_env(
+        render_injected_env(injectors, credential), os.environ['ANSIBLE_COLLECTIONS_PATH'], private_data_dir
+    )
     # The token cache lives inside the job directory, so the secret scan below covers it too.
     env['FALCON_TOKEN_CACHE_DIR'] = str(private_data_dir / 'token-cache')
     result = ansible_runner.run(
-        private_data_dir=str(private_data_dir), playbook=playbook, envvars=env, extravars=extravars,
+        private_data_dir=str(private_data_dir),
+        playbook=playbook,
+        envvars=env,
+        extravars=extravars,
         # AWX's job inventory always provides localhost; the EE's Python runs the modules.
-        inventory={'all': {'hosts': {'localhost': {'ansible_connection': 'local',
-                                                   'ansible_python_interpreter': shutil.which('python3', path=env['PATH'])}}}},
+        inventory={
+            'all': {
+                'hosts': {
+                    'localhost': {
+                        'ansible_connection': 'local',
+                        'ansible_python_interpreter': shutil.which('python3', path=env['PATH']),
+                    }
+                }
+            }
+        },
         # -vvv shows every module's invocation arguments: the strictest setting for a secret leak.
-        verbosity=3, quiet=True, timeout=JOB_TIMEOUT,
+        verbosity=3,
+        quiet=True,
+        timeout=JOB_TIMEOUT,
         # AWX does not let ansible-runner write env/envvars (the injected secret) into the job directory.
         suppress_env_files=True,
     )
@@ -56,8 +77,9 @@ def files_containing(root, needle, skip=()):
 def test_device_report_job_succeeds_without_leaking_the_secret(tmp_path, falcon_emulator):
     """The job succeeds against the emulator, and the client secret is nowhere in its output, events or files."""
     reports = tmp_path / 'job' / 'reports'
-    result, private_data_dir = awx_job(tmp_path, falcon_emulator, 'device_report.yml',
-                                       {'falcon_device_report_dir': str(reports)})
+    result, private_data_dir = awx_job(
+        tmp_path, falcon_emulator, 'device_report.yml', {'falcon_device_report_dir': str(reports)}
+    )
     stdout = result.stdout.read()
     assert result.status == 'successful', stdout[-4000:]
     assert result.rc == 0

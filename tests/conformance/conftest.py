@@ -1,12 +1,12 @@
 """Conformance fixtures: FalconPy (the official SDK) logged in against the emulator, and the API spec."""
+
 import json
 import os
 import socket
 
 import pytest
-from falconpy import OAuth2
-
 from falcon_emulator.clients import DEFAULT_CLIENT
+from falconpy import OAuth2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -1,5 +1,6 @@
 """The spec walk's part for host groups and MSSP children: their spec paths (spec_extra_host_groups_mssp.json, taken
 from shared/falcon-api/swagger.json because the pinned subset lacks them) and the cases that exercise them."""
+
 import copy
 import json
 import os
@@ -24,8 +25,11 @@ def with_extra_paths(spec):
     # generator's embedded struct); answers carry meta and errors at the top level like every other envelope.
     children = merged['definitions']['domain.ChildrenResponseV1']
     children['required'] = ['meta', 'resources']
-    children['properties'] = dict(children['properties'], meta={'$ref': '#/definitions/msa.MetaInfo'},
-                                  errors={'type': 'array', 'items': {'$ref': '#/definitions/msa.APIError'}})
+    children['properties'] = dict(
+        children['properties'],
+        meta={'$ref': '#/definitions/msa.MetaInfo'},
+        errors={'type': 'array', 'items': {'$ref': '#/definitions/msa.APIError'}},
+    )
     children['properties'].pop('MsaReplyMetaOnly', None)
     return merged
 
@@ -36,17 +40,65 @@ def cases(ids):
     parent = MSSP_PARENT_CLIENT
     return [
         ('host groups query', DEFAULT_CLIENT, 'GET', '/devices/queries/host-groups/v1', {'limit': 2}, None, 200),
-        ('host groups query bad sort', DEFAULT_CLIENT, 'GET', '/devices/queries/host-groups/v1', {'sort': 'x.asc'}, None, 400),
-        ('host groups combined', DEFAULT_CLIENT, 'GET', '/devices/combined/host-groups/v1', {'sort': 'name.asc'}, None, 200),
-        ('host groups combined bad filter', DEFAULT_CLIENT, 'GET', '/devices/combined/host-groups/v1', {'filter': "x:'1'"}, None, 400),
+        (
+            'host groups query bad sort',
+            DEFAULT_CLIENT,
+            'GET',
+            '/devices/queries/host-groups/v1',
+            {'sort': 'x.asc'},
+            None,
+            400,
+        ),
+        (
+            'host groups combined',
+            DEFAULT_CLIENT,
+            'GET',
+            '/devices/combined/host-groups/v1',
+            {'sort': 'name.asc'},
+            None,
+            200,
+        ),
+        (
+            'host groups combined bad filter',
+            DEFAULT_CLIENT,
+            'GET',
+            '/devices/combined/host-groups/v1',
+            {'filter': "x:'1'"},
+            None,
+            400,
+        ),
         ('host groups combined 403', NOSCOPE_CLIENT, 'GET', '/devices/combined/host-groups/v1', None, None, 403),
-        ('host groups entities', DEFAULT_CLIENT, 'GET', '/devices/entities/host-groups/v1', {'ids': 'HOST_GROUP'}, None, 200),
-        ('host groups entities 404', DEFAULT_CLIENT, 'GET', '/devices/entities/host-groups/v1', {'ids': 'a' * 32}, None, 404),
+        (
+            'host groups entities',
+            DEFAULT_CLIENT,
+            'GET',
+            '/devices/entities/host-groups/v1',
+            {'ids': 'HOST_GROUP'},
+            None,
+            200,
+        ),
+        (
+            'host groups entities 404',
+            DEFAULT_CLIENT,
+            'GET',
+            '/devices/entities/host-groups/v1',
+            {'ids': 'a' * 32},
+            None,
+            404,
+        ),
         ('children query', parent, 'GET', '/mssp/queries/children/v1', None, None, 200),
         ('children query bad sort', parent, 'GET', '/mssp/queries/children/v1', {'sort': 'x'}, None, 400),
         ('children query 403', NOSCOPE_CLIENT, 'GET', '/mssp/queries/children/v1', None, None, 403),
         ('children v2', parent, 'POST', '/mssp/entities/children/GET/v2', None, {'ids': [MSSP_CHILD_CID]}, 200),
-        ('children v2 partial', parent, 'POST', '/mssp/entities/children/GET/v2', None, {'ids': [MSSP_CHILD_CID, 'a' * 32]}, 207),
+        (
+            'children v2 partial',
+            parent,
+            'POST',
+            '/mssp/entities/children/GET/v2',
+            None,
+            {'ids': [MSSP_CHILD_CID, 'a' * 32]},
+            207,
+        ),
         ('children v2 no ids', parent, 'POST', '/mssp/entities/children/GET/v2', None, {}, 400),
         ('children v1', parent, 'GET', '/mssp/entities/children/v1', {'ids': MSSP_CHILD_CID}, None, 200),
     ]

@@ -1,7 +1,7 @@
 """FalconPy Alerts (1.6.6) against the emulator: query v2, entities v2, combined v1 with `after`, update v3."""
-from falconpy import Alerts
 
 from falcon_emulator.clients import READONLY_CLIENT
+from falconpy import Alerts
 
 
 def test_query_alerts_v2_pages_by_offset(falcon_emulator, falcon_auth):
@@ -55,8 +55,13 @@ def test_update_alerts_v3_keywords_and_action_parameters(falcon_emulator, falcon
     """update_alerts_v3 with keyword actions and with an explicit action_parameters list."""
     alerts = Alerts(auth_object=falcon_auth)
     cid = falcon_emulator.add_alert(severity=90)['composite_id']
-    reply = alerts.update_alerts_v3(composite_ids=[cid], update_status='in_progress', add_tag='ir', append_comment='on it',
-                                    assign_to_name='SOC Automation')
+    reply = alerts.update_alerts_v3(
+        composite_ids=[cid],
+        update_status='in_progress',
+        add_tag='ir',
+        append_comment='on it',
+        assign_to_name='SOC Automation',
+    )
     assert reply['status_code'] == 200 and reply['body']['resources'] == [cid]
     params = [{'name': 'show_in_ui', 'value': 'false'}, {'name': 'update_status', 'value': 'closed'}]
     reply = alerts.update_alerts_v3(composite_ids=cid, action_parameters=params)

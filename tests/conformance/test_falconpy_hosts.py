@@ -1,9 +1,9 @@
 """FalconPy Hosts against the emulator: queries, scroll to the end, details (POST and GET), actions."""
+
 import time
 
-from falconpy import Hosts
-
 from falcon_emulator.clients import NOSCOPE_CLIENT
+from falconpy import Hosts
 
 
 def test_query_devices_by_filter_paging(falcon_emulator, falcon_auth):
@@ -11,12 +11,18 @@ def test_query_devices_by_filter_paging(falcon_emulator, falcon_auth):
     hosts = Hosts(auth_object=falcon_auth)
     seen, offset, total = [], 0, None
     while total is None or offset < total:
-        reply = hosts.query_devices_by_filter(filter="platform_name:['Windows','Linux']", sort='hostname|asc', limit=7, offset=offset)
+        reply = hosts.query_devices_by_filter(
+            filter="platform_name:['Windows','Linux']", sort='hostname|asc', limit=7, offset=offset
+        )
         assert reply['status_code'] == 200
         seen += reply['body']['resources']
         offset = reply['body']['meta']['pagination']['offset']
         total = reply['body']['meta']['pagination']['total']
-    expected = sorted((d['hostname'].lower(), d['device_id']) for d in falcon_emulator.devices() if d['platform_name'] in ('Windows', 'Linux'))
+    expected = sorted(
+        (d['hostname'].lower(), d['device_id'])
+        for d in falcon_emulator.devices()
+        if d['platform_name'] in ('Windows', 'Linux')
+    )
     assert seen == [device_id for _name, device_id in expected]
 
 
@@ -26,7 +32,10 @@ def test_query_errors_come_back_as_400(falcon_auth):
     reply = hosts.query_devices_by_filter(filter="os:'Windows'")
     assert reply['status_code'] == 400
     assert reply['body']['errors'][0]['message'] == "Failed to parse filter expression. ['os' is an unknown property]"
-    assert hosts.query_devices_by_filter(offset=9950, limit=100)['body']['errors'][0]['message'] == 'limit + offset must be less than 10000'
+    assert (
+        hosts.query_devices_by_filter(offset=9950, limit=100)['body']['errors'][0]['message']
+        == 'limit + offset must be less than 10000'
+    )
 
 
 def test_scroll_to_the_end(falcon_emulator, falcon_auth):
@@ -50,7 +59,9 @@ def test_scroll_to_the_end(falcon_emulator, falcon_auth):
         tokens.add(offset)
     assert calls == 5  # 16 + 16 + 16 + 2, then the empty page
     assert len(tokens) == 1  # the same token on every page (NOTES 9.1)
-    assert seen == [d['device_id'] for d in sorted(falcon_emulator.devices(), key=lambda d: d['hostname'].lower(), reverse=True)]
+    assert seen == [
+        d['device_id'] for d in sorted(falcon_emulator.devices(), key=lambda d: d['hostname'].lower(), reverse=True)
+    ]
 
 
 def test_get_device_details_post_and_get(falcon_emulator, falcon_auth):
@@ -107,7 +118,10 @@ def test_prefix_and_case_rules(falcon_emulator, falcon_auth):
     assert len(prefix) == 10
     exact = hosts.query_devices_by_filter(filter="hostname:['%s']" % short['hostname'])['body']['resources']
     assert exact == [short['device_id']]
-    assert hosts.query_devices_by_filter(filter="hostname:['%s']" % short['hostname'].swapcase())['body']['resources'] == []
+    assert (
+        hosts.query_devices_by_filter(filter="hostname:['%s']" % short['hostname'].swapcase())['body']['resources']
+        == []
+    )
 
 
 def test_mixed_action_batch(falcon_emulator, falcon_auth):

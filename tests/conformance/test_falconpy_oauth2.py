@@ -1,7 +1,7 @@
 """FalconPy OAuth2 against the emulator: token, reuse, revoke, failures and the region header hazard."""
-from falconpy import OAuth2, Hosts
 
 from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, MSSP_CHILD_CID, MSSP_PARENT_CLIENT
+from falconpy import Hosts, OAuth2
 
 
 def test_token_is_issued_and_reused(falcon_emulator, falcon_auth):
@@ -62,8 +62,12 @@ def test_non_ascii_secret_is_403(falcon_emulator, lookups):
 def test_member_cid_console_form_is_refused(falcon_emulator, lookups):
     """FalconPy sends member_cid as given: the console form (upper case, -XX) answers 400 naming it (NOTES 9.6)."""
     console = MSSP_CHILD_CID.upper() + '-7F'
-    auth = OAuth2(client_id=MSSP_PARENT_CLIENT.client_id, client_secret=MSSP_PARENT_CLIENT.client_secret,
-                  base_url=falcon_emulator.url, member_cid=console)
+    auth = OAuth2(
+        client_id=MSSP_PARENT_CLIENT.client_id,
+        client_secret=MSSP_PARENT_CLIENT.client_secret,
+        base_url=falcon_emulator.url,
+        member_cid=console,
+    )
     assert auth.token()['status_code'] == 400
     assert console in auth.token_fail_reason
     del lookups
@@ -99,6 +103,8 @@ def test_region_header_would_send_falconpy_to_the_real_cloud(falcon_emulator):
     No request is made after the swap, so nothing ever resolves the real name.
     """
     falcon_emulator.configure(region_header='always')
-    auth = OAuth2(client_id=EU_CLIENT.client_id, client_secret=EU_CLIENT.client_secret, base_url=falcon_emulator.url_for('us-2'))
+    auth = OAuth2(
+        client_id=EU_CLIENT.client_id, client_secret=EU_CLIENT.client_secret, base_url=falcon_emulator.url_for('us-2')
+    )
     assert auth.token()['status_code'] == 201
     assert auth.base_url == 'https://api.eu-1.crowdstrike.com'

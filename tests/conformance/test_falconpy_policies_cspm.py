@@ -1,10 +1,22 @@
 """FalconPy policy service classes and CSPMRegistration against the emulator."""
-import pytest
-from falconpy import (CSPMRegistration, DeviceControlPolicies, FirewallPolicies, PreventionPolicy, ResponsePolicies,
-                      SensorUpdatePolicy)
 
-FAMILIES = [(PreventionPolicy, 'prevention'), (SensorUpdatePolicy, 'sensor_update'), (DeviceControlPolicies, 'device_control'),
-            (FirewallPolicies, 'firewall'), (ResponsePolicies, 'remote_response')]
+import pytest
+from falconpy import (
+    CSPMRegistration,
+    DeviceControlPolicies,
+    FirewallPolicies,
+    PreventionPolicy,
+    ResponsePolicies,
+    SensorUpdatePolicy,
+)
+
+FAMILIES = [
+    (PreventionPolicy, 'prevention'),
+    (SensorUpdatePolicy, 'sensor_update'),
+    (DeviceControlPolicies, 'device_control'),
+    (FirewallPolicies, 'firewall'),
+    (ResponsePolicies, 'remote_response'),
+]
 
 
 @pytest.mark.parametrize('service_class, slot', FAMILIES, ids=[slot for _cls, slot in FAMILIES])
@@ -21,7 +33,11 @@ def test_policy_family(falcon_emulator, falcon_auth, service_class, slot):
     assert windows and all(p['platform_name'] == 'Windows' for p in windows)
     for policy_id in ids:
         members = service.query_policy_members(id=policy_id, limit=5000)['body']['resources']
-        expected = [d['device_id'] for d in falcon_emulator.devices() if d['device_policies'].get(slot, {}).get('policy_id') == policy_id]
+        expected = [
+            d['device_id']
+            for d in falcon_emulator.devices()
+            if d['device_policies'].get(slot, {}).get('policy_id') == policy_id
+        ]
         assert members == expected
     missing = service.get_policies(ids=[ids[0], 'f' * 32])
     assert missing['status_code'] == 404 and len(missing['body']['resources']) == 1

@@ -1,4 +1,5 @@
 """Fixtures of the event source tests: the source module loaded from its file, and the fake Alerts API (eda_fakes.py)."""
+
 import importlib.util
 import os
 import sys
@@ -22,6 +23,7 @@ def source_module():
 def alerts_api(monkeypatch):
     """An AlertsApi that every FalconClient of the test talks to (requests.Session is the one seam)."""
     from ansible_collections.secops.falcon.plugins.module_utils import _http
+
     api = AlertsApi()
     monkeypatch.setattr(_http.requests, 'Session', lambda: FakeSession(handler=api))
     monkeypatch.setattr(_http, '_sleep', lambda seconds: None)
@@ -33,14 +35,26 @@ def source_args(tmp_path):
     """Arguments of a source on the fake API with a private state file and token cache."""
     cache = tmp_path / 'token-cache'
     cache.mkdir(mode=0o700)
-    return {'client_id': CLIENT_ID, 'client_secret': CLIENT_SECRET, 'cloud': 'us-1', 'interval': 5,
-            'state_file': str(tmp_path / 'state' / 'falcon_alerts.json'), 'token_cache_dir': str(cache)}
+    return {
+        'client_id': CLIENT_ID,
+        'client_secret': CLIENT_SECRET,
+        'cloud': 'us-1',
+        'interval': 5,
+        'state_file': str(tmp_path / 'state' / 'falcon_alerts.json'),
+        'token_cache_dir': str(cache),
+    }
 
 
 @pytest.fixture(autouse=True)
 def _no_falcon_env(monkeypatch, tmp_path):
     """No FALCON_* settings or real cache directory of the user leak into a test."""
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg-cache'))
-    for name in ('FALCON_CLIENT_ID', 'FALCON_CLIENT_SECRET', 'FALCON_MEMBER_CID', 'FALCON_CLOUD', 'FALCON_BASE_URL',
-                 'FALCON_TOKEN_CACHE_DIR'):
+    for name in (
+        'FALCON_CLIENT_ID',
+        'FALCON_CLIENT_SECRET',
+        'FALCON_MEMBER_CID',
+        'FALCON_CLOUD',
+        'FALCON_BASE_URL',
+        'FALCON_TOKEN_CACHE_DIR',
+    ):
         monkeypatch.delenv(name, raising=False)

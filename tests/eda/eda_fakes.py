@@ -3,13 +3,13 @@
 The fake stands in for the requests Session (as in tests/unit): it answers the token call and
 POST /alerts/combined/alerts/v1 from an in-memory list, reading the filter terms the source sends.
 """
+
 import asyncio
 import importlib.util
 import os
 import re
 
 import pytest
-
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
@@ -26,8 +26,12 @@ def _unit_fakes():
 
 
 _FAKES = _unit_fakes()
-FakeSession, api_body, make_response, token_response = (_FAKES.FakeSession, _FAKES.api_body, _FAKES.make_response,
-                                                        _FAKES.token_response)
+FakeSession, api_body, make_response, token_response = (
+    _FAKES.FakeSession,
+    _FAKES.api_body,
+    _FAKES.make_response,
+    _FAKES.token_response,
+)
 
 CLIENT_ID = '0123456789abcdef0123456789abcdef'
 CLIENT_SECRET = 'EdaUnitSecret000000000000000000000000001'
@@ -40,11 +44,22 @@ _SEVERITY_RE = re.compile(r'severity:>=(\d+)')
 
 def alert(number, updated, severity=90, created=None, device_id='d' * 32, hostname='host-00001', status='new'):
     """An alert record with the fields the source reads."""
-    return {'composite_id': 'c1d0:ind:%s:%d' % (device_id, number), 'severity': severity,
-            'severity_name': 'Critical' if severity >= 80 else 'High', 'status': status, 'product': 'epp',
-            'name': 'CredentialDumping', 'display_name': 'CredentialDumping on host', 'tactic': 'Credential Access',
-            'technique': 'OS Credential Dumping', 'created_timestamp': created or updated, 'updated_timestamp': updated,
-            'tags': [], 'assigned_to_name': '', 'device': {'device_id': device_id, 'hostname': hostname}}
+    return {
+        'composite_id': 'c1d0:ind:%s:%d' % (device_id, number),
+        'severity': severity,
+        'severity_name': 'Critical' if severity >= 80 else 'High',
+        'status': status,
+        'product': 'epp',
+        'name': 'CredentialDumping',
+        'display_name': 'CredentialDumping on host',
+        'tactic': 'Credential Access',
+        'technique': 'OS Credential Dumping',
+        'created_timestamp': created or updated,
+        'updated_timestamp': updated,
+        'tags': [],
+        'assigned_to_name': '',
+        'device': {'device_id': device_id, 'hostname': hostname},
+    }
 
 
 class AlertsApi:
@@ -68,6 +83,7 @@ class AlertsApi:
     def answer(self, body):
         """The envelope for one combined request."""
         from ansible_collections.secops.falcon.plugins.module_utils._alert_stream import parse_time
+
         text = body.get('filter') or ''
         found = list(self.alerts)
         since = _SINCE_RE.search(text)
@@ -79,7 +95,7 @@ class AlertsApi:
         field, order = body.get('sort', 'created_timestamp|asc').split('|')
         found.sort(key=lambda a: (parse_time(a[field]), a['composite_id']), reverse=order == 'desc')
         start = int(body.get('after') or 0)
-        page = found[start:start + body['limit']]
+        page = found[start : start + body['limit']]
         pagination = {'total': len(found), 'limit': body['limit']}
         if start + body['limit'] < len(found):
             pagination['after'] = str(start + body['limit'])

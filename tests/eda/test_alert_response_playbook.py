@@ -3,13 +3,15 @@
 The rulebook passes the event as ansible_eda.event; here it is given as an extra var, so the playbook's guards are
 checked without ansible-rulebook: one containment and one alert update in total, nothing for a protected host.
 """
+
 import os
 import re
 
 from playbook_runner import run_playbook
 
-PLAYBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks',
-                        'alert_response.yml')
+PLAYBOOK = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks', 'alert_response.yml'
+)
 ACTIONS = 'POST /devices/entities/devices-actions/v2'
 UPDATES = 'PATCH /alerts/entities/alerts/v3'
 RECAP = re.compile(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)')
@@ -18,12 +20,23 @@ RECAP = re.compile(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+
 def four_runs(alert, emulator_env, collections_root, tmp_path):
     """Run the playbook for alert in check, real, check and real mode; return the (changed count, output) of each."""
     event = {'summary': {'composite_id': alert['composite_id']}, 'alert': alert}
-    variables = {'ansible_eda': {'event': event}, 'falcon_contain_wait_timeout': 60, 'falcon_contain_poll_interval': 0.5}
+    variables = {
+        'ansible_eda': {'event': event},
+        'falcon_contain_wait_timeout': 60,
+        'falcon_contain_poll_interval': 0.5,
+    }
     outcomes = []
     for index, check in enumerate((True, False, True, False)):
-        run = run_playbook(PLAYBOOK, emulator_env, collections_root, tmp_path / ('run-%d' % index), extra_vars=variables,
-                           cli_args=['--check'] if check else [], timeout=300,
-                           extra_env={'FALCON_TOKEN_CACHE_DIR': str(tmp_path / 'token-cache')})
+        run = run_playbook(
+            PLAYBOOK,
+            emulator_env,
+            collections_root,
+            tmp_path / ('run-%d' % index),
+            extra_vars=variables,
+            cli_args=['--check'] if check else [],
+            timeout=300,
+            extra_env={'FALCON_TOKEN_CACHE_DIR': str(tmp_path / 'token-cache')},
+        )
         assert run.rc == 0, run.explain()
         assert run.dns_refused == []
         recap = RECAP.search(run.stdout)
@@ -42,8 +55,9 @@ def alert_now(emulator, composite_id):
     return next(a for a in emulator.alerts() if a['composite_id'] == composite_id)
 
 
-def test_a_normal_host_is_contained_and_its_alert_updated_once(falcon_emulator, emulator_env, collections_root,
-                                                               tmp_path):
+def test_a_normal_host_is_contained_and_its_alert_updated_once(
+    falcon_emulator, emulator_env, collections_root, tmp_path
+):
     target = next(d for d in falcon_emulator.devices() if d['product_type_desc'] == 'Workstation')
     alert = falcon_emulator.add_alert(device_id=target['device_id'], severity=95)
     falcon_emulator.reset_counters()

@@ -6,6 +6,7 @@ without it this test fails, it is never skipped. Critical alerts are injected on
 untouched, and that after a restart of the rulebook nothing is acted on twice while an alert raised during the stop
 is still handled. Every wait is bounded; the rulebook's process group is killed at the end whatever happened.
 """
+
 import json
 import os
 import re
@@ -33,8 +34,10 @@ def eda_venv():
     """The venv holding ansible-rulebook (FALCON_EDA_VENV); the test fails, never skips, when it is missing."""
     venv = os.environ.get('FALCON_EDA_VENV')
     if not venv:
-        pytest.fail('FALCON_EDA_VENV is not set: create the venv with `bash scripts/eda_venv.sh` and export '
-                    'FALCON_EDA_VENV=<the path it prints> (scripts/test_all.sh does both).')
+        pytest.fail(
+            'FALCON_EDA_VENV is not set: create the venv with `bash scripts/eda_venv.sh` and export '
+            'FALCON_EDA_VENV=<the path it prints> (scripts/test_all.sh does both).'
+        )
     binary = os.path.join(venv, 'bin', 'ansible-rulebook')
     if not os.access(binary, os.X_OK):
         pytest.fail('FALCON_EDA_VENV=%s has no bin/ansible-rulebook: run `bash scripts/eda_venv.sh %s`.' % (venv, venv))
@@ -47,10 +50,25 @@ class Rulebook:
     def __init__(self, venv, env, work, name):
         self.log_path = os.path.join(work, '%s.log' % name)
         self.log = open(self.log_path, 'w', encoding='utf-8')  # pylint: disable=consider-using-with
-        command = [os.path.join(venv, 'bin', 'ansible-rulebook'), '--rulebook', RULEBOOK,
-                   '--vars', os.path.join(work, 'vars.yml'), '--inventory', os.path.join(work, 'inventory.yml'), '-v']
-        self.proc = subprocess.Popen(command, env=env, cwd=work, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)  # pylint: disable=consider-using-with
+        command = [
+            os.path.join(venv, 'bin', 'ansible-rulebook'),
+            '--rulebook',
+            RULEBOOK,
+            '--vars',
+            os.path.join(work, 'vars.yml'),
+            '--inventory',
+            os.path.join(work, 'inventory.yml'),
+            '-v',
+        ]
+        self.proc = subprocess.Popen(
+            command,
+            env=env,
+            cwd=work,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # pylint: disable=consider-using-with
 
     def output(self):
         """Everything the process printed so far."""
@@ -109,23 +127,48 @@ def wait_for(what, check, timeout, rulebook):
 def write_files(work, state_file, venv):
     """The rulebook's variables and a local inventory for its playbook runs (modules run on the venv's Python)."""
     with open(os.path.join(work, 'vars.yml'), 'w', encoding='utf-8') as handle:
-        json.dump({'falcon_min_severity': 90, 'falcon_poll_interval': 1, 'falcon_state_file': state_file,
-                   'falcon_protect_filter': PROTECT_FILTER}, handle)
+        json.dump(
+            {
+                'falcon_min_severity': 90,
+                'falcon_poll_interval': 1,
+                'falcon_state_file': state_file,
+                'falcon_protect_filter': PROTECT_FILTER,
+            },
+            handle,
+        )
     with open(os.path.join(work, 'inventory.yml'), 'w', encoding='utf-8') as handle:
-        handle.write('all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n'
-                     % json.dumps(os.path.join(venv, 'bin', 'python')))
+        handle.write(
+            'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n'
+            % json.dumps(os.path.join(venv, 'bin', 'python'))
+        )
 
 
 def rulebook_env(venv, emulator, collections_root, work):
     """The playbook tests' environment (loopback-only DNS, no inherited FALCON_/ANSIBLE_), with the eda venv first."""
-    env = playbook_env({'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id, 'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-                        'FALCON_BASE_URL': emulator.url}, collections_root, work)
+    env = playbook_env(
+        {
+            'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+            'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+            'FALCON_BASE_URL': emulator.url,
+        },
+        collections_root,
+        work,
+    )
     env['PATH'] = os.path.join(venv, 'bin') + os.pathsep + env['PATH']
     env['HOME'] = work  # ansible-runner and ansible-galaxy write under ~
     env['XDG_CACHE_HOME'] = os.path.join(work, 'xdg-cache')
     # The machine's proxy and CA variables must not change what the source or the modules do.
-    for name in ('HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy', 'ALL_PROXY', 'all_proxy',
-                 'REQUESTS_CA_BUNDLE', 'SSL_CERT_FILE', 'CURL_CA_BUNDLE'):
+    for name in (
+        'HTTPS_PROXY',
+        'HTTP_PROXY',
+        'https_proxy',
+        'http_proxy',
+        'ALL_PROXY',
+        'all_proxy',
+        'REQUESTS_CA_BUNDLE',
+        'SSL_CERT_FILE',
+        'CURL_CA_BUNDLE',
+    ):
         env.pop(name, None)
     env['NO_PROXY'] = '127.0.0.1,localhost'
     return env
@@ -148,7 +191,8 @@ def pick_hosts(emulator):
 
 
 def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
-        emulator_factory, collections_root, tmp_path):
+    emulator_factory, collections_root, tmp_path
+):
     venv = eda_venv()
     emulator = emulator_factory(hosts=50, seed=1, containment_delay=0.5)
     work = str(tmp_path)
@@ -170,8 +214,13 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
             host = by_id(emulator.devices(), 'device_id', normal['device_id'])
             alert = by_id(emulator.alerts(), 'composite_id', critical['composite_id'])
             return host['status'] == 'contained' and alert['status'] == 'in_progress'
-        wait_for('containment of %s and the update of its alert' % normal['hostname'], contained_and_updated,
-                 ACT_TIMEOUT, first)
+
+        wait_for(
+            'containment of %s and the update of its alert' % normal['hostname'],
+            contained_and_updated,
+            ACT_TIMEOUT,
+            first,
+        )
         # Both critical alerts ran the playbook; the protected one ends after its pre-check.
         wait_for('two playbook runs', lambda: first.output().count('PLAY RECAP') >= 2, ACT_TIMEOUT, first)
         wait_for('two more polls', lambda: emulator.counters()['calls'].get(POLLS, 0) >= 3, ACT_TIMEOUT, first)
@@ -202,15 +251,20 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
     late = emulator.add_alert(device_id=during_stop['device_id'], severity=92)
     second = Rulebook(venv, env, work, 'second-run')
     try:
+
         def late_handled():
             host = by_id(emulator.devices(), 'device_id', during_stop['device_id'])
             alert = by_id(emulator.alerts(), 'composite_id', late['composite_id'])
             return host['status'] == 'contained' and alert['status'] == 'in_progress'
+
         wait_for('the alert raised during the stop to be handled', late_handled, START_TIMEOUT + ACT_TIMEOUT, second)
-        wait_for('one playbook run after the restart', lambda: second.output().count('PLAY RECAP') >= 1, ACT_TIMEOUT,
-                 second)
+        wait_for(
+            'one playbook run after the restart', lambda: second.output().count('PLAY RECAP') >= 1, ACT_TIMEOUT, second
+        )
         polls = emulator.counters()['calls'].get(POLLS, 0)
-        wait_for('three more polls', lambda: emulator.counters()['calls'].get(POLLS, 0) >= polls + 3, ACT_TIMEOUT, second)
+        wait_for(
+            'three more polls', lambda: emulator.counters()['calls'].get(POLLS, 0) >= polls + 3, ACT_TIMEOUT, second
+        )
     finally:
         second.stop()
     output = second.output()
@@ -242,9 +296,15 @@ print(json.dumps(checked))
 
 def test_every_shipped_rulebook_matches_the_ansible_rulebook_schema():
     venv = eda_venv()
-    rulebooks = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                             'extensions', 'eda', 'rulebooks')
-    proc = subprocess.run([os.path.join(venv, 'bin', 'python'), '-c', SCHEMA_CHECK, rulebooks], capture_output=True,
-                          text=True, timeout=120, check=False)
+    rulebooks = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'extensions', 'eda', 'rulebooks'
+    )
+    proc = subprocess.run(
+        [os.path.join(venv, 'bin', 'python'), '-c', SCHEMA_CHECK, rulebooks],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert json.loads(proc.stdout) == ['contain_critical_alerts.yml', 'contain_critical_alerts_controller.yml']

@@ -3,12 +3,12 @@
 The source's main() runs in this process (its asyncio loop, worker threads and the shared HTTP core); only the waits
 between polls are recorded instead of slept, and the HTTP client's own retry pauses are skipped.
 """
+
 import pytest
+from eda_fakes import run_source  # pylint: disable=wrong-import-order
 from falcon_emulator.clients import DEFAULT_CLIENT, NOSCOPE_CLIENT
 
 from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream as stream
-
-from eda_fakes import run_source  # pylint: disable=wrong-import-order
 
 POLLS = 'POST /alerts/combined/alerts/v1'
 
@@ -17,14 +17,22 @@ POLLS = 'POST /alerts/combined/alerts/v1'
 def emulator_args(falcon_emulator, tmp_path, monkeypatch):
     """Source arguments for DEFAULT_CLIENT on the emulator, new critical alerts only."""
     from ansible_collections.secops.falcon.plugins.module_utils import _http
+
     monkeypatch.setattr(_http, '_sleep', lambda seconds: None)
     for name in ('HTTPS_PROXY', 'HTTP_PROXY', 'REQUESTS_CA_BUNDLE', 'SSL_CERT_FILE', 'CURL_CA_BUNDLE'):
         monkeypatch.delenv(name, raising=False)
     cache = tmp_path / 'token-cache'
     cache.mkdir(mode=0o700)
-    return {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret,
-            'base_url': falcon_emulator.url, 'filter': "status:'new'", 'min_severity': 90, 'interval': 2,
-            'state_file': str(tmp_path / 'falcon_alerts.json'), 'token_cache_dir': str(cache)}
+    return {
+        'client_id': DEFAULT_CLIENT.client_id,
+        'client_secret': DEFAULT_CLIENT.client_secret,
+        'base_url': falcon_emulator.url,
+        'filter': "status:'new'",
+        'min_severity': 90,
+        'interval': 2,
+        'state_file': str(tmp_path / 'falcon_alerts.json'),
+        'token_cache_dir': str(cache),
+    }
 
 
 def test_new_critical_alerts_become_events_once(falcon_emulator, emulator_args, source_module, monkeypatch):
@@ -75,8 +83,12 @@ def test_an_outage_is_waited_out(falcon_emulator, emulator_args, source_module, 
     run_source(source_module, emulator_args, monkeypatch=monkeypatch)
     raised = falcon_emulator.add_alert(severity=99)
     # Eight 503s are two rounds of the client's four tries; then a dropped connection round, then it answers.
-    falcon_emulator.configure(faults=[{'type': 'error', 'status': 503, 'count': 8, 'path': '/alerts/*'},
-                                      {'type': 'drop', 'count': 4, 'path': '/alerts/*'}])
+    falcon_emulator.configure(
+        faults=[
+            {'type': 'error', 'status': 503, 'count': 8, 'path': '/alerts/*'},
+            {'type': 'drop', 'count': 4, 'path': '/alerts/*'},
+        ]
+    )
     falcon_emulator.reset_counters()
     queue, waits = run_source(source_module, emulator_args, pauses=4, monkeypatch=monkeypatch)
     assert [e['alert']['composite_id'] for e in queue.events] == [raised['composite_id']]

@@ -2,6 +2,7 @@
 
 HTTP is faked at the one seam (requests.Session, see conftest.py); the source runs its real asyncio loop.
 """
+
 import asyncio
 import json
 import logging
@@ -13,12 +14,19 @@ import uuid
 
 import pytest
 import requests
+from eda_fakes import (  # pylint: disable=wrong-import-order
+    CLIENT_SECRET,
+    SOURCE_FILE,
+    FakeSession,
+    ListQueue,
+    Stop,
+    alert,
+    api_body,
+    make_response,
+    run_source,
+)
 
 from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream as stream
-
-from eda_fakes import (  # pylint: disable=wrong-import-order
-    CLIENT_SECRET, SOURCE_FILE, FakeSession, ListQueue, Stop, alert, api_body, make_response, run_source,
-)
 
 T0 = '2026-12-01T20:00:00.000Z'
 
@@ -36,13 +44,17 @@ def read_state(args):
 
 # -- times and the query ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('text, expected', [
-    ('2026-12-01T20:00:00Z', 1796155200.0),
-    ('2026-12-01T20:00:00.250Z', 1796155200.25),
-    ('2026-12-01T20:00:00.123456789Z', 1796155200.123456),
-    ('2026-12-01T21:30:00+01:30', 1796155200.0),
-    ('2026-12-01T20:00:00', 1796155200.0),
-])
+
+@pytest.mark.parametrize(
+    'text, expected',
+    [
+        ('2026-12-01T20:00:00Z', 1796155200.0),
+        ('2026-12-01T20:00:00.250Z', 1796155200.25),
+        ('2026-12-01T20:00:00.123456789Z', 1796155200.123456),
+        ('2026-12-01T21:30:00+01:30', 1796155200.0),
+        ('2026-12-01T20:00:00', 1796155200.0),
+    ],
+)
 def test_parse_time_reads_the_api_forms(text, expected):
     assert stream.parse_time(text) == pytest.approx(expected, abs=1e-6)
 
@@ -62,8 +74,11 @@ def test_query_filter_ands_the_user_filter_severity_and_window():
     poller = stream.AlertPoller(None, config, stream.StreamState('/tmp/x'))
     assert poller.query_filter() == "(status:'new',status:'reopened')+severity:>=80"
     assert poller.query_filter(stream.parse_time(T0)) == (
-        "(status:'new',status:'reopened')+severity:>=80+updated_timestamp:>='2026-12-01T20:00:00.000Z'")
-    bare = stream.AlertPoller(None, stream.StreamConfig(None, None, 30, 120, '/tmp/x', 300), stream.StreamState('/tmp/x'))
+        "(status:'new',status:'reopened')+severity:>=80+updated_timestamp:>='2026-12-01T20:00:00.000Z'"
+    )
+    bare = stream.AlertPoller(
+        None, stream.StreamConfig(None, None, 30, 120, '/tmp/x', 300), stream.StreamState('/tmp/x')
+    )
     assert bare.query_filter() is None
 
 
@@ -71,8 +86,11 @@ def test_event_uuid_is_derived_from_the_alert_version():
     first = stream.make_event(alert(1, at(0)))
     again = stream.make_event(alert(1, at(0)))
     updated = stream.make_event(alert(1, at(5)))
-    assert first['meta']['uuid'] == again['meta']['uuid'] == str(
-        uuid.uuid5(stream.EVENT_NAMESPACE, '%s|%s' % (first['alert']['composite_id'], at(0))))
+    assert (
+        first['meta']['uuid']
+        == again['meta']['uuid']
+        == str(uuid.uuid5(stream.EVENT_NAMESPACE, '%s|%s' % (first['alert']['composite_id'], at(0))))
+    )
     assert updated['meta']['uuid'] != first['meta']['uuid']
     assert first['summary']['device_id'] == 'd' * 32 and first['summary']['hostname'] == 'host-00001'
     assert first['summary']['severity'] == 90 and first['summary']['status'] == 'new'
@@ -80,18 +98,23 @@ def test_event_uuid_is_derived_from_the_alert_version():
 
 # -- arguments -------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('extra, message', [
-    ({'min_severity': 101}, 'min_severity must be a whole number from 0 to 100, got 101'),
-    ({'min_severity': 'high'}, "min_severity must be a whole number from 0 to 100, got 'high'"),
-    ({'interval': 0}, 'interval must be a whole number from 1 to 86400, got 0'),
-    ({'lookback': -1}, 'lookback must be a whole number from 0 to 86400, got -1'),
-    ({'filter': ['status']}, 'filter must be an FQL string'),
-    ({'poll_every': 5}, 'Unknown falcon_alerts argument(s) poll_every; allowed: base_url, ca_path'),
-    ({'access_token': 'x' * 40}, 'give client_id and client_secret so it can be renewed'),
-    ({'cloud': 'mars-1'}, "Unknown Falcon cloud 'mars-1'"),
-])
-def test_bad_arguments_stop_the_source_with_a_clear_message(source_module, source_args, alerts_api, monkeypatch,
-                                                            extra, message):
+
+@pytest.mark.parametrize(
+    'extra, message',
+    [
+        ({'min_severity': 101}, 'min_severity must be a whole number from 0 to 100, got 101'),
+        ({'min_severity': 'high'}, "min_severity must be a whole number from 0 to 100, got 'high'"),
+        ({'interval': 0}, 'interval must be a whole number from 1 to 86400, got 0'),
+        ({'lookback': -1}, 'lookback must be a whole number from 0 to 86400, got -1'),
+        ({'filter': ['status']}, 'filter must be an FQL string'),
+        ({'poll_every': 5}, 'Unknown falcon_alerts argument(s) poll_every; allowed: base_url, ca_path'),
+        ({'access_token': 'x' * 40}, 'give client_id and client_secret so it can be renewed'),
+        ({'cloud': 'mars-1'}, "Unknown Falcon cloud 'mars-1'"),
+    ],
+)
+def test_bad_arguments_stop_the_source_with_a_clear_message(
+    source_module, source_args, alerts_api, monkeypatch, extra, message
+):
     args = dict(source_args, **extra)
     with pytest.raises(stream.AlertSourceError) as err:
         run_source(source_module, args, monkeypatch=monkeypatch)
@@ -119,6 +142,7 @@ def test_connection_options_fall_back_to_the_falcon_environment(source_module, s
 
 def test_default_state_file_is_per_query_under_the_cache_dir(tmp_path):
     from ansible_collections.secops.falcon.plugins.module_utils._options import ConnectionSettings
+
     settings = ConnectionSettings.from_options({'client_id': 'a' * 32, 'client_secret': CLIENT_SECRET})
     one = stream.StreamConfig.from_args({'filter': "status:'new'"}, settings).state_file
     two = stream.StreamConfig.from_args({'filter': "status:'closed'"}, settings).state_file
@@ -136,6 +160,7 @@ def test_a_state_file_that_is_not_ours_stops_the_source(source_module, source_ar
 
 
 # -- watermark, de-duplication, restarts -----------------------------------------------------------------------------
+
 
 def test_first_start_sends_nothing_for_existing_alerts(source_module, source_args, alerts_api, monkeypatch):
     alerts_api.alerts = [alert(1, at(0)), alert(2, at(10)), alert(3, at(-3600))]
@@ -178,11 +203,14 @@ def test_each_alert_version_is_sent_once_across_restarts(source_module, source_a
     alerts_api.alerts[-1] = dict(new, updated_timestamp=at(30), status='in_progress')
     queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     assert [e['alert']['status'] for e in queue.events] == ['in_progress']
-    assert queue.events[0]['meta']['uuid'] == str(uuid.uuid5(stream.EVENT_NAMESPACE, new['composite_id'] + '|' + at(30)))
+    assert queue.events[0]['meta']['uuid'] == str(
+        uuid.uuid5(stream.EVENT_NAMESPACE, new['composite_id'] + '|' + at(30))
+    )
 
 
 def test_alerts_raised_while_stopped_or_indexed_late_are_not_skipped(
-        source_module, source_args, alerts_api, monkeypatch):
+    source_module, source_args, alerts_api, monkeypatch
+):
     alerts_api.alerts = [alert(1, at(100))]
     run_source(source_module, source_args, monkeypatch=monkeypatch)
     # While the source is down: one alert after the watermark, one stamped before it (visible late, within lookback),
@@ -190,7 +218,8 @@ def test_alerts_raised_while_stopped_or_indexed_late_are_not_skipped(
     alerts_api.alerts += [alert(2, at(200)), alert(3, at(90)), alert(4, at(-100))]
     queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     assert sorted(e['alert']['composite_id'] for e in queue.events) == sorted(
-        [alert(2, at(200))['composite_id'], alert(3, at(90))['composite_id']])
+        [alert(2, at(200))['composite_id'], alert(3, at(90))['composite_id']]
+    )
 
 
 def test_an_alert_repeated_on_a_page_boundary_is_sent_once(source_module, source_args, alerts_api, monkeypatch):
@@ -236,22 +265,33 @@ def test_every_page_is_read_with_the_after_token(source_module, source_args, ale
 
 # -- failures --------------------------------------------------------------------------------------------------------
 
-def test_transient_failures_are_retried_with_backoff_for_ever(source_module, source_args, alerts_api, monkeypatch,
-                                                              caplog):
+
+def test_transient_failures_are_retried_with_backoff_for_ever(
+    source_module, source_args, alerts_api, monkeypatch, caplog
+):
     run_source(source_module, source_args, monkeypatch=monkeypatch)
     alerts_api.alerts = [alert(1, at(1))]
     busy = make_response(503, api_body(errors=[{'code': 503, 'message': 'Service Unavailable'}]))
-    limited = make_response(429, api_body(errors=[{'code': 429, 'message': 'API rate limit exceeded.'}]),
-                            headers={'X-Ratelimit-Retryafter': '0'})
+    limited = make_response(
+        429,
+        api_body(errors=[{'code': 429, 'message': 'API rate limit exceeded.'}]),
+        headers={'X-Ratelimit-Retryafter': '0'},
+    )
     # The HTTP client tries each request 1 + retries (3) times: two rounds of 503s, then a dropped connection, then 429s.
-    alerts_api.failures = [busy] * 8 + [requests.exceptions.ConnectionError('connection reset by peer')] * 4 + [limited] * 4
+    alerts_api.failures = (
+        [busy] * 8 + [requests.exceptions.ConnectionError('connection reset by peer')] * 4 + [limited] * 4
+    )
     caplog.set_level(logging.WARNING, logger='secops.falcon.falcon_alerts')
     queue, waits = run_source(source_module, source_args, pauses=5, monkeypatch=monkeypatch)
     assert [e['alert']['composite_id'] for e in queue.events] == [alert(1, at(1))['composite_id']]
     interval = source_args['interval']
     backoffs = waits[:4]
-    assert [interval * 0.5 <= backoffs[0] <= interval, interval <= backoffs[1] <= 2 * interval,
-            2 * interval <= backoffs[2] <= 4 * interval, 4 * interval <= backoffs[3] <= 8 * interval] == [True] * 4
+    assert [
+        interval * 0.5 <= backoffs[0] <= interval,
+        interval <= backoffs[1] <= 2 * interval,
+        2 * interval <= backoffs[2] <= 4 * interval,
+        4 * interval <= backoffs[3] <= 8 * interval,
+    ] == [True] * 4
     assert waits[4] == interval
     assert 'Falcon alerts poll failed (4 in a row)' in caplog.text
     assert CLIENT_SECRET not in caplog.text
@@ -262,13 +302,17 @@ def test_backoff_is_capped_by_max_backoff():
     assert waits == [30, 60, 120, 240, 300, 300, 300]
 
 
-@pytest.mark.parametrize('status, message, expected', [
-    (403, 'access denied, scope not permitted', 'The API client needs the Alerts read scope (alerts:read)'),
-    (400, 'Failed to parse filter expression.', "Check the filter status:'nwe\"' (FQL on alert fields"),
-    (404, 'Not Found', 'The Alerts API is not at this base_url'),
-])
-def test_scope_filter_and_path_errors_stop_the_source(source_module, source_args, alerts_api, monkeypatch,
-                                                      status, message, expected):
+@pytest.mark.parametrize(
+    'status, message, expected',
+    [
+        (403, 'access denied, scope not permitted', 'The API client needs the Alerts read scope (alerts:read)'),
+        (400, 'Failed to parse filter expression.', "Check the filter status:'nwe\"' (FQL on alert fields"),
+        (404, 'Not Found', 'The Alerts API is not at this base_url'),
+    ],
+)
+def test_scope_filter_and_path_errors_stop_the_source(
+    source_module, source_args, alerts_api, monkeypatch, status, message, expected
+):
     alerts_api.failures = [make_response(status, api_body(errors=[{'code': status, 'message': message}]))]
     args = dict(source_args, filter="status:'nwe\"'")
     with pytest.raises(stream.AlertSourceError) as err:
@@ -281,7 +325,10 @@ def test_scope_filter_and_path_errors_stop_the_source(source_module, source_args
 
 def test_refused_credentials_stop_the_source_without_the_secret(source_module, source_args, monkeypatch):
     from ansible_collections.secops.falcon.plugins.module_utils import _http
-    refused = make_response(403, {'errors': [{'code': 403, 'message': 'Failed to issue access token - Not Authorized'}]})
+
+    refused = make_response(
+        403, {'errors': [{'code': 403, 'message': 'Failed to issue access token - Not Authorized'}]}
+    )
     monkeypatch.setattr(_http.requests, 'Session', lambda: FakeSession(handler=lambda call: refused))
     with pytest.raises(stream.AlertSourceError) as err:
         run_source(source_module, source_args, monkeypatch=monkeypatch)
@@ -291,11 +338,20 @@ def test_refused_credentials_stop_the_source_without_the_secret(source_module, s
 
 def test_the_plugin_file_finds_the_core_without_a_collection_loader(tmp_path):
     # ansible-rulebook runs the file with runpy in a plain Python: no collection finder, no ANSIBLE_COLLECTIONS_PATH.
-    script = ('import runpy, sys; plugin = runpy.run_path(sys.argv[1]); core = plugin["_core"]()[0]; '
-              'print(core.__name__, core.__file__)')
+    script = (
+        'import runpy, sys; plugin = runpy.run_path(sys.argv[1]); core = plugin["_core"]()[0]; '
+        'print(core.__name__, core.__file__)'
+    )
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PYTHON')))
-    proc = subprocess.run([sys.executable, '-c', script, SOURCE_FILE], cwd=str(tmp_path), env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, '-c', script, SOURCE_FILE],
+        cwd=str(tmp_path),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     name, path = proc.stdout.split()
     assert name == 'ansible_collections.secops.falcon.plugins.module_utils._alert_stream'

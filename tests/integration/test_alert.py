@@ -1,4 +1,5 @@
 """falcon_alert through the real ansible-playbook against the emulator: four runs each (check, real, check, real)."""
+
 from falcon_emulator.clients import DEFAULT_CLIENT, READONLY_CLIENT
 
 UPDATE = 'PATCH /alerts/entities/alerts/v3'
@@ -13,7 +14,11 @@ def calls(emulator, key):
 
 def env_for(emulator, client=DEFAULT_CLIENT):
     """FALCON_* variables for client on emulator."""
-    return {'FALCON_CLIENT_ID': client.client_id, 'FALCON_CLIENT_SECRET': client.client_secret, 'FALCON_BASE_URL': emulator.url}
+    return {
+        'FALCON_CLIENT_ID': client.client_id,
+        'FALCON_CLIENT_SECRET': client.client_secret,
+        'FALCON_BASE_URL': emulator.url,
+    }
 
 
 def four_runs(run_playbook, env, **options):
@@ -44,8 +49,16 @@ def test_take_an_alert_in_hand(falcon_emulator, emulator_env, run_playbook):
     alert = falcon_emulator.add_alert(severity=95, tags=['auto-old'])
     cid = alert['composite_id']
     falcon_emulator.reset_counters()
-    run = four_runs(run_playbook, emulator_env, ids=[cid], status='in_progress', assigned_to='sec-automation@example.com',
-                    tags=['auto-contained'], comment='Host contained by automation.', show_in_ui=True)
+    run = four_runs(
+        run_playbook,
+        emulator_env,
+        ids=[cid],
+        status='in_progress',
+        assigned_to='sec-automation@example.com',
+        tags=['auto-contained'],
+        comment='Host contained by automation.',
+        show_in_ui=True,
+    )
     results = run.results
     assert_idempotent(results, [cid])
     assert calls(falcon_emulator, UPDATE) == 1
@@ -55,10 +68,20 @@ def test_take_an_alert_in_hand(falcon_emulator, emulator_env, run_playbook):
     # Check mode predicted exactly what the real run then did.
     assert results['check1']['diff'] == results['real1']['diff']
     diff = results['real1']['diff']
-    assert diff['before'][cid] == {'status': 'new', 'assigned_to': None, 'tags': ['auto-old'], 'comments': [], 'show_in_ui': True}
-    assert diff['after'][cid] == {'status': 'in_progress', 'assigned_to': 'sec-automation@example.com',
-                                  'tags': ['auto-old', 'auto-contained'], 'comments': ['Host contained by automation.'],
-                                  'show_in_ui': True}
+    assert diff['before'][cid] == {
+        'status': 'new',
+        'assigned_to': None,
+        'tags': ['auto-old'],
+        'comments': [],
+        'show_in_ui': True,
+    }
+    assert diff['after'][cid] == {
+        'status': 'in_progress',
+        'assigned_to': 'sec-automation@example.com',
+        'tags': ['auto-old', 'auto-contained'],
+        'comments': ['Host contained by automation.'],
+        'show_in_ui': True,
+    }
     assert '+        "in_progress"' in run.stdout or '"status": "in_progress"' in run.stdout
     now = record(falcon_emulator, cid)
     assert now['status'] == 'in_progress' and now['assigned_to_name'] == 'SOC Automation'
@@ -71,16 +94,28 @@ def test_take_an_alert_in_hand(falcon_emulator, emulator_env, run_playbook):
 
 def test_exact_tags_and_unassign(falcon_emulator, emulator_env, run_playbook):
     """purge_tags makes the list exact; remove_tags removes; assigned_to none unassigns."""
-    first = falcon_emulator.add_alert(severity=50, tags=['a', 'b', 'keep'], assigned_to_uuid='5b9e2c3a-1f4d-4a7e-9c2b-0d8f6e1a2b3c',
-                                      assigned_to_uid='jane.doe@example.com', assigned_to_name='Jane Doe')
+    first = falcon_emulator.add_alert(
+        severity=50,
+        tags=['a', 'b', 'keep'],
+        assigned_to_uuid='5b9e2c3a-1f4d-4a7e-9c2b-0d8f6e1a2b3c',
+        assigned_to_uid='jane.doe@example.com',
+        assigned_to_name='Jane Doe',
+    )
     second = falcon_emulator.add_alert(severity=50, tags=['keep'])
     ids = [first['composite_id'], second['composite_id']]
-    results = four_runs(run_playbook, emulator_env, ids=ids, tags=['keep', 'triaged'], purge_tags=True, assigned_to='none').results
+    results = four_runs(
+        run_playbook, emulator_env, ids=ids, tags=['keep', 'triaged'], purge_tags=True, assigned_to='none'
+    ).results
     assert_idempotent(results, ids)
     assert record(falcon_emulator, ids[0])['tags'] == ['keep', 'triaged']
     assert record(falcon_emulator, ids[1])['tags'] == ['keep', 'triaged']
     assert record(falcon_emulator, ids[0])['assigned_to_uid'] == ''
-    assert [a['name'] for a in results['real1']['actions'][ids[0]]] == ['unassign', 'remove_tag', 'remove_tag', 'add_tag']
+    assert [a['name'] for a in results['real1']['actions'][ids[0]]] == [
+        'unassign',
+        'remove_tag',
+        'remove_tag',
+        'add_tag',
+    ]
     assert [a['name'] for a in results['real1']['actions'][ids[1]]] == ['add_tag']
 
     results = four_runs(run_playbook, emulator_env, ids=ids, remove_tags=['triaged']).results
@@ -91,14 +126,19 @@ def test_exact_tags_and_unassign(falcon_emulator, emulator_env, run_playbook):
 def test_filter_selection_and_max_alerts_guard(falcon_emulator, emulator_env, run_playbook):
     """A filter above max_alerts is refused before anything is sent (all four runs); within it, it is closed."""
     host = falcon_emulator.devices()[9]
-    ids = [falcon_emulator.add_alert(device_id=host['device_id'], severity=10, name='LowNoise')['composite_id'] for _copy in range(3)]
+    ids = [
+        falcon_emulator.add_alert(device_id=host['device_id'], severity=10, name='LowNoise')['composite_id']
+        for _copy in range(3)
+    ]
     fql = "device.device_id:'%s'+name:'LowNoise'" % host['device_id']
     falcon_emulator.reset_counters()
     results = four_runs(run_playbook, emulator_env, fql=fql, status='closed', max_alerts=2).results
     for name in RUNS:
         assert results[name]['failed'] is True and results[name]['changed'] is False
-        assert results[name]['msg'] == ('The filter matches 3 alerts, more than max_alerts=2; nothing was sent. Narrow the '
-                                        'filter or raise max_alerts on purpose.')
+        assert results[name]['msg'] == (
+            'The filter matches 3 alerts, more than max_alerts=2; nothing was sent. Narrow the '
+            'filter or raise max_alerts on purpose.'
+        )
         assert results[name]['total'] == 3
     assert calls(falcon_emulator, UPDATE) == 0
     assert calls(falcon_emulator, COMBINED) == 4
@@ -116,7 +156,9 @@ def test_refusals_fail_the_task_and_are_listed(falcon_emulator, run_playbook):
     assert results['check1']['failed'] is False and results['check1']['changed'] is True
     for name in ('real1', 'real2'):
         assert results[name]['failed'] is True and results[name]['changed'] is False
-        assert results[name]['failed_alerts'] == [{'composite_id': cid, 'reason': '403: access denied, scope not permitted'}]
+        assert results[name]['failed_alerts'] == [
+            {'composite_id': cid, 'reason': '403: access denied, scope not permitted'}
+        ]
         assert results[name]['msg'].startswith('No change (1 failed). Failed: %s: 403' % cid)
     assert record(falcon_emulator, cid)['status'] == 'new'
 

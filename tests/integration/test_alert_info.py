@@ -1,4 +1,5 @@
 """falcon_alert_info through the real ansible-playbook against the emulator: selectors, errors, paging past 10,000."""
+
 from falcon_emulator.clients import DEFAULT_CLIENT, NOSCOPE_CLIENT
 
 COMBINED = 'POST /alerts/combined/alerts/v1'
@@ -19,8 +20,11 @@ def by_label(run):
 
 def connection(emulator):
     """Variables the playbook's module_defaults for the action group read."""
-    return {'falcon_client_id': DEFAULT_CLIENT.client_id, 'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-            'falcon_base_url': emulator.url}
+    return {
+        'falcon_client_id': DEFAULT_CLIENT.client_id,
+        'falcon_client_secret': DEFAULT_CLIENT.client_secret,
+        'falcon_base_url': emulator.url,
+    }
 
 
 def test_selectors_and_errors(falcon_emulator, run_playbook):
@@ -40,7 +44,12 @@ def test_selectors_and_errors(falcon_emulator, run_playbook):
         {'label': 'malformed id', 'ids': [ids[0], 'not-an-alert']},
         {'label': 'limit with ids', 'ids': ids, 'limit': 1},
         {'label': 'zero limit', 'limit': 0},
-        {'label': 'no scope', 'ids': ids, 'client_id': NOSCOPE_CLIENT.client_id, 'client_secret': NOSCOPE_CLIENT.client_secret},
+        {
+            'label': 'no scope',
+            'ids': ids,
+            'client_id': NOSCOPE_CLIENT.client_id,
+            'client_secret': NOSCOPE_CLIENT.client_secret,
+        },
     ]
     run = run_playbook('alert_info_cases', {}, extra_vars=dict(connection(falcon_emulator), cases=cases))
     results = by_label(run)
@@ -99,6 +108,8 @@ def test_ids_are_read_a_thousand_a_call(emulator_factory, run_playbook):
     ids = [a['composite_id'] for a in emu.alerts()[:1500]]
     assert len(ids) == 1500
     emu.reset_counters()
-    results = by_label(run_playbook('alert_info_cases', {}, extra_vars=dict(connection(emu), cases=[{'label': 'ids', 'ids': ids}])))
+    results = by_label(
+        run_playbook('alert_info_cases', {}, extra_vars=dict(connection(emu), cases=[{'label': 'ids', 'ids': ids}]))
+    )
     assert [a['composite_id'] for a in results['ids']['alerts']] == ids
     assert calls(emu, ENTITIES) == 2 and calls(emu, COMBINED) == 0

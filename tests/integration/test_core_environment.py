@@ -3,6 +3,7 @@ and a ~/.netrc that must never replace the bearer header. Real ansible-playbook 
 
 Each test sets or clears every variable it depends on (the machine exports the CA variables for every process).
 """
+
 import os
 import select
 import socket
@@ -13,8 +14,16 @@ import pytest
 from falcon_emulator.clients import DEFAULT_CLIENT
 
 CA_VARIABLES = ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR')
-PROXY_VARIABLES = ('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy',
-                   'NO_PROXY', 'no_proxy')
+PROXY_VARIABLES = (
+    'HTTPS_PROXY',
+    'https_proxy',
+    'HTTP_PROXY',
+    'http_proxy',
+    'ALL_PROXY',
+    'all_proxy',
+    'NO_PROXY',
+    'no_proxy',
+)
 TOKEN = 'POST /oauth2/token'
 QUERY = 'GET /devices/queries/devices/v1'
 
@@ -36,14 +45,19 @@ def tls_emulator(emulator_factory):
 @pytest.fixture
 def play(run_playbook, tls_emulator):
     """play(options=None) runs core_environment.yml against the TLS emulator; returns the saved results."""
+
     def run(options=None):
-        env = {'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id, 'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-               'FALCON_BASE_URL': tls_emulator.url}
+        env = {
+            'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+            'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+            'FALCON_BASE_URL': tls_emulator.url,
+        }
         done = run_playbook('core_environment', env, extra_vars={'options': options or {}})
         assert done.rc == 0 and done.results is not None, done.explain()
         assert 'Traceback' not in done.output, done.explain()
         assert done.dns_refused == [], done.dns_refused
         return done.results
+
     return run
 
 
@@ -134,6 +148,7 @@ def _hostport(url):
 
 # -- CA bundles --------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('variable', ['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE'])
 def test_a_ca_bundle_variable_alone_verifies_the_api(play, clean_env, tls_emulator, variable):
     clean_env.setenv(variable, tls_emulator.ca_path)
@@ -154,6 +169,7 @@ def test_without_the_ca_bundle_variable_verification_fails_before_any_request(pl
 
 def test_ca_path_wins_over_a_wrong_ca_bundle_variable(play, clean_env, tls_emulator, tmp_path):
     from falcon_emulator.tls import make_certificates
+
     (tmp_path / 'other-ca').mkdir()
     _directory, other = make_certificates(str(tmp_path / 'other-ca'))
     clean_env.setenv('REQUESTS_CA_BUNDLE', other['ca.pem'])
@@ -171,6 +187,7 @@ def test_a_ca_bundle_variable_naming_a_missing_file_is_a_clear_error(play, clean
 
 
 # -- proxies -----------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize('variable', ['HTTPS_PROXY', 'https_proxy'])
 def test_https_proxy_from_the_environment_is_used(play, clean_env, tls_emulator, proxy, variable):
@@ -217,6 +234,7 @@ def test_an_unreachable_environment_proxy_fails_clearly(play, clean_env, tls_emu
 
 
 # -- ~/.netrc ----------------------------------------------------------------------------------------------------------
+
 
 def test_netrc_is_never_read(play, clean_env, tls_emulator, tmp_path):
     # requests (with its environment reading on) would send these as HTTP Basic instead of the bearer token.

@@ -1,4 +1,5 @@
 """falcon_device_info through the real ansible-playbook against the emulator: selectors, errors, call counts."""
+
 from falcon_emulator.clients import DEFAULT_CLIENT, NOSCOPE_CLIENT
 
 SCROLL = 'GET /devices/queries/devices-scroll/v1'
@@ -19,8 +20,11 @@ def by_label(run):
 
 def connection(emulator):
     """Variables the playbook's module_defaults for the action group read (instead of FALCON_* variables)."""
-    return {'falcon_client_id': DEFAULT_CLIENT.client_id, 'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-            'falcon_base_url': emulator.url}
+    return {
+        'falcon_client_id': DEFAULT_CLIENT.client_id,
+        'falcon_client_secret': DEFAULT_CLIENT.client_secret,
+        'falcon_base_url': emulator.url,
+    }
 
 
 def test_selectors_and_errors(falcon_emulator, run_playbook):
@@ -34,14 +38,24 @@ def test_selectors_and_errors(falcon_emulator, run_playbook):
         {'label': 'all', 'fields': ['hostname', 'status']},
         {'label': 'ids', 'ids': ids + [unknown]},
         {'label': 'hostnames', 'hostnames': names + ["o'brien-pc"], 'fields': ['hostname']},
-        {'label': 'filter', 'fql': "platform_name:'Linux'", 'sort': 'hostname.desc', 'fields': ['hostname', 'platform_name']},
+        {
+            'label': 'filter',
+            'fql': "platform_name:'Linux'",
+            'sort': 'hostname.desc',
+            'fields': ['hostname', 'platform_name'],
+        },
         {'label': 'limit', 'limit': 5, 'sort': 'hostname.asc', 'fields': ['hostname']},
         {'label': 'check mode', 'ids': ids[:1], 'check_mode': True},
         {'label': 'typo field', 'ids': ids[:1], 'fields': ['hostnme']},
         {'label': 'bad filter', 'fql': "platform:'Linux'"},
         {'label': 'malformed id', 'ids': [ids[0], 'xyz']},
         {'label': 'sort with ids', 'ids': ids, 'sort': 'hostname.asc'},
-        {'label': 'no scope', 'ids': ids, 'client_id': NOSCOPE_CLIENT.client_id, 'client_secret': NOSCOPE_CLIENT.client_secret},
+        {
+            'label': 'no scope',
+            'ids': ids,
+            'client_id': NOSCOPE_CLIENT.client_id,
+            'client_secret': NOSCOPE_CLIENT.client_secret,
+        },
     ]
     run = run_playbook('device_info_cases', {}, extra_vars=dict(connection(falcon_emulator), cases=cases))
     results = by_label(run)

@@ -4,6 +4,7 @@ The same play (playbooks/execution_paths.yml) runs once on each path, against tw
 must be the same key by key (masking included), the emulators must have seen the same calls, and the play's output
 shows which path each task took (ActionBase prints "Using module file" at -vvv for a module run only).
 """
+
 import os
 import re
 
@@ -21,11 +22,21 @@ VOLATILE = frozenset(['access_token', 'expires_in', 'expires_at', 'base_url', 't
 MASK = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 # Tasks of the play: name in the result file -> module.
 TASKS = {
-    'token_check': 'falcon_token', 'token': 'falcon_token', 'devices': 'falcon_device_info',
-    'devices_check': 'falcon_device_info', 'bad_id': 'falcon_device_info', 'exclusive': 'falcon_device_info',
-    'wrong_type': 'falcon_device_info', 'policies': 'falcon_policy_info', 'bad_type': 'falcon_policy_info',
-    'policies_auth': 'falcon_policy_info', 'contain_check1': 'falcon_host_contain', 'contain_real1': 'falcon_host_contain',
-    'contain_check2': 'falcon_host_contain', 'contain_real2': 'falcon_host_contain', 'wrong_secret': 'falcon_host_contain',
+    'token_check': 'falcon_token',
+    'token': 'falcon_token',
+    'devices': 'falcon_device_info',
+    'devices_check': 'falcon_device_info',
+    'bad_id': 'falcon_device_info',
+    'exclusive': 'falcon_device_info',
+    'wrong_type': 'falcon_device_info',
+    'policies': 'falcon_policy_info',
+    'bad_type': 'falcon_policy_info',
+    'policies_auth': 'falcon_policy_info',
+    'contain_check1': 'falcon_host_contain',
+    'contain_real1': 'falcon_host_contain',
+    'contain_check2': 'falcon_host_contain',
+    'contain_real2': 'falcon_host_contain',
+    'wrong_secret': 'falcon_host_contain',
 }
 
 
@@ -45,14 +56,23 @@ def runs(collections_root, tmp_path_factory):
             device = emulator.devices()[4]
             work_dir = tmp_path_factory.mktemp(path)
             extra_vars = {
-                'in_process': path == 'in_process', 'falcon_client_id': DEFAULT_CLIENT.client_id,
-                'falcon_client_secret': DEFAULT_CLIENT.client_secret, 'falcon_base_url': emulator.url,
-                'device_id': device['device_id'], 'hostname': device['hostname'],
+                'in_process': path == 'in_process',
+                'falcon_client_id': DEFAULT_CLIENT.client_id,
+                'falcon_client_secret': DEFAULT_CLIENT.client_secret,
+                'falcon_base_url': emulator.url,
+                'device_id': device['device_id'],
+                'hostname': device['hostname'],
             }
             # No FALCON_* in the process environment: the play's environment keyword is the only source.
-            run = run_playbook(PLAYBOOK, {'FALCON_TOKEN_CACHE_DIR': str(work_dir / 'cache')}, collections_root,
-                               work_dir, extra_vars=extra_vars, cli_args=('-vvv',),
-                               extra_env={'SECOPS_FALCON_IN_PROCESS': ''})
+            run = run_playbook(
+                PLAYBOOK,
+                {'FALCON_TOKEN_CACHE_DIR': str(work_dir / 'cache')},
+                collections_root,
+                work_dir,
+                extra_vars=extra_vars,
+                cli_args=('-vvv',),
+                extra_env={'SECOPS_FALCON_IN_PROCESS': ''},
+            )
             assert run.rc == 0 and run.results is not None, run.explain()
             done[path] = (run, emulator)
         yield done
@@ -92,7 +112,9 @@ def test_each_path_took_its_path(runs):
     """The module path shows every module file at -vvv, the in-process path none, and says why it ran in-process."""
     in_process_output, module_output = runs['in_process'][0].stdout, runs['module'][0].stdout
     for module in MODULES:
-        file_line = re.compile(r'Using module file \S+%s' % re.escape(os.path.join('plugins', 'modules', module + '.py')))
+        file_line = re.compile(
+            r'Using module file \S+%s' % re.escape(os.path.join('plugins', 'modules', module + '.py'))
+        )
         assert not file_line.search(in_process_output), module
         assert file_line.search(module_output), module
         assert 'secops.falcon.%s: executing in the worker process' % module in in_process_output
@@ -117,7 +139,9 @@ def test_validation_and_masking(runs, path):
     assert results['policies']['total'] > 0 and all('members' in p for p in results['policies']['policies'])
     assert results['policies_auth']['failed'] is False
     assert MASK not in repr(results['policies_auth'])  # auth's cloud and base_url are not secrets
-    changes = [results[name]['changed'] for name in ('contain_check1', 'contain_real1', 'contain_check2', 'contain_real2')]
+    changes = [
+        results[name]['changed'] for name in ('contain_check1', 'contain_real1', 'contain_check2', 'contain_real2')
+    ]
     assert changes == [True, True, False, False]
     assert results['contain_real1']['diff']['before'] != results['contain_real1']['diff']['after']
     assert results['wrong_secret']['failed'] is True and results['wrong_secret']['status'] == 403

@@ -1,4 +1,5 @@
 """falcon_host_contain through the real ansible-playbook against the emulator: idempotency, batching, safety."""
+
 from falcon_emulator.clients import DEFAULT_CLIENT, READONLY_CLIENT
 
 ACTION = 'POST /devices/entities/devices-actions/v2'
@@ -13,7 +14,11 @@ def calls(emulator, key):
 
 def env_for(emulator, client=DEFAULT_CLIENT):
     """FALCON_* variables for client on emulator."""
-    return {'FALCON_CLIENT_ID': client.client_id, 'FALCON_CLIENT_SECRET': client.client_secret, 'FALCON_BASE_URL': emulator.url}
+    return {
+        'FALCON_CLIENT_ID': client.client_id,
+        'FALCON_CLIENT_SECRET': client.client_secret,
+        'FALCON_BASE_URL': emulator.url,
+    }
 
 
 def statuses(emulator, ids):
@@ -59,7 +64,11 @@ def test_contain_then_lift_by_hostname_is_idempotent(falcon_emulator, emulator_e
     assert set(i['status'] for i in results['real1']['contained']) <= {'containment_pending', 'contained'}
     assert results['real1']['msg'] == 'Contained 3 hosts.'
     assert results['real2']['msg'] == 'No change (3 already contained).'
-    assert results['real1']['lifted'] == [] and results['real1']['failed_hosts'] == [] and results['real1']['not_found'] == []
+    assert (
+        results['real1']['lifted'] == []
+        and results['real1']['failed_hosts'] == []
+        and results['real1']['not_found'] == []
+    )
     # The diff shows each host before and after.
     diff = results['real1']['diff']
     assert set(diff['before']) == set(ids)
@@ -86,18 +95,26 @@ def test_ten_thousand_hosts_in_batches_of_100(emulator_factory, run_playbook):
     # accepted calls prove the batching.
     assert calls(emulator, ACTION) == 100
     assert results['real1']['total'] == 10000
-    assert set(statuses(emulator, [d['device_id'] for d in emulator.devices()]).values()) <= {'containment_pending', 'contained'}
+    assert set(statuses(emulator, [d['device_id'] for d in emulator.devices()]).values()) <= {
+        'containment_pending',
+        'contained',
+    }
 
 
 def test_batch_refused_as_too_large_is_split(emulator_factory, run_playbook):
     """A tenant whose maximum is 30 ids a call: 100 and 50 are refused whole, then 25 a call; every host contained."""
-    emulator = emulator_factory(hosts=120, containment_delay=0.5, action_max_ids={'contain': 30, 'lift_containment': 30})
+    emulator = emulator_factory(
+        hosts=120, containment_delay=0.5, action_max_ids={'contain': 30, 'lift_containment': 30}
+    )
     results = four_runs(run_playbook, env_for(emulator), fql=ALL_PLATFORMS, max_hosts=120, show_diff=False).results
     assert_idempotent(results, 'contained', 120)
     assert results['real1']['failed_hosts'] == []
     # 100 refused, 50 refused, then 25 + 25 + 25 + 25 + 20 accepted: never above what the API accepted.
     assert calls(emulator, ACTION) == 7
-    assert set(statuses(emulator, [d['device_id'] for d in emulator.devices()]).values()) <= {'containment_pending', 'contained'}
+    assert set(statuses(emulator, [d['device_id'] for d in emulator.devices()]).values()) <= {
+        'containment_pending',
+        'contained',
+    }
 
 
 def by_label(run):
@@ -122,8 +139,12 @@ def test_refusals_and_errors_send_no_action(falcon_emulator, emulator_env, run_p
         {'label': 'bad filter', 'fql': "no_such_field:'x'"},
         {'label': 'empty ids', 'ids': []},
         {'label': 'no match', 'fql': "hostname:'no-such-host'"},
-        {'label': 'readonly', 'hostnames': names[:2], 'client_id': READONLY_CLIENT.client_id,
-         'client_secret': READONLY_CLIENT.client_secret},
+        {
+            'label': 'readonly',
+            'hostnames': names[:2],
+            'client_id': READONLY_CLIENT.client_id,
+            'client_secret': READONLY_CLIENT.client_secret,
+        },
     ]
     run = run_playbook('host_contain_cases', emulator_env, extra_vars={'cases': cases})
     results = by_label(run)
@@ -183,8 +204,11 @@ def test_fail_on_error_false_acts_on_the_found_hosts(falcon_emulator, emulator_e
 def test_failed_batch_is_never_reported_as_success(emulator_factory, run_playbook):
     """600 hosts, the second batch answers 500: 500 contained, 100 in an unknown state with the reason, task fails."""
     emulator = emulator_factory(hosts=600, containment_delay=0.5)
-    emulator.configure(faults=[{'type': 'error', 'path': '/devices/entities/devices-actions/v2', 'after': 1,
-                                'count': 1, 'status': 500}])
+    emulator.configure(
+        faults=[
+            {'type': 'error', 'path': '/devices/entities/devices-actions/v2', 'after': 1, 'count': 1, 'status': 500}
+        ]
+    )
     cases = [{'label': 'half', 'fql': ALL_PLATFORMS, 'max_hosts': 600}]
     result = by_label(run_playbook('host_contain_cases', env_for(emulator), extra_vars={'cases': cases}))['half']
     assert result['failed'] is True and result['changed'] is True
@@ -207,12 +231,16 @@ def test_wait_until_contained_and_timeout(emulator_factory, run_playbook):
     results = by_label(run_playbook('host_contain_cases', env_for(emulator), extra_vars={'cases': cases}))
     waited = results['wait']
     assert waited['failed'] is False and waited['changed'] is True
-    assert waited['contained'] == [{'id': hosts[0]['device_id'], 'hostname': hosts[0]['hostname'], 'status': 'contained'}]
+    assert waited['contained'] == [
+        {'id': hosts[0]['device_id'], 'hostname': hosts[0]['hostname'], 'status': 'contained'}
+    ]
     assert waited['pending'] == []
 
     late = results['timeout']
     assert late['failed'] is True and late['changed'] is True
-    assert late['pending'] == [{'id': hosts[1]['device_id'], 'hostname': hosts[1]['hostname'], 'status': 'containment_pending'}]
+    assert late['pending'] == [
+        {'id': hosts[1]['device_id'], 'hostname': hosts[1]['hostname'], 'status': 'containment_pending'}
+    ]
     assert 'Timed out after 1s waiting for status contained' in late['msg'] and hosts[1]['hostname'] in late['msg']
 
 
@@ -224,8 +252,14 @@ def test_protected_hosts_are_never_contained(falcon_emulator, emulator_env, run_
     others = [d for d in devices if d['platform_name'] != 'Mac'][:3]
     excluded = others[2]
     selection = [mac['device_id']] + [d['device_id'] for d in others]
-    run = four_runs(run_playbook, emulator_env, ids=selection, protect_filter="platform_name:'Mac'",
-                    exclude_ids=[excluded['device_id']], reason='ALERT-7: ransomware behaviour')
+    run = four_runs(
+        run_playbook,
+        emulator_env,
+        ids=selection,
+        protect_filter="platform_name:'Mac'",
+        exclude_ids=[excluded['device_id']],
+        reason='ALERT-7: ransomware behaviour',
+    )
     results = run.results
     assert_idempotent(results, 'contained', 2)
     for name in ('check1', 'real1', 'check2', 'real2'):
@@ -235,5 +269,7 @@ def test_protected_hosts_are_never_contained(falcon_emulator, emulator_env, run_
     assert results['real1']['msg'] == 'Contained 2 hosts (2 protected). Reason: ALERT-7: ransomware behaviour.'
     assert sorted(h['id'] for h in results['real1']['contained']) == sorted(d['device_id'] for d in others[:2])
     assert statuses(falcon_emulator, [mac['device_id'], excluded['device_id']]) == {
-        mac['device_id']: 'normal', excluded['device_id']: 'normal'}
+        mac['device_id']: 'normal',
+        excluded['device_id']: 'normal',
+    }
     assert calls(falcon_emulator, ACTION) == 1

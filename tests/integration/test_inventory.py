@@ -1,4 +1,5 @@
 """secops.falcon.falcon_hosts through the real ansible-inventory and ansible-playbook against the emulator."""
+
 import calendar
 import time
 
@@ -47,13 +48,25 @@ def test_the_fleet_in_the_builtin_groups(falcon_emulator, collections_root, tmp_
 
 
 def test_selection_options(falcon_emulator, collections_root, tmp_path):
-    config = write_config(tmp_path, 'linux', filter="platform_name:'Linux'", exclude_filter="tags:'FalconGroupingTags/Production'",
-                          last_seen_within='7d', fields=['hostname', 'status'], builtin_groups=['platform'])
+    config = write_config(
+        tmp_path,
+        'linux',
+        filter="platform_name:'Linux'",
+        exclude_filter="tags:'FalconGroupingTags/Production'",
+        last_seen_within='7d',
+        fields=['hostname', 'status'],
+        builtin_groups=['platform'],
+    )
     done = run_inventory(config, falcon_env(falcon_emulator), collections_root, tmp_path)
     assert done.rc == 0, done.explain()
     now = time.time()
-    expected = sorted(r['hostname'] for r in falcon_emulator.devices() if r['platform_name'] == 'Linux'
-                      and 'FalconGroupingTags/Production' not in r['tags'] and _epoch(r['last_seen']) >= now - 7 * 86400 - 60)
+    expected = sorted(
+        r['hostname']
+        for r in falcon_emulator.devices()
+        if r['platform_name'] == 'Linux'
+        and 'FalconGroupingTags/Production' not in r['tags']
+        and _epoch(r['last_seen']) >= now - 7 * 86400 - 60
+    )
     assert expected and sorted(done.hosts()) == expected
     first = done.hosts()[expected[0]]
     assert sorted(k for k in first if k.startswith('falcon_')) == ['falcon_hostname', 'falcon_status']
@@ -69,8 +82,9 @@ def test_hidden_hosts_only_when_asked(falcon_emulator, collections_root, tmp_pat
     hidden = tenant.hosts[0].hostname
     plain = run_inventory(write_config(tmp_path, 'plain'), falcon_env(falcon_emulator), collections_root, tmp_path)
     assert plain.rc == 0 and hidden not in plain.hosts(), plain.explain()
-    both = run_inventory(write_config(tmp_path, 'hidden', include_hidden=True), falcon_env(falcon_emulator), collections_root,
-                         tmp_path)
+    both = run_inventory(
+        write_config(tmp_path, 'hidden', include_hidden=True), falcon_env(falcon_emulator), collections_root, tmp_path
+    )
     assert both.rc == 0 and both.hosts()[hidden]['falcon_host_hidden_status'] == 'hidden', both.explain()
     assert len(both.hosts()) == len(plain.hosts()) + 1
 
@@ -78,8 +92,14 @@ def test_hidden_hosts_only_when_asked(falcon_emulator, collections_root, tmp_pat
 def test_one_token_for_inventory_and_play(falcon_emulator, collections_root, tmp_path):
     cache = tmp_path / 'token-cache'
     config = write_config(tmp_path, 'prod')
-    run = run_play('inventory_play.yml', config, falcon_env(falcon_emulator, cache_dir=cache), collections_root, tmp_path,
-                   extra_vars={'target': 'falcon_platform_linux'})
+    run = run_play(
+        'inventory_play.yml',
+        config,
+        falcon_env(falcon_emulator, cache_dir=cache),
+        collections_root,
+        tmp_path,
+        extra_vars={'target': 'falcon_platform_linux'},
+    )
     assert run.rc == 0 and run.results, run.explain()
     linux = sorted(r['hostname'] for r in falcon_emulator.devices() if r['platform_name'] == 'Linux')
     assert sorted(run.results['hosts']) == linux
@@ -111,12 +131,18 @@ def test_50000_hosts_within_the_call_budget(emulator_factory, collections_root, 
 
 def test_connection_options_from_templates_and_ansible_cfg(falcon_emulator, collections_root, tmp_path):
     from falcon_emulator.clients import DEFAULT_CLIENT  # pylint: disable=import-outside-toplevel
+
     cfg = tmp_path / 'ansible.cfg'
     cfg.write_text('[secops_falcon]\nclient_id = %s\nbase_url = %s\n' % (DEFAULT_CLIENT.client_id, falcon_emulator.url))
     # The secret comes from a lookup in the inventory file, the rest from ansible.cfg: no FALCON_* variable at all.
     config = write_config(tmp_path, 'templated', client_secret="{{ lookup('ansible.builtin.env', 'VAULTED_SECRET') }}")
-    done = run_inventory(config, {}, collections_root, tmp_path, extra_env={
-        'ANSIBLE_CONFIG': str(cfg), 'VAULTED_SECRET': DEFAULT_CLIENT.client_secret})
+    done = run_inventory(
+        config,
+        {},
+        collections_root,
+        tmp_path,
+        extra_env={'ANSIBLE_CONFIG': str(cfg), 'VAULTED_SECRET': DEFAULT_CLIENT.client_secret},
+    )
     assert done.rc == 0, done.explain()
     assert len(done.hosts()) == len(falcon_emulator.devices())
     assert falcon_emulator.counters()['token_requests'] == {DEFAULT_CLIENT.client_id: 1}

@@ -1,4 +1,5 @@
 """falcon_hosts: the inventory cache (keys, lifetime) and MSSP fan-out over child tenants."""
+
 import os
 import time
 
@@ -9,7 +10,12 @@ from integration.inventory_cases.inventory_run import falcon_env, run_inventory,
 
 def _cache_options(cache_dir):
     """Options of a jsonfile inventory cache in cache_dir."""
-    return {'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile', 'cache_connection': str(cache_dir), 'cache_timeout': 600}
+    return {
+        'cache': True,
+        'cache_plugin': 'ansible.builtin.jsonfile',
+        'cache_connection': str(cache_dir),
+        'cache_timeout': 600,
+    }
 
 
 def _entries(cache_dir):
@@ -35,8 +41,12 @@ def test_a_cached_answer_makes_no_call_and_keeps_its_age(falcon_emulator, collec
     assert counters['calls_total'] == 0 and counters['token_requests_total'] == 0
     # Reading the entry did not rewrite it: it still expires cache_timeout after it was fetched.
     assert _entries(cache) == written
-    other = run_inventory(write_config(tmp_path, 'linux', filter="platform_name:'Linux'", **_cache_options(cache)), env,
-                          collections_root, tmp_path)
+    other = run_inventory(
+        write_config(tmp_path, 'linux', filter="platform_name:'Linux'", **_cache_options(cache)),
+        env,
+        collections_root,
+        tmp_path,
+    )
     assert other.rc == 0 and other.hosts() != first.hosts(), other.explain()
     assert falcon_emulator.counters()['calls_total'] > 0  # another filter is another key
     assert len(_entries(cache)) == 2
@@ -81,17 +91,23 @@ def test_cache_keys_per_tenant(falcon_emulator, collections_root, tmp_path):
     cache = tmp_path / 'inv-cache'
     env = falcon_env(falcon_emulator, MSSP_PARENT_CLIENT, cache_dir=tmp_path / 'token-cache')
     # The console form of a CID (upper case, -XX checksum) is accepted and sent bare (NOTES 9.6).
-    first = write_config(tmp_path, 'child1', member_cids=['%s-%s' % (MSSP_CHILD_CID.upper(), checksum(MSSP_CHILD_CID))],
-                         **_cache_options(cache))
+    first = write_config(
+        tmp_path,
+        'child1',
+        member_cids=['%s-%s' % (MSSP_CHILD_CID.upper(), checksum(MSSP_CHILD_CID))],
+        **_cache_options(cache),
+    )
     second = write_config(tmp_path, 'child2', member_cids=[MSSP_CHILD2_CID], **_cache_options(cache))
     for _round in (1, 2):
         one = run_inventory(first, env, collections_root, tmp_path)
         two = run_inventory(second, env, collections_root, tmp_path)
         assert one.rc == 0 and two.rc == 0, one.explain() + two.explain()
         assert sorted(h['falcon_device_id'] for h in one.hosts().values()) == sorted(
-            r['device_id'] for r in falcon_emulator.devices(MSSP_CHILD_CID))
+            r['device_id'] for r in falcon_emulator.devices(MSSP_CHILD_CID)
+        )
         assert sorted(h['falcon_device_id'] for h in two.hosts().values()) == sorted(
-            r['device_id'] for r in falcon_emulator.devices(MSSP_CHILD2_CID))
+            r['device_id'] for r in falcon_emulator.devices(MSSP_CHILD2_CID)
+        )
         assert len(_entries(cache)) == 2
         if _round == 1:
             falcon_emulator.reset_counters()

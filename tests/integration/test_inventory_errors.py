@@ -1,4 +1,5 @@
 """falcon_hosts errors: every one a clear inventory parse error (never a traceback); a 403 on host groups only warns."""
+
 import os
 
 import pytest
@@ -27,20 +28,40 @@ def test_403_on_host_groups_warns_and_goes_on(falcon_emulator, collections_root,
     assert 'host-group:read' in strict.stderr and 'Traceback' not in strict.output
 
 
-@pytest.mark.parametrize('client, options, expected', [
-    (DEFAULT_CLIENT._replace(client_secret='WrongSecret00000000000000000000000000009'), {}, 'refused to issue a token'),
-    (NOSCOPE_CLIENT, {}, 'devices:read'),
-    (DEFAULT_CLIENT, {'filter': "nonsense_field:'x'"}, "nonsense_field:'x'"),
-    (DEFAULT_CLIENT, {'duplicates': 'oldest'}, 'oldest'),
-    (DEFAULT_CLIENT, {'last_seen_within': 'a week'}, "'a week'"),
-    (DEFAULT_CLIENT, {'vars_prefix': ''}, 'vars_prefix'),
-    (DEFAULT_CLIENT, {'member_cids': ['not-a-cid']}, "'not-a-cid'"),
-    (DEFAULT_CLIENT, {'builtin_groups': ['platform', 'colour']}, "'colour'"),
-    (DEFAULT_CLIENT, {'hostnames': ['host name']}, "'host name'"),
-    (DEFAULT_CLIENT, {'base_url': 'http://falcon.example.com'}, 'plain http'),
-], ids=['bad-secret', 'missing-scope', 'bad-filter', 'bad-duplicates', 'bad-duration', 'empty-prefix', 'bad-member-cid',
-        'bad-group-kind', 'bad-hostnames', 'plain-http'])
-def test_errors_fail_the_parse_with_a_clear_message(falcon_emulator, collections_root, tmp_path, client, options, expected):
+@pytest.mark.parametrize(
+    'client, options, expected',
+    [
+        (
+            DEFAULT_CLIENT._replace(client_secret='WrongSecret00000000000000000000000000009'),
+            {},
+            'refused to issue a token',
+        ),
+        (NOSCOPE_CLIENT, {}, 'devices:read'),
+        (DEFAULT_CLIENT, {'filter': "nonsense_field:'x'"}, "nonsense_field:'x'"),
+        (DEFAULT_CLIENT, {'duplicates': 'oldest'}, 'oldest'),
+        (DEFAULT_CLIENT, {'last_seen_within': 'a week'}, "'a week'"),
+        (DEFAULT_CLIENT, {'vars_prefix': ''}, 'vars_prefix'),
+        (DEFAULT_CLIENT, {'member_cids': ['not-a-cid']}, "'not-a-cid'"),
+        (DEFAULT_CLIENT, {'builtin_groups': ['platform', 'colour']}, "'colour'"),
+        (DEFAULT_CLIENT, {'hostnames': ['host name']}, "'host name'"),
+        (DEFAULT_CLIENT, {'base_url': 'http://falcon.example.com'}, 'plain http'),
+    ],
+    ids=[
+        'bad-secret',
+        'missing-scope',
+        'bad-filter',
+        'bad-duplicates',
+        'bad-duration',
+        'empty-prefix',
+        'bad-member-cid',
+        'bad-group-kind',
+        'bad-hostnames',
+        'plain-http',
+    ],
+)
+def test_errors_fail_the_parse_with_a_clear_message(
+    falcon_emulator, collections_root, tmp_path, client, options, expected
+):
     env = falcon_env(falcon_emulator, client)
     done = run_inventory(write_config(tmp_path, 'bad', **options), env, collections_root, tmp_path)
     assert done.rc != 0

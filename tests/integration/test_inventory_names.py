@@ -1,4 +1,5 @@
 """falcon_hosts host names: hostname-less hosts behind one NAT address stay apart; re-imaged duplicates."""
+
 from integration.inventory_cases.inventory_run import falcon_env, run_inventory, write_config
 
 NAT = '203.0.113.77'
@@ -23,8 +24,12 @@ def test_hostname_less_hosts_behind_one_nat_address_stay_apart(falcon_emulator, 
     # No usable hostname: the device id names each of them.
     assert set(ids) <= set(default.hosts())
     assert len(default.hosts()) == len(falcon_emulator.devices())
-    nat = run_inventory(write_config(tmp_path, 'nat', hostnames=['hostname', 'external_ip'], ansible_host_from='external_ip'),
-                        env, collections_root, tmp_path)
+    nat = run_inventory(
+        write_config(tmp_path, 'nat', hostnames=['hostname', 'external_ip'], ansible_host_from='external_ip'),
+        env,
+        collections_root,
+        tmp_path,
+    )
     assert nat.rc == 0, nat.explain()
     names = ['%s_%s' % (NAT, i) for i in ids]
     assert set(names) <= set(nat.hosts())
@@ -57,8 +62,12 @@ def test_duplicate_hostnames_newest_suffix_or_fail(falcon_emulator, collections_
 
 
 def test_hostnames_templates_and_fields(falcon_emulator, collections_root, tmp_path):
-    config = write_config(tmp_path, 'tmpl', hostnames=['{{ falcon_hostname | lower }}.corp', 'device_id'],
-                          ansible_host_from='{{ falcon_mac_address }}')
+    config = write_config(
+        tmp_path,
+        'tmpl',
+        hostnames=['{{ falcon_hostname | lower }}.corp', 'device_id'],
+        ansible_host_from='{{ falcon_mac_address }}',
+    )
     done = run_inventory(config, falcon_env(falcon_emulator), collections_root, tmp_path)
     assert done.rc == 0, done.explain()
     records = falcon_emulator.devices()

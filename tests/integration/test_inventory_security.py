@@ -1,4 +1,5 @@
 """falcon_hosts: what a host reports is never evaluated, never clashes with reserved names; no secret on disk."""
+
 import os
 
 from falcon_emulator.clients import DEFAULT_CLIENT
@@ -22,8 +23,12 @@ def _hostile(emulator, marker_dir, count=2):
 
 def test_jinja_in_device_fields_is_never_evaluated(falcon_emulator, collections_root, tmp_path):
     markers = _hostile(falcon_emulator, tmp_path)
-    config = write_config(tmp_path, 'hostile', compose={'site_copy': 'falcon_site_name'},
-                          keyed_groups=[{'key': 'falcon_site_name', 'prefix': 'site'}])
+    config = write_config(
+        tmp_path,
+        'hostile',
+        compose={'site_copy': 'falcon_site_name'},
+        keyed_groups=[{'key': 'falcon_site_name', 'prefix': 'site'}],
+    )
     env = falcon_env(falcon_emulator)
     listed = run_inventory(config, env, collections_root, tmp_path)
     assert listed.rc == 0, listed.explain()
@@ -56,8 +61,14 @@ def test_values_are_marked_unsafe_and_prefixed(falcon_emulator, collections_root
 
 def test_no_token_or_secret_in_the_inventory_cache_or_output(falcon_emulator, collections_root, tmp_path):
     cache = tmp_path / 'inventory-cache'
-    config = write_config(tmp_path, 'cached', cache=True, cache_plugin='ansible.builtin.jsonfile',
-                          cache_connection=str(cache), cache_timeout=600)
+    config = write_config(
+        tmp_path,
+        'cached',
+        cache=True,
+        cache_plugin='ansible.builtin.jsonfile',
+        cache_connection=str(cache),
+        cache_timeout=600,
+    )
     done = run_inventory(config, falcon_env(falcon_emulator), collections_root, tmp_path, args=('--list', '-vvvv'))
     assert done.rc == 0, done.explain()
     files = [os.path.join(str(cache), n) for n in os.listdir(str(cache))]

@@ -1,4 +1,5 @@
 """Bounded parallel details reads through the real ansible-playbook: same calls and result at every concurrency."""
+
 import pytest
 from falcon_emulator.clients import DEFAULT_CLIENT
 
@@ -12,6 +13,7 @@ def fleet():
     """An emulator with 11,000 hosts, shared by this file's tests (reads change nothing)."""
     from falcon_emulator.config import EmulatorConfig  # pylint: disable=import-outside-toplevel
     from falcon_emulator.emulator import Emulator  # pylint: disable=import-outside-toplevel
+
     emulator = Emulator(EmulatorConfig(hosts=HOSTS, seed=5, token_rate_limit=None, api_rate_limit=None)).start()
     try:
         yield emulator
@@ -21,8 +23,11 @@ def fleet():
 
 def env_for(emulator):
     """FALCON_* variables for DEFAULT_CLIENT on emulator."""
-    return {'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id, 'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-            'FALCON_BASE_URL': emulator.url}
+    return {
+        'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+        'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+        'FALCON_BASE_URL': emulator.url,
+    }
 
 
 @pytest.mark.parametrize('concurrency', ['1', '4', '8'])

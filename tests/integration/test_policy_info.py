@@ -1,4 +1,5 @@
 """falcon_policy_info through the real ansible-playbook against the emulator: families, members, CSPM, errors."""
+
 from falcon_emulator.clients import NOSCOPE_CLIENT
 
 
@@ -15,8 +16,9 @@ def family(emulator, name):
 
 def members_of(emulator, slot, policy_id):
     """Device ids whose device_policies.<slot> is policy_id, from the emulator's device records."""
-    return sorted(d['device_id'] for d in emulator.devices()
-                  if d['device_policies'].get(slot, {}).get('policy_id') == policy_id)
+    return sorted(
+        d['device_id'] for d in emulator.devices() if d['device_policies'].get(slot, {}).get('policy_id') == policy_id
+    )
 
 
 def test_endpoint_policies(falcon_emulator, emulator_env, run_playbook):
@@ -31,14 +33,22 @@ def test_endpoint_policies(falcon_emulator, emulator_env, run_playbook):
         {'label': 'device control', 'policy_type': 'device_control'},
         {'label': 'firewall', 'policy_type': 'firewall'},
         {'label': 'response', 'policy_type': 'response'},
-        {'label': 'ids', 'policy_type': 'prevention', 'ids': [prevention[1]['id'], unknown, prevention[0]['id'].upper()]},
+        {
+            'label': 'ids',
+            'policy_type': 'prevention',
+            'ids': [prevention[1]['id'], unknown, prevention[0]['id'].upper()],
+        },
         {'label': 'names', 'policy_type': 'sensor_update', 'names': [sensor[0]['name'].upper(), 'No such policy']},
         {'label': 'filter', 'policy_type': 'prevention', 'fql': "platform_name:'Windows'", 'check_mode': True},
         {'label': 'bad filter', 'policy_type': 'prevention', 'fql': "platform:'Windows'"},
         {'label': 'bad id', 'policy_type': 'firewall', 'ids': ['12345']},
         {'label': 'cspm option', 'policy_type': 'prevention', 'service': 'EC2'},
-        {'label': 'no scope', 'policy_type': 'response', 'client_id': NOSCOPE_CLIENT.client_id,
-         'client_secret': NOSCOPE_CLIENT.client_secret},
+        {
+            'label': 'no scope',
+            'policy_type': 'response',
+            'client_id': NOSCOPE_CLIENT.client_id,
+            'client_secret': NOSCOPE_CLIENT.client_secret,
+        },
     ]
     results = by_label(run_playbook('policy_info_cases', emulator_env, extra_vars={'cases': cases}))
 
@@ -101,7 +111,9 @@ def test_cspm_policy_settings(falcon_emulator, emulator_env, run_playbook):
     assert all(isinstance(p['policy_settings'], list) for p in ec2['policies'])
     assert ec2['msg'] == 'Found %d CSPM policies.' % ec2['total']
 
-    assert results['case']['policies'] and all(p['cloud_service'].lower() == 'keyvault' for p in results['case']['policies'])
+    assert results['case']['policies'] and all(
+        p['cloud_service'].lower() == 'keyvault' for p in results['case']['policies']
+    )
     assert [p['policy_id'] for p in results['one']['policies']] == [257]
     assert results['unknown id']['policies'] == [] and results['unknown id']['not_found'] == ['999999']
 
@@ -115,8 +127,13 @@ def test_cspm_policy_settings(falcon_emulator, emulator_env, run_playbook):
     assert falcon_emulator.counters()['calls'].get('GET /settings/entities/policy/v1') == 4
 
 
-FAMILIES = (('prevention', 'prevention'), ('sensor_update', 'sensor-update'), ('device_control', 'device-control'),
-            ('firewall', 'firewall'), ('response', 'response'))
+FAMILIES = (
+    ('prevention', 'prevention'),
+    ('sensor_update', 'sensor-update'),
+    ('device_control', 'device-control'),
+    ('firewall', 'firewall'),
+    ('response', 'response'),
+)
 
 
 def test_policy_names_are_found_in_every_family(falcon_emulator, emulator_env, run_playbook):
@@ -127,8 +144,13 @@ def test_policy_names_are_found_in_every_family(falcon_emulator, emulator_env, r
         policies = family(falcon_emulator, family_name)
         names = [p['name'] for p in policies]
         expected[policy_type] = sorted(set(p['id'] for p in policies))
-        cases.append({'label': policy_type, 'policy_type': policy_type,
-                      'names': [n.swapcase() for n in names] + ['No such policy']})
+        cases.append(
+            {
+                'label': policy_type,
+                'policy_type': policy_type,
+                'names': [n.swapcase() for n in names] + ['No such policy'],
+            }
+        )
     cases.append({'label': 'blank name', 'policy_type': 'firewall', 'names': ['']})
     cases.append({'label': 'nothing matched', 'policy_type': 'prevention', 'fql': "name:'No such policy'"})
     results = by_label(run_playbook('policy_info_cases', emulator_env, extra_vars={'cases': cases}))
@@ -139,7 +161,9 @@ def test_policy_names_are_found_in_every_family(falcon_emulator, emulator_env, r
         assert result['not_found'] == ['No such policy']
     # Names are matched in the module: each family is read once, without a name filter.
     calls = falcon_emulator.counters()['calls']
-    assert calls.get('GET /policy/combined/sensor-update/v2') == 1 and calls.get('GET /policy/combined/response/v1') == 1
+    assert (
+        calls.get('GET /policy/combined/sensor-update/v2') == 1 and calls.get('GET /policy/combined/response/v1') == 1
+    )
     blank = results['blank name']
     assert blank['failed'] is True and "Invalid policy name '': names must not be empty." in blank['msg']
     nothing = results['nothing matched']

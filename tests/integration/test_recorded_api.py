@@ -1,6 +1,7 @@
 """The modules against the emulator's recorded-behaviour defaults (NOTES 9): a constant scroll token, prefix and
 case-sensitive FQL text matches, per-host action answers under any status, and requests that may have been applied.
 """
+
 import threading
 import time
 
@@ -18,14 +19,20 @@ def calls(emulator, key):
 
 def env_for(emulator):
     """FALCON_* variables for DEFAULT_CLIENT on emulator."""
-    return {'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id, 'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-            'FALCON_BASE_URL': emulator.url}
+    return {
+        'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+        'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+        'FALCON_BASE_URL': emulator.url,
+    }
 
 
 def connection(emulator):
     """The variables device_info_cases passes through module_defaults."""
-    return {'falcon_client_id': DEFAULT_CLIENT.client_id, 'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-            'falcon_base_url': emulator.url}
+    return {
+        'falcon_client_id': DEFAULT_CLIENT.client_id,
+        'falcon_client_secret': DEFAULT_CLIENT.client_secret,
+        'falcon_base_url': emulator.url,
+    }
 
 
 def by_label(run):
@@ -37,7 +44,7 @@ def by_label(run):
 def rename(emulator, names):
     """Give the first hosts of the emulator these hostnames (a tenant with mixed case and prefixes of each other)."""
     tenant = emulator.app.tenant()
-    hosts = tenant.hosts[:len(names)]
+    hosts = tenant.hosts[: len(names)]
     for host, name in zip(hosts, names):
         host.hostname = name
     tenant.changed()
@@ -76,14 +83,19 @@ def test_mixed_case_hostnames_are_found_and_contained(falcon_emulator, run_playb
     assert read['not_found'] == ['no-such-host'] and read['total'] == 3
     assert results['prefix is not a name']['devices'] == [] and results['prefix is not a name']['not_found'] == ['web']
 
-    run = run_playbook('host_contain_four_runs', env_for(falcon_emulator),
-                       extra_vars={'hostnames': ['web-1', 'db-01'], 'max_hosts': 2})
+    run = run_playbook(
+        'host_contain_four_runs', env_for(falcon_emulator), extra_vars={'hostnames': ['web-1', 'db-01'], 'max_hosts': 2}
+    )
     assert run.rc == 0 and run.results, run.explain()
     results = run.results
     for name in ('check1', 'real1', 'check2', 'real2'):
         assert not results[name].get('failed'), (name, results[name].get('msg'))
-    assert [r['changed'] for r in (results['check1'], results['real1'], results['check2'], results['real2'])] == \
-        [True, True, False, False]
+    assert [r['changed'] for r in (results['check1'], results['real1'], results['check2'], results['real2'])] == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert sorted(h['hostname'] for h in results['real1']['contained']) == ['DB-01', 'WEB-1']
     assert sorted(h['id'] for h in results['real2']['unchanged']) == sorted([ids['WEB-1'], ids['DB-01']])
     assert calls(falcon_emulator, ACTION) == 1
@@ -120,8 +132,10 @@ def test_max_hosts_counts_exact_hostname_matches(falcon_emulator, emulator_env, 
     assert len(wanted) == 1
     prefixed = [d for d in falcon_emulator.devices() if d['hostname'].lower().startswith('host-0001')]
     assert len(prefixed) > 1
-    cases = [{'label': 'prefix of ten', 'hostnames': ['host-0001'], 'max_hosts': 1, 'check_mode': True},
-             {'label': 'ghost', 'hostnames': ['host-000'], 'max_hosts': 1, 'check_mode': True}]
+    cases = [
+        {'label': 'prefix of ten', 'hostnames': ['host-0001'], 'max_hosts': 1, 'check_mode': True},
+        {'label': 'ghost', 'hostnames': ['host-000'], 'max_hosts': 1, 'check_mode': True},
+    ]
     results = by_label(run_playbook('host_contain_cases', emulator_env, extra_vars={'cases': cases}))
     result = results['prefix of ten']
     assert result['failed'] is False and result['total'] == 1, result['msg']
@@ -134,6 +148,7 @@ def test_max_hosts_counts_exact_hostname_matches(falcon_emulator, emulator_env, 
 
 def contain_when_the_action_arrives(emulator, device_id):
     """Contain device_id directly in the emulator once the next action request has arrived (another console user)."""
+
     def race():
         deadline = time.monotonic() + 60
         while calls(emulator, ACTION) == 0 and time.monotonic() < deadline:
@@ -141,6 +156,7 @@ def contain_when_the_action_arrives(emulator, device_id):
         tenant = emulator.app.tenant()
         tenant.by_id[device_id].status = 'contained'
         tenant.changed()
+
     thread = threading.Thread(target=race, daemon=True)
     thread.start()
     return thread
@@ -168,12 +184,20 @@ def test_a_write_that_timed_out_but_was_applied_is_reported_as_done(falcon_emula
     """The contain answer takes 5 s against a 4 s timeout, but the API applies it: one more status read (held 3 s, so
     it is answered after the apply) finds the host containment_pending, so it is reported contained and changed."""
     host = falcon_emulator.devices()[3]
-    falcon_emulator.configure(faults=[
-        {'type': 'stall', 'path': '/devices/entities/devices-actions/v2', 'seconds': 5},
-        # The first details read is the selection; the next one (the status read after the timeout) waits 3 s.
-        {'type': 'latency', 'path': '/devices/entities/devices/v2', 'method': 'POST', 'after': 1, 'count': 1,
-         'seconds': 3},
-    ])
+    falcon_emulator.configure(
+        faults=[
+            {'type': 'stall', 'path': '/devices/entities/devices-actions/v2', 'seconds': 5},
+            # The first details read is the selection; the next one (the status read after the timeout) waits 3 s.
+            {
+                'type': 'latency',
+                'path': '/devices/entities/devices/v2',
+                'method': 'POST',
+                'after': 1,
+                'count': 1,
+                'seconds': 3,
+            },
+        ]
+    )
     cases = [{'label': 'timed out', 'ids': [host['device_id']], 'timeout': 4}]
     result = by_label(run_playbook('host_contain_cases', emulator_env, extra_vars={'cases': cases}))['timed out']
     assert result['changed'] is True and result['failed'] is False, result['msg']
@@ -200,16 +224,36 @@ def test_a_timed_out_write_not_seen_applied_is_state_unknown(falcon_emulator, em
 def test_accepted_containment_with_a_failing_status_read_or_wait(falcon_emulator, emulator_env, run_playbook):
     """A 503 on every status read after the action, or during wait: the hosts acted on are still listed, changed."""
     hosts = falcon_emulator.devices()[5:7]
-    falcon_emulator.configure(faults=[{'type': 'error', 'status': 503, 'path': '/devices/entities/devices/v2',
-                                       'method': 'POST', 'after': 1, 'count': 30}])
+    falcon_emulator.configure(
+        faults=[
+            {
+                'type': 'error',
+                'status': 503,
+                'path': '/devices/entities/devices/v2',
+                'method': 'POST',
+                'after': 1,
+                'count': 30,
+            }
+        ]
+    )
     cases = [{'label': 'reread', 'ids': [hosts[0]['device_id']]}]
     result = by_label(run_playbook('host_contain_cases', emulator_env, extra_vars={'cases': cases}))['reread']
     assert result['failed'] is True and result['changed'] is True
     assert result['contained'] == [{'id': hosts[0]['device_id'], 'hostname': hosts[0]['hostname'], 'status': 'unknown'}]
     assert 'The status read after the request failed' in result['msg'] and '503' in result['msg']
 
-    falcon_emulator.configure(faults=[{'type': 'error', 'status': 503, 'path': '/devices/entities/devices/v2',
-                                       'method': 'POST', 'after': 2, 'count': 30}])
+    falcon_emulator.configure(
+        faults=[
+            {
+                'type': 'error',
+                'status': 503,
+                'path': '/devices/entities/devices/v2',
+                'method': 'POST',
+                'after': 2,
+                'count': 30,
+            }
+        ]
+    )
     cases = [{'label': 'wait', 'ids': [hosts[1]['device_id']], 'wait': True, 'poll_interval': 0.5, 'wait_timeout': 60}]
     result = by_label(run_playbook('host_contain_cases', emulator_env, extra_vars={'cases': cases}))['wait']
     assert result['failed'] is True and result['changed'] is True

@@ -1,4 +1,5 @@
 """The collection's playbooks and roles, run for real with ansible-playbook against the emulator."""
+
 import csv
 import json
 import os
@@ -27,9 +28,14 @@ def read_json(path):
 def test_device_report_csv_parses_back_to_the_json_rows(falcon_emulator, emulator_env, collections_root, tmp_path):
     """A standard CSV reader gets back exactly the JSON report's rows: lists joined with ';', objects as JSON text."""
     reports = tmp_path / 'reports'
-    play = run_playbook(os.path.join(PLAYBOOKS, 'device_report.yml'), emulator_env, collections_root, tmp_path,
-                        extra_vars={'falcon_device_report_dir': str(reports), 'falcon_device_report_columns': COLUMNS},
-                        timeout=PLAY_TIMEOUT)
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'device_report.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={'falcon_device_report_dir': str(reports), 'falcon_device_report_columns': COLUMNS},
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc == 0, play.explain()
     assert play.dns_refused == []
     report = read_json(reports / 'devices.json')
@@ -52,13 +58,26 @@ def test_device_report_csv_parses_back_to_the_json_rows(falcon_emulator, emulato
 def test_demo_playbook_runs_the_whole_flow(falcon_emulator, emulator_env, collections_root, tmp_path):
     """playbooks/demo.yml (what `make demo` runs) reports, audits, contains two hosts and lifts them again."""
     reports = tmp_path / 'reports'
-    play = run_playbook(os.path.join(PLAYBOOKS, 'demo.yml'), emulator_env, collections_root, tmp_path,
-                        extra_vars={'demo_report_dir': str(reports)}, timeout=PLAY_TIMEOUT)
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'demo.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={'demo_report_dir': str(reports)},
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc == 0, play.explain()
     assert play.dns_refused == []
     assert sorted(os.listdir(str(reports))) == [
-        'DEMO-1-contained.json', 'DEMO-1-contained.md', 'DEMO-1-lifted.json', 'DEMO-1-lifted.md',
-        'devices.csv', 'devices.json', 'falcon-policy-audit.json', 'falcon-policy-audit.md']
+        'DEMO-1-contained.json',
+        'DEMO-1-contained.md',
+        'DEMO-1-lifted.json',
+        'DEMO-1-lifted.md',
+        'devices.csv',
+        'devices.json',
+        'falcon-policy-audit.json',
+        'falcon-policy-audit.md',
+    ]
     contained = read_json(reports / 'DEMO-1-contained.json')
     lifted = read_json(reports / 'DEMO-1-lifted.json')
     targets = sorted(host['hostname'] for host in contained['acted_on'])
@@ -78,13 +97,22 @@ def test_demo_playbook_runs_the_whole_flow(falcon_emulator, emulator_env, collec
 def test_refused_containment_is_reported_then_fails(falcon_emulator, emulator_env, collections_root, tmp_path):
     """A client without devices:write: the role writes the report of the refusal, then fails; no host changes."""
     reports = tmp_path / 'reports'
-    env = dict(emulator_env, FALCON_CLIENT_ID=READONLY_CLIENT.client_id, FALCON_CLIENT_SECRET=READONLY_CLIENT.client_secret)
-    play = run_playbook(os.path.join(PLAYBOOKS, 'incident_response.yml'), env, collections_root, tmp_path,
-                        extra_vars={'falcon_incident_response_hostnames': ['host-00001', 'host-00002'],
-                                    'falcon_incident_response_incident_id': 'INC-403',
-                                    'falcon_incident_response_report_dir': str(reports),
-                                    'falcon_incident_response_poll_interval': 0.5},
-                        timeout=PLAY_TIMEOUT)
+    env = dict(
+        emulator_env, FALCON_CLIENT_ID=READONLY_CLIENT.client_id, FALCON_CLIENT_SECRET=READONLY_CLIENT.client_secret
+    )
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'incident_response.yml'),
+        env,
+        collections_root,
+        tmp_path,
+        extra_vars={
+            'falcon_incident_response_hostnames': ['host-00001', 'host-00002'],
+            'falcon_incident_response_incident_id': 'INC-403',
+            'falcon_incident_response_report_dir': str(reports),
+            'falcon_incident_response_poll_interval': 0.5,
+        },
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc != 0, play.explain()
     report = read_json(reports / 'INC-403-contained.json')
     assert report['succeeded'] is False and report['changed'] is False
@@ -95,21 +123,41 @@ def test_refused_containment_is_reported_then_fails(falcon_emulator, emulator_en
     with open(str(reports / 'INC-403-contained.md'), encoding='utf-8') as handle:
         markdown = handle.read()
     assert '## Refused by the API (2)' in markdown and 'Result: FAILED.' in markdown
-    assert {d['status'] for d in falcon_emulator.devices() if d['hostname'].lower() in ('host-00001', 'host-00002')} == {'normal'}
+    assert {
+        d['status'] for d in falcon_emulator.devices() if d['hostname'].lower() in ('host-00001', 'host-00002')
+    } == {'normal'}
 
 
-def test_report_lists_hosts_acted_on_when_the_status_read_fails(falcon_emulator, emulator_env, collections_root,
-                                                                tmp_path):
+def test_report_lists_hosts_acted_on_when_the_status_read_fails(
+    falcon_emulator, emulator_env, collections_root, tmp_path
+):
     """Containment accepted, then every status read answers 503: the report lists the hosts as acted on and changed."""
     reports = tmp_path / 'reports'
-    falcon_emulator.configure(faults=[{'type': 'error', 'status': 503, 'path': '/devices/entities/devices/v2',
-                                       'method': 'POST', 'after': 1, 'count': 50}])
-    play = run_playbook(os.path.join(PLAYBOOKS, 'incident_response.yml'), emulator_env, collections_root, tmp_path,
-                        extra_vars={'falcon_incident_response_hostnames': ['host-00001', 'host-00002'],
-                                    'falcon_incident_response_incident_id': 'INC-503',
-                                    'falcon_incident_response_report_dir': str(reports),
-                                    'falcon_incident_response_poll_interval': 0.5},
-                        timeout=PLAY_TIMEOUT)
+    falcon_emulator.configure(
+        faults=[
+            {
+                'type': 'error',
+                'status': 503,
+                'path': '/devices/entities/devices/v2',
+                'method': 'POST',
+                'after': 1,
+                'count': 50,
+            }
+        ]
+    )
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'incident_response.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={
+            'falcon_incident_response_hostnames': ['host-00001', 'host-00002'],
+            'falcon_incident_response_incident_id': 'INC-503',
+            'falcon_incident_response_report_dir': str(reports),
+            'falcon_incident_response_poll_interval': 0.5,
+        },
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc != 0, play.explain()
     report = read_json(reports / 'INC-503-contained.json')
     assert report['succeeded'] is False and report['changed'] is True
@@ -125,12 +173,19 @@ def test_report_lists_hosts_in_an_unknown_state(falcon_emulator, emulator_env, c
     """The contain request meets a 500 (it may have been applied): the report lists the host under State unknown."""
     reports = tmp_path / 'reports'
     falcon_emulator.configure(faults=[{'type': 'error', 'status': 500, 'path': '/devices/entities/devices-actions/v2'}])
-    play = run_playbook(os.path.join(PLAYBOOKS, 'incident_response.yml'), emulator_env, collections_root, tmp_path,
-                        extra_vars={'falcon_incident_response_hostnames': ['host-00003'],
-                                    'falcon_incident_response_incident_id': 'INC-500',
-                                    'falcon_incident_response_report_dir': str(reports),
-                                    'falcon_incident_response_poll_interval': 0.5},
-                        timeout=PLAY_TIMEOUT)
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'incident_response.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={
+            'falcon_incident_response_hostnames': ['host-00003'],
+            'falcon_incident_response_incident_id': 'INC-500',
+            'falcon_incident_response_report_dir': str(reports),
+            'falcon_incident_response_poll_interval': 0.5,
+        },
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc != 0, play.explain()
     report = read_json(reports / 'INC-500-contained.json')
     assert report['succeeded'] is False and report['changed'] is True
@@ -142,18 +197,29 @@ def test_report_lists_hosts_in_an_unknown_state(falcon_emulator, emulator_env, c
 
 
 @pytest.mark.parametrize('strategy, serial', [('free', 0), ('linear', 2)])
-def test_incident_response_acts_once_per_play(strategy, serial, falcon_emulator, emulator_env, collections_root,
-                                              tmp_path):
+def test_incident_response_acts_once_per_play(
+    strategy, serial, falcon_emulator, emulator_env, collections_root, tmp_path
+):
     """Five inventory hosts, strategy free or serial batches: one selection, one action call, one report."""
     reports = tmp_path / 'reports'
     targets = ['host-00003', 'host-00004']
     inventory = local_inventory(tmp_path, 5)
-    play = run_playbook(os.path.join(TEST_PLAYBOOKS, 'role_on_many_hosts.yml'), emulator_env, collections_root, tmp_path,
-                        extra_vars={'falcon_incident_response_hostnames': targets,
-                                    'falcon_incident_response_incident_id': 'INC-MANY',
-                                    'falcon_incident_response_report_dir': str(reports),
-                                    'falcon_incident_response_poll_interval': 0.5, 'play_serial': serial},
-                        inventory=inventory, extra_env={'ANSIBLE_STRATEGY': strategy}, timeout=PLAY_TIMEOUT)
+    play = run_playbook(
+        os.path.join(TEST_PLAYBOOKS, 'role_on_many_hosts.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={
+            'falcon_incident_response_hostnames': targets,
+            'falcon_incident_response_incident_id': 'INC-MANY',
+            'falcon_incident_response_report_dir': str(reports),
+            'falcon_incident_response_poll_interval': 0.5,
+            'play_serial': serial,
+        },
+        inventory=inventory,
+        extra_env={'ANSIBLE_STRATEGY': strategy},
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc == 0, play.explain()
     calls = falcon_emulator.counters()['calls']
     assert calls.get('POST /devices/entities/devices-actions/v2') == 1, calls
@@ -166,13 +232,16 @@ def test_incident_response_acts_once_per_play(strategy, serial, falcon_emulator,
     assert sorted(d['hostname'].lower() for d in falcon_emulator.devices() if d['status'] == 'contained') == targets
 
 
-def test_playbook_run_by_name_writes_reports_in_the_current_directory(falcon_emulator, emulator_env, collections_root,
-                                                                      tmp_path):
+def test_playbook_run_by_name_writes_reports_in_the_current_directory(
+    falcon_emulator, emulator_env, collections_root, tmp_path
+):
     """`ansible-playbook secops.falcon.device_report`: reports go to ./falcon-reports, never into the collection."""
     inside = os.path.join(REPO_ROOT, 'playbooks', 'falcon-reports')
     assert not os.path.exists(inside), 'left over from an earlier run: %s' % inside
     try:
-        play = run_playbook('secops.falcon.device_report', emulator_env, collections_root, tmp_path, timeout=PLAY_TIMEOUT)
+        play = run_playbook(
+            'secops.falcon.device_report', emulator_env, collections_root, tmp_path, timeout=PLAY_TIMEOUT
+        )
         assert play.rc == 0, play.explain()
         assert not os.path.exists(inside)
     finally:
@@ -186,31 +255,52 @@ def test_playbook_run_by_name_writes_reports_in_the_current_directory(falcon_emu
 def test_device_report_check_mode_writes_nothing_and_says_so(falcon_emulator, emulator_env, collections_root, tmp_path):
     """--check: no directory, no file, and the message says what would be written instead of claiming an export."""
     reports = tmp_path / 'reports'
-    play = run_playbook(os.path.join(PLAYBOOKS, 'device_report.yml'), emulator_env, collections_root, tmp_path,
-                        extra_vars={'falcon_device_report_dir': str(reports)}, cli_args=['--check'],
-                        timeout=PLAY_TIMEOUT)
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'device_report.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={'falcon_device_report_dir': str(reports)},
+        cli_args=['--check'],
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc == 0, play.explain()
     assert not reports.exists()
     assert 'Exported' not in play.stdout
-    assert ('Check mode, nothing written: would export 50 of 50 hosts to %s/devices.csv and %s/devices.json'
-            % (reports, reports)) in play.stdout
+    assert (
+        'Check mode, nothing written: would export 50 of 50 hosts to %s/devices.csv and %s/devices.json'
+        % (reports, reports)
+    ) in play.stdout
 
 
 def write_baseline(path, prevention=(), sensor_update=(), cspm=()):
     """Write a policy baseline file for playbooks/policy_audit.yml; return its path."""
     with open(str(path), 'w', encoding='utf-8') as handle:
-        json.dump({'falcon_policy_audit_prevention': list(prevention),
-                   'falcon_policy_audit_sensor_update': list(sensor_update),
-                   'falcon_policy_audit_cspm': list(cspm)}, handle)
+        json.dump(
+            {
+                'falcon_policy_audit_prevention': list(prevention),
+                'falcon_policy_audit_sensor_update': list(sensor_update),
+                'falcon_policy_audit_cspm': list(cspm),
+            },
+            handle,
+        )
     return str(path)
 
 
 def test_policy_audit_refuses_an_empty_baseline(falcon_emulator, emulator_env, collections_root, tmp_path):
     """A baseline with no entry compares nothing: the audit fails clearly instead of reporting compliance."""
     reports = tmp_path / 'reports'
-    play = run_playbook(os.path.join(PLAYBOOKS, 'policy_audit.yml'), emulator_env, collections_root, tmp_path,
-                        extra_vars={'policy_baseline_file': write_baseline(tmp_path / 'empty.json'),
-                                    'falcon_policy_audit_report_dir': str(reports)}, timeout=PLAY_TIMEOUT)
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'policy_audit.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={
+            'policy_baseline_file': write_baseline(tmp_path / 'empty.json'),
+            'falcon_policy_audit_report_dir': str(reports),
+        },
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc != 0, play.explain()
     assert 'The baseline is empty' in play.stdout
     assert 'Compliant' not in play.stdout
@@ -218,15 +308,24 @@ def test_policy_audit_refuses_an_empty_baseline(falcon_emulator, emulator_env, c
     assert falcon_emulator.counters()['calls'] == {}
 
 
-def test_policy_audit_entry_that_selects_nothing_is_not_compliant(falcon_emulator, emulator_env, collections_root,
-                                                                  tmp_path):
+def test_policy_audit_entry_that_selects_nothing_is_not_compliant(
+    falcon_emulator, emulator_env, collections_root, tmp_path
+):
     """A CSPM rule matching no policy is reported as drift: the rest of the baseline matching does not make it compliant."""
     reports = tmp_path / 'reports'
-    baseline = write_baseline(tmp_path / 'baseline.json', prevention=[{'name': 'Canary - Detect only'}],
-                              cspm=[{'service': 'S3', 'cloud_platform': 'aws', 'severities': ['informational']}])
-    play = run_playbook(os.path.join(PLAYBOOKS, 'policy_audit.yml'), emulator_env, collections_root, tmp_path,
-                        extra_vars={'policy_baseline_file': baseline, 'falcon_policy_audit_report_dir': str(reports)},
-                        timeout=PLAY_TIMEOUT)
+    baseline = write_baseline(
+        tmp_path / 'baseline.json',
+        prevention=[{'name': 'Canary - Detect only'}],
+        cspm=[{'service': 'S3', 'cloud_platform': 'aws', 'severities': ['informational']}],
+    )
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'policy_audit.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={'policy_baseline_file': baseline, 'falcon_policy_audit_report_dir': str(reports)},
+        timeout=PLAY_TIMEOUT,
+    )
     assert play.rc == 0, play.explain()
     audit = read_json(reports / 'falcon-policy-audit.json')
     assert audit['summary']['prevention'] == {'checked': 1, 'drift': 0}

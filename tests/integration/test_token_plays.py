@@ -1,4 +1,5 @@
 """Token economy and authentication, end to end: real ansible-playbook runs against the emulator over loopback."""
+
 import os
 
 import pytest
@@ -22,19 +23,31 @@ def cache_dir(tmp_path):
 @pytest.fixture
 def playbook(collections_root, tmp_path, cache_dir, falcon_emulator):
     """Run a playbook of tests/integration/playbooks with ansible-playbook; return the PlayRun (rc, stdout, stderr)."""
+
     def run(name, *args, extra_vars=None, env_credentials=True, check=True):
         falcon_env = {'FALCON_TOKEN_CACHE_DIR': cache_dir}
         if env_credentials:
-            falcon_env.update({'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
-                               'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-                               'FALCON_BASE_URL': falcon_emulator.url})
+            falcon_env.update(
+                {
+                    'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+                    'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+                    'FALCON_BASE_URL': falcon_emulator.url,
+                }
+            )
         # Extra vars go through a vars file, not the command line: secrets must not even reach the process list.
-        done = run_playbook(os.path.join(PLAYBOOKS, name), falcon_env, collections_root, tmp_path,
-                            extra_vars=extra_vars, cli_args=args,
-                            extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if '-i' in args else 'False'})
+        done = run_playbook(
+            os.path.join(PLAYBOOKS, name),
+            falcon_env,
+            collections_root,
+            tmp_path,
+            extra_vars=extra_vars,
+            cli_args=args,
+            extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if '-i' in args else 'False'},
+        )
         if check and done.rc != 0:
             pytest.fail('%s failed:\n%s' % (name, done.explain()))
         return done
+
     return run
 
 
@@ -57,20 +70,36 @@ def test_token_cache_off_issues_one_token_per_task(playbook, falcon_emulator):
 
 
 def test_module_defaults_for_the_action_group(playbook, falcon_emulator, cache_dir):
-    playbook('token_module_defaults.yml', env_credentials=False, extra_vars={
-        'falcon_client_id': DEFAULT_CLIENT.client_id, 'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-        'falcon_base_url': falcon_emulator.url, 'falcon_token_cache_dir': cache_dir})
+    playbook(
+        'token_module_defaults.yml',
+        env_credentials=False,
+        extra_vars={
+            'falcon_client_id': DEFAULT_CLIENT.client_id,
+            'falcon_client_secret': DEFAULT_CLIENT.client_secret,
+            'falcon_base_url': falcon_emulator.url,
+            'falcon_token_cache_dir': cache_dir,
+        },
+    )
     counters = falcon_emulator.counters()
     assert counters['token_requests_total'] == 1
     assert counters['calls']['POST /devices/entities/devices/v2'] == 1
 
 
 def test_308_autodiscovery_with_an_eu_client(playbook, falcon_emulator, cache_dir):
-    playbook('token_autodiscover.yml', env_credentials=False, extra_vars={
-        'eu_client_id': EU_CLIENT.client_id, 'eu_client_secret': EU_CLIENT.client_secret,
-        'gov_client_id': GOV_CLIENT.client_id, 'gov_client_secret': GOV_CLIENT.client_secret,
-        'us1_url': falcon_emulator.url, 'eu_url': falcon_emulator.url_for('eu-1'),
-        'gov_url': falcon_emulator.url_for('us-gov-1'), 'falcon_token_cache_dir': cache_dir})
+    playbook(
+        'token_autodiscover.yml',
+        env_credentials=False,
+        extra_vars={
+            'eu_client_id': EU_CLIENT.client_id,
+            'eu_client_secret': EU_CLIENT.client_secret,
+            'gov_client_id': GOV_CLIENT.client_id,
+            'gov_client_secret': GOV_CLIENT.client_secret,
+            'us1_url': falcon_emulator.url,
+            'eu_url': falcon_emulator.url_for('eu-1'),
+            'gov_url': falcon_emulator.url_for('us-gov-1'),
+            'falcon_token_cache_dir': cache_dir,
+        },
+    )
     tokens = falcon_emulator.counters()['token_requests']
     # The eu-1 client: one 308 at us-1 plus one 201 at eu-1, then the cache serves the module and the lookup.
     assert tokens[EU_CLIENT.client_id] == 2
@@ -92,9 +121,18 @@ def test_absent_revokes_at_the_api(playbook, falcon_emulator):
 
 
 def test_no_secret_or_token_in_vvvv_output(playbook, falcon_emulator, cache_dir):
-    done = playbook('token_no_secrets.yml', '-vvvv', env_credentials=False, extra_vars={
-        'falcon_client_id': DEFAULT_CLIENT.client_id, 'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-        'wrong_secret': WRONG_SECRET, 'falcon_base_url': falcon_emulator.url, 'falcon_token_cache_dir': cache_dir})
+    done = playbook(
+        'token_no_secrets.yml',
+        '-vvvv',
+        env_credentials=False,
+        extra_vars={
+            'falcon_client_id': DEFAULT_CLIENT.client_id,
+            'falcon_client_secret': DEFAULT_CLIENT.client_secret,
+            'wrong_secret': WRONG_SECRET,
+            'falcon_base_url': falcon_emulator.url,
+            'falcon_token_cache_dir': cache_dir,
+        },
+    )
     output = done.stdout + done.stderr
     assert 'cloud=us-1 base_url=%s' % falcon_emulator.url in output  # the play really ran and showed what it may
     assert "the output has been hidden due to the fact that 'no_log: true' was specified" in output
@@ -115,11 +153,21 @@ def test_no_secret_or_token_in_vvvv_output(playbook, falcon_emulator, cache_dir)
 
 
 def test_auth_from_a_registered_result_masks_only_the_token(playbook, falcon_emulator, cache_dir):
-    done = playbook('token_auth_result.yml', env_credentials=False, extra_vars={
-        'falcon_client_id': DEFAULT_CLIENT.client_id, 'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-        'falcon_base_url': falcon_emulator.url, 'falcon_token_cache_dir': cache_dir})
+    done = playbook(
+        'token_auth_result.yml',
+        env_credentials=False,
+        extra_vars={
+            'falcon_client_id': DEFAULT_CLIENT.client_id,
+            'falcon_client_secret': DEFAULT_CLIENT.client_secret,
+            'falcon_base_url': falcon_emulator.url,
+            'falcon_token_cache_dir': cache_dir,
+        },
+    )
     first, again, devices = done.results['first'], done.results['again'], done.results['devices']
     assert devices['devices'] and 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' not in repr(devices)
     # The other values of a registered result (cloud, base_url, token_type) are not secrets: they stay readable.
     assert (again['cloud'], again['base_url'], again['token_type']) == ('us-1', falcon_emulator.url, 'bearer'), again
-    assert first['access_token'] not in done.stdout + done.stderr and again['access_token'] not in done.stdout + done.stderr
+    assert (
+        first['access_token'] not in done.stdout + done.stderr
+        and again['access_token'] not in done.stdout + done.stderr
+    )

@@ -4,6 +4,7 @@ tests/playbook_runner.py puts this directory on PYTHONPATH, so Python imports th
 name other than loopback is refused before a packet leaves the machine, and the name is appended to the file named by
 FALCON_TEST_DNS_LOG, so a test can prove that bad input failed before any lookup was attempted.
 """
+
 import os
 import socket
 

@@ -3,6 +3,7 @@
 Most tests use steps.yml: one ansible-playbook run walks through several scenarios (each may reconfigure the
 emulator's faults first) and records every module result with the emulator's counters for that scenario alone.
 """
+
 import os
 import sys
 
@@ -22,8 +23,11 @@ PLAY_TIMEOUT = 240
 
 def env_for(emulator, client=DEFAULT_CLIENT):
     """FALCON_* variables for client on emulator's us-1 listener."""
-    return {'FALCON_CLIENT_ID': client.client_id, 'FALCON_CLIENT_SECRET': client.client_secret,
-            'FALCON_BASE_URL': emulator.url}
+    return {
+        'FALCON_CLIENT_ID': client.client_id,
+        'FALCON_CLIENT_SECRET': client.client_secret,
+        'FALCON_BASE_URL': emulator.url,
+    }
 
 
 def assert_clean(run):
@@ -35,17 +39,28 @@ def assert_clean(run):
 @pytest.fixture
 def play(collections_root, tmp_path):
     """play(name, falcon_env, extra_vars=None, cli_args=(), inventory=None, extra_env=None) runs playbooks/<name>.yml."""
+
     def run(name, falcon_env, extra_vars=None, cli_args=(), inventory=None, extra_env=None, timeout=PLAY_TIMEOUT):
         """Run one playbook; return its PlayRun."""
-        return run_playbook(os.path.join(PLAYBOOKS, name + '.yml'), falcon_env, collections_root, tmp_path,
-                            extra_vars=extra_vars, cli_args=cli_args, inventory=inventory, extra_env=extra_env,
-                            timeout=timeout)
+        return run_playbook(
+            os.path.join(PLAYBOOKS, name + '.yml'),
+            falcon_env,
+            collections_root,
+            tmp_path,
+            extra_vars=extra_vars,
+            cli_args=cli_args,
+            inventory=inventory,
+            extra_env=extra_env,
+            timeout=timeout,
+        )
+
     return run
 
 
 @pytest.fixture
 def run_steps(play):  # pylint: disable=redefined-outer-name
     """run_steps(emulator, steps, client=DEFAULT_CLIENT, cli_args=(), extra_env=None) -> Steps (asserts a clean run)."""
+
     def run(emulator, steps, client=DEFAULT_CLIENT, cli_args=(), extra_env=None):
         """Run steps.yml with these steps against emulator."""
         extra_vars = {'steps': steps, 'emulator_url': emulator.url}
@@ -55,4 +70,5 @@ def run_steps(play):  # pylint: disable=redefined-outer-name
         assert result.rc == 0, result.explain()
         assert_clean(result)
         return Steps(result)
+
     return run

@@ -1,4 +1,5 @@
 """Concurrency: many forks share one token; a process killed at the worst moment leaves a usable token cache."""
+
 import fcntl
 import os
 import signal
@@ -6,10 +7,11 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.secops.falcon.plugins.module_utils._token_cache import decrypt_entry
 from falcon_emulator.clients import DEFAULT_CLIENT
 from playbook_runner import GUARD_DIR, local_inventory
 from reliability_steps import TOKEN, assert_ok, step
+
+from ansible_collections.secops.falcon.plugins.module_utils._token_cache import decrypt_entry
 
 FORKS = 20
 
@@ -42,7 +44,7 @@ def live_token(emulator, directory):
     entries = cache_entries(directory)
     assert len(entries) == 1, sorted(os.listdir(directory))
     name, data = entries.popitem()
-    token = decrypt_entry(DEFAULT_CLIENT.client_secret, name[:-len('.token')], data)
+    token = decrypt_entry(DEFAULT_CLIENT.client_secret, name[: -len('.token')], data)
     assert emulator.app.tokens.lookup(token.access_token, 'us-1') is not None
     return token
 
@@ -50,10 +52,20 @@ def live_token(emulator, directory):
 def start_child(mode, cache_dir, emulator, collections_root):
     """Start CHILD in a new Python with only the emulator's credentials in its environment."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('FALCON_', 'ANSIBLE_')))
-    env.update({'PYTHONPATH': os.pathsep.join([collections_root, GUARD_DIR]), 'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
-                'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret})
-    return subprocess.Popen([sys.executable, '-c', CHILD, mode, cache_dir, emulator.url], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env.update(
+        {
+            'PYTHONPATH': os.pathsep.join([collections_root, GUARD_DIR]),
+            'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+            'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+        }
+    )
+    return subprocess.Popen(
+        [sys.executable, '-c', CHILD, mode, cache_dir, emulator.url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def lock_is_held(directory):
@@ -84,8 +96,11 @@ def test_twenty_forks_share_one_token(falcon_emulator, play, tmp_path):
     """20 hosts, forks 20, a slow token endpoint: exactly one token request, one intact cache entry, 20 successes."""
     # A slow token endpoint keeps the first request in flight while the other forks arrive and queue on the lock.
     falcon_emulator.configure(faults=[{'type': 'latency', 'seconds': 1.0, 'path': '/oauth2/token'}])
-    env = {'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id, 'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-           'FALCON_BASE_URL': falcon_emulator.url}
+    env = {
+        'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+        'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+        'FALCON_BASE_URL': falcon_emulator.url,
+    }
     run = play('race', env, inventory=local_inventory(tmp_path, FORKS), cli_args=['--forks', str(FORKS)])
     assert run.rc == 0, run.explain()
     assert 'Traceback' not in run.output
@@ -128,16 +143,22 @@ def test_killed_processes_leave_a_usable_cache(falcon_emulator, run_steps, colle
     assert len(entries) == 1, entries
     name, data = entries.popitem()
     with open(os.path.join(torn, name), 'wb') as handle:
-        handle.write(data[:len(data) // 2])
+        handle.write(data[: len(data) // 2])
 
-    steps = run_steps(falcon_emulator, [
-        step('after a kill holding the lock', 'device_info', {'token_cache_dir': held}),
-        step('after a kill before the rename', 'device_info', {'token_cache_dir': temp_left}),
-        step('after a torn entry', 'device_info', {'token_cache_dir': torn}),
-        step('torn entry replaced', 'device_info', {'token_cache_dir': torn}),
-    ])
-    for label, directory in (('after a kill holding the lock', held), ('after a kill before the rename', temp_left),
-                             ('after a torn entry', torn)):
+    steps = run_steps(
+        falcon_emulator,
+        [
+            step('after a kill holding the lock', 'device_info', {'token_cache_dir': held}),
+            step('after a kill before the rename', 'device_info', {'token_cache_dir': temp_left}),
+            step('after a torn entry', 'device_info', {'token_cache_dir': torn}),
+            step('torn entry replaced', 'device_info', {'token_cache_dir': torn}),
+        ],
+    )
+    for label, directory in (
+        ('after a kill holding the lock', held),
+        ('after a kill before the rename', temp_left),
+        ('after a torn entry', torn),
+    ):
         result = assert_ok(steps, label, devices=50)
         # One new token, and no waiting out a dead process's lock (that would warn).
         assert steps.calls(label, TOKEN) == 1, label

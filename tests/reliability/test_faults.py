@@ -3,37 +3,86 @@
 Each test is one ansible-playbook run (steps.yml) walking through several scenarios; the emulator's counters of
 each scenario prove how many requests (and retries) the module made.
 """
-import pytest
 
+import pytest
 from reliability_steps import (
-    ACTION, ACTION_PATH, ALL_PLATFORMS, DETAILS, DETAILS_PATH, SCROLL, SCROLL_PATH, TOKEN, assert_failed, assert_ok, step,
+    ACTION,
+    ACTION_PATH,
+    ALL_PLATFORMS,
+    DETAILS,
+    DETAILS_PATH,
+    SCROLL,
+    SCROLL_PATH,
+    TOKEN,
+    assert_failed,
+    assert_ok,
+    step,
 )
 
 
 def test_read_faults_end_in_success_or_a_clear_failure(falcon_emulator, run_steps):
     """5xx bursts, 429 storms, dropped connections, stalls and malformed JSON on the reads of falcon_device_info."""
-    steps = run_steps(falcon_emulator, [
-        step('warm-up', 'device_info'),
-        step('5xx burst', 'device_info', faults=[{'type': 'error', 'status': 503, 'count': 2, 'path': DETAILS_PATH}]),
-        step('5xx beyond retries', 'device_info', {'retries': 2},
-             faults=[{'type': 'error', 'status': 502, 'count': 10, 'path': DETAILS_PATH}]),
-        step('429 storm', 'device_info', faults=[{'type': 'rate_limit', 'count': 2, 'retry_after': 1, 'path': SCROLL_PATH}]),
-        step('429 beyond retries', 'device_info', {'retries': 1},
-             faults=[{'type': 'rate_limit', 'count': 10, 'retry_after': 1, 'path': SCROLL_PATH}]),
-        step('dropped connections', 'device_info', faults=[{'type': 'drop', 'count': 2, 'path': SCROLL_PATH}]),
-        step('dropped token request', 'device_info', {'token_cache': False},
-             faults=[{'type': 'drop', 'count': 1, 'path': '/oauth2/token'}]),
-        step('stall once', 'device_info', {'timeout': 1, 'retries': 2},
-             faults=[{'type': 'stall', 'seconds': 3, 'count': 1, 'path': DETAILS_PATH}]),
-        step('stall beyond timeout', 'device_info', {'timeout': 1, 'retries': 1},
-             faults=[{'type': 'stall', 'seconds': 3, 'count': 5, 'path': SCROLL_PATH}]),
-        step('malformed JSON once', 'device_info', faults=[{'type': 'malformed', 'count': 1, 'path': DETAILS_PATH}]),
-        step('malformed JSON beyond retries', 'device_info', {'retries': 1},
-             faults=[{'type': 'malformed', 'count': 10, 'path': DETAILS_PATH}]),
-        step('malformed token answers', 'device_info', {'token_cache': False, 'retries': 1},
-             faults=[{'type': 'malformed', 'count': 10, 'path': '/oauth2/token'}]),
-        step('after the faults', 'device_info'),
-    ])
+    steps = run_steps(
+        falcon_emulator,
+        [
+            step('warm-up', 'device_info'),
+            step(
+                '5xx burst', 'device_info', faults=[{'type': 'error', 'status': 503, 'count': 2, 'path': DETAILS_PATH}]
+            ),
+            step(
+                '5xx beyond retries',
+                'device_info',
+                {'retries': 2},
+                faults=[{'type': 'error', 'status': 502, 'count': 10, 'path': DETAILS_PATH}],
+            ),
+            step(
+                '429 storm',
+                'device_info',
+                faults=[{'type': 'rate_limit', 'count': 2, 'retry_after': 1, 'path': SCROLL_PATH}],
+            ),
+            step(
+                '429 beyond retries',
+                'device_info',
+                {'retries': 1},
+                faults=[{'type': 'rate_limit', 'count': 10, 'retry_after': 1, 'path': SCROLL_PATH}],
+            ),
+            step('dropped connections', 'device_info', faults=[{'type': 'drop', 'count': 2, 'path': SCROLL_PATH}]),
+            step(
+                'dropped token request',
+                'device_info',
+                {'token_cache': False},
+                faults=[{'type': 'drop', 'count': 1, 'path': '/oauth2/token'}],
+            ),
+            step(
+                'stall once',
+                'device_info',
+                {'timeout': 1, 'retries': 2},
+                faults=[{'type': 'stall', 'seconds': 3, 'count': 1, 'path': DETAILS_PATH}],
+            ),
+            step(
+                'stall beyond timeout',
+                'device_info',
+                {'timeout': 1, 'retries': 1},
+                faults=[{'type': 'stall', 'seconds': 3, 'count': 5, 'path': SCROLL_PATH}],
+            ),
+            step(
+                'malformed JSON once', 'device_info', faults=[{'type': 'malformed', 'count': 1, 'path': DETAILS_PATH}]
+            ),
+            step(
+                'malformed JSON beyond retries',
+                'device_info',
+                {'retries': 1},
+                faults=[{'type': 'malformed', 'count': 10, 'path': DETAILS_PATH}],
+            ),
+            step(
+                'malformed token answers',
+                'device_info',
+                {'token_cache': False, 'retries': 1},
+                faults=[{'type': 'malformed', 'count': 10, 'path': '/oauth2/token'}],
+            ),
+            step('after the faults', 'device_info'),
+        ],
+    )
 
     assert_ok(steps, 'warm-up', devices=50)
     assert steps.tokens('warm-up') == 1
@@ -41,7 +90,9 @@ def test_read_faults_end_in_success_or_a_clear_failure(falcon_emulator, run_step
     assert_ok(steps, '5xx burst', devices=50)
     assert steps.calls('5xx burst', DETAILS) == 3  # two 503s, then the answer
 
-    result = assert_failed(steps, '5xx beyond retries', 'POST /devices/entities/devices/v2 failed after 3 attempts', 'HTTP 502')
+    result = assert_failed(
+        steps, '5xx beyond retries', 'POST /devices/entities/devices/v2 failed after 3 attempts', 'HTTP 502'
+    )
     assert result['status'] == 502 and result['trace_id']
     assert steps.calls('5xx beyond retries', DETAILS) == 3  # retries: 2 means three attempts, then stop
 
@@ -82,14 +133,22 @@ def test_read_faults_end_in_success_or_a_clear_failure(falcon_emulator, run_step
 
 def test_token_revoked_or_expired_mid_play(falcon_emulator, run_steps):
     """A token revoked between tasks is replaced once (401 -> re-auth); a short-lived token is renewed, not reused."""
-    steps = run_steps(falcon_emulator, [
-        step('first task', 'device_info'),
-        step('revoked before this task', 'device_info', revoke_all=True),
-        step('revoked and short-lived', 'device_info', revoke_all=True, emulator={'token_lifetime': 2}),
-        step('after the token expired', 'device_info', pause=3, emulator={'token_lifetime': 2}),
-        step('revoked again, lifetime back to normal', 'device_info', revoke_all=True, emulator={'token_lifetime': 1799}),
-        step('cached again', 'device_info'),
-    ])
+    steps = run_steps(
+        falcon_emulator,
+        [
+            step('first task', 'device_info'),
+            step('revoked before this task', 'device_info', revoke_all=True),
+            step('revoked and short-lived', 'device_info', revoke_all=True, emulator={'token_lifetime': 2}),
+            step('after the token expired', 'device_info', pause=3, emulator={'token_lifetime': 2}),
+            step(
+                'revoked again, lifetime back to normal',
+                'device_info',
+                revoke_all=True,
+                emulator={'token_lifetime': 1799},
+            ),
+            step('cached again', 'device_info'),
+        ],
+    )
     assert_ok(steps, 'first task', devices=50)
     assert steps.tokens('first task') == 1
 
@@ -115,14 +174,20 @@ def big_emulator(emulator_factory):
 
 def _expire_second_scroll_page():
     """Emulator settings that make the scroll offset token expire before the second page is asked for."""
-    return {'scroll_ttl': 1, 'faults': [{'type': 'latency', 'seconds': 1.5, 'count': 1, 'after': 1, 'path': SCROLL_PATH}]}
+    return {
+        'scroll_ttl': 1,
+        'faults': [{'type': 'latency', 'seconds': 1.5, 'count': 1, 'after': 1, 'path': SCROLL_PATH}],
+    }
 
 
 def test_expired_scroll_offset_fails_clearly(big_emulator, run_steps):
     """The second page of a scroll arrives after its offset token expired: the task fails with the API's reason."""
-    steps = run_steps(big_emulator, [
-        step('all hosts', 'device_info', {'fields': ['hostname']}, emulator=_expire_second_scroll_page()),
-    ])
+    steps = run_steps(
+        big_emulator,
+        [
+            step('all hosts', 'device_info', {'fields': ['hostname']}, emulator=_expire_second_scroll_page()),
+        ],
+    )
     result = assert_failed(steps, 'all hosts', 'offset token is invalid or has expired', 'HTTP 400')
     assert result['trace_id']
     assert steps.calls('all hosts', SCROLL) == 2
@@ -130,11 +195,23 @@ def test_expired_scroll_offset_fails_clearly(big_emulator, run_steps):
 
 def test_expired_scroll_offset_is_not_blamed_on_the_filter(big_emulator, run_steps):
     """With a filter, an expired scroll must not be reported as 'The API rejected the FQL filter' (the filter is valid)."""
-    steps = run_steps(big_emulator, [
-        step('by filter', 'device_info', {'fields': ['hostname'], 'filter': ALL_PLATFORMS}, emulator=_expire_second_scroll_page()),
-        step('contain by filter', 'host_contain', {'filter': ALL_PLATFORMS, 'max_hosts': 20000},
-             emulator=_expire_second_scroll_page()),
-    ])
+    steps = run_steps(
+        big_emulator,
+        [
+            step(
+                'by filter',
+                'device_info',
+                {'fields': ['hostname'], 'filter': ALL_PLATFORMS},
+                emulator=_expire_second_scroll_page(),
+            ),
+            step(
+                'contain by filter',
+                'host_contain',
+                {'filter': ALL_PLATFORMS, 'max_hosts': 20000},
+                emulator=_expire_second_scroll_page(),
+            ),
+        ],
+    )
     for label in ('by filter', 'contain by filter'):
         result = assert_failed(steps, label, 'offset token is invalid or has expired')
         assert 'rejected the FQL filter' not in result['msg'], result['msg']
@@ -148,21 +225,43 @@ def test_containment_is_never_half_applied_silently(emulator_factory, run_steps)
     ids = [d['device_id'] for d in emulator.devices()]
     first, second, third, fourth = ids[0:300], ids[300:600], ids[600:700], ids[700:1000]
     second_batch = {'count': 1, 'after': 1, 'path': ACTION_PATH}
-    steps = run_steps(emulator, [
-        step('5xx on batch 2', 'host_contain', {'ids': first, 'max_hosts': 2000},
-             faults=[dict(second_batch, type='error', status=500)]),
-        step('dropped batch 2', 'host_contain', {'ids': second, 'max_hosts': 2000},
-             faults=[dict(second_batch, type='drop')]),
-        step('429 on the action', 'host_contain', {'ids': third, 'max_hosts': 2000},
-             faults=[{'type': 'rate_limit', 'count': 1, 'retry_after': 1, 'path': ACTION_PATH}]),
-        step('batch 2 timed out', 'host_contain', {'ids': fourth, 'max_hosts': 2000, 'timeout': 1},
-             faults=[dict(second_batch, type='stall', seconds=4)]),
-    ])
+    steps = run_steps(
+        emulator,
+        [
+            step(
+                '5xx on batch 2',
+                'host_contain',
+                {'ids': first, 'max_hosts': 2000},
+                faults=[dict(second_batch, type='error', status=500)],
+            ),
+            step(
+                'dropped batch 2',
+                'host_contain',
+                {'ids': second, 'max_hosts': 2000},
+                faults=[dict(second_batch, type='drop')],
+            ),
+            step(
+                '429 on the action',
+                'host_contain',
+                {'ids': third, 'max_hosts': 2000},
+                faults=[{'type': 'rate_limit', 'count': 1, 'retry_after': 1, 'path': ACTION_PATH}],
+            ),
+            step(
+                'batch 2 timed out',
+                'host_contain',
+                {'ids': fourth, 'max_hosts': 2000, 'timeout': 1},
+                faults=[dict(second_batch, type='stall', seconds=4)],
+            ),
+        ],
+    )
     status = dict((d['device_id'], d['status']) for d in emulator.devices())
     acted_states = {'containment_pending', 'contained'}
 
-    cases = (('5xx on batch 2', first, 'HTTP 500'), ('dropped batch 2', second, 'not retried'),
-             ('batch 2 timed out', fourth, 'may have reached the server'))
+    cases = (
+        ('5xx on batch 2', first, 'HTTP 500'),
+        ('dropped batch 2', second, 'not retried'),
+        ('batch 2 timed out', fourth, 'may have reached the server'),
+    )
     for label, selected, reason in cases:
         result = steps.result(label)
         assert result['failed'] is True, result.get('msg')
@@ -175,8 +274,9 @@ def test_containment_is_never_half_applied_silently(emulator_factory, run_steps)
         assert contained == set(selected[:100] + selected[200:])
         assert set(h['id'] for h in unknown) == set(selected[100:200]) and result['failed_hosts'] == []
         assert all(reason in h['reason'] and h['status'] == 'normal' for h in unknown), unknown[0]
-        assert 'unknown state' in result['msg'] and 'The hosts acted on are listed in contained' in result['msg'], \
+        assert 'unknown state' in result['msg'] and 'The hosts acted on are listed in contained' in result['msg'], (
             result['msg']
+        )
         # The API's state agrees with the report. A write that timed out may still be applied after the read (here it
         # is, after the stall): that is why it is "unknown", and a re-run settles it.
         assert set(status[i] for i in contained) <= acted_states

@@ -6,6 +6,7 @@ callbacks), on each ansible-core the matrix runs these tests on (scripts/matrix.
 The emulator knows every token it issued; the test looks for each of them (and a prefix of each, which catches a
 token cut in half by a malformed answer) in stdout, stderr, the saved results and every file of the token cache.
 """
+
 import json
 import os
 import stat
@@ -22,6 +23,7 @@ PREFIX = 32
 def core_version():
     """The running ansible-core as (major, minor)."""
     from ansible.release import __version__  # pylint: disable=import-outside-toplevel
+
     return tuple(int(part) for part in __version__.split('.')[:2])
 
 
@@ -54,23 +56,49 @@ def leaks(secrets, texts):
 def test_no_secret_or_token_in_output_results_or_cache(falcon_emulator, run_steps, tmp_path):
     """Tokens issued, used, refused and revoked at -vvvv with every kind of failure: nothing secret shows anywhere."""
     hosts = [d['device_id'] for d in falcon_emulator.devices()[:3]]
-    steps = run_steps(falcon_emulator, [
-        step('issue a token', 'token'),
-        step('given token, 5xx storm', 'device_info', {'retries': 1}, saved_token='auth',
-             faults=[{'type': 'error', 'status': 500, 'count': 10, 'path': DETAILS_PATH}]),
-        step('bad filter', 'device_info', {'filter': "hostname:'unterminated"}),
-        step('containment refused', 'host_contain', {'ids': hosts, 'retries': 0},
-             faults=[{'type': 'error', 'status': 500, 'count': 10, 'path': ACTION_PATH}]),
-        step('wrong secret', 'device_info', {'client_secret': WRONG_SECRET, 'token_cache': False}),
-        step('wrong secret, lookup', 'lookup_cloud', {'term': 'autodiscover', 'options': {'client_secret': WRONG_SECRET}}),
-        step('half a token', 'device_info', {'token_cache': False, 'retries': 1},
-             faults=[{'type': 'malformed', 'count': 10, 'path': '/oauth2/token'}]),
-        step('revoked mid-play', 'device_info', revoke_all=True),
-        step('issue another token', 'token'),
-        step('revoke it', 'token', {'state': 'absent'}, saved_token='access_token'),
-        step('use the revoked token alone', 'device_info', {'client_id': '', 'client_secret': ''}, saved_token='access_token'),
-        step('a new token for the cache', 'device_info'),
-    ], cli_args=['-vvvv'])
+    steps = run_steps(
+        falcon_emulator,
+        [
+            step('issue a token', 'token'),
+            step(
+                'given token, 5xx storm',
+                'device_info',
+                {'retries': 1},
+                saved_token='auth',
+                faults=[{'type': 'error', 'status': 500, 'count': 10, 'path': DETAILS_PATH}],
+            ),
+            step('bad filter', 'device_info', {'filter': "hostname:'unterminated"}),
+            step(
+                'containment refused',
+                'host_contain',
+                {'ids': hosts, 'retries': 0},
+                faults=[{'type': 'error', 'status': 500, 'count': 10, 'path': ACTION_PATH}],
+            ),
+            step('wrong secret', 'device_info', {'client_secret': WRONG_SECRET, 'token_cache': False}),
+            step(
+                'wrong secret, lookup',
+                'lookup_cloud',
+                {'term': 'autodiscover', 'options': {'client_secret': WRONG_SECRET}},
+            ),
+            step(
+                'half a token',
+                'device_info',
+                {'token_cache': False, 'retries': 1},
+                faults=[{'type': 'malformed', 'count': 10, 'path': '/oauth2/token'}],
+            ),
+            step('revoked mid-play', 'device_info', revoke_all=True),
+            step('issue another token', 'token'),
+            step('revoke it', 'token', {'state': 'absent'}, saved_token='access_token'),
+            step(
+                'use the revoked token alone',
+                'device_info',
+                {'client_id': '', 'client_secret': ''},
+                saved_token='access_token',
+            ),
+            step('a new token for the cache', 'device_info'),
+        ],
+        cli_args=['-vvvv'],
+    )
 
     assert_ok(steps, 'issue a token')
     assert_failed(steps, 'given token, 5xx storm', 'HTTP 500')
@@ -128,7 +156,9 @@ def foreign_directory(tmp_path):
         pass  # not root, or root inside a user namespace where uid 65534 is not mapped
     else:
         yield str(made), 65534
-        os.chown(str(made), os.geteuid(), os.getegid())  # so that any later cleanup, even in a user namespace, can remove it
+        os.chown(
+            str(made), os.geteuid(), os.getegid()
+        )  # so that any later cleanup, even in a user namespace, can remove it
         return
     yield _existing_foreign_directory()
 
@@ -156,12 +186,15 @@ def test_unsafe_cache_directories_are_refused(falcon_emulator, run_steps, tmp_pa
     group_dir.mkdir()
     os.chmod(str(group_dir), 0o770)
     foreign, foreign_uid = foreign_directory
-    steps = run_steps(falcon_emulator, [
-        step('world-writable', 'device_info', {'token_cache_dir': str(open_dir)}),
-        step('group-writable', 'device_info', {'token_cache_dir': str(group_dir)}),
-        step('owned by another user', 'device_info', {'token_cache_dir': foreign}),
-        step('private directory is created', 'device_info', {'token_cache_dir': str(tmp_path / 'new' / 'cache')}),
-    ])
+    steps = run_steps(
+        falcon_emulator,
+        [
+            step('world-writable', 'device_info', {'token_cache_dir': str(open_dir)}),
+            step('group-writable', 'device_info', {'token_cache_dir': str(group_dir)}),
+            step('owned by another user', 'device_info', {'token_cache_dir': foreign}),
+            step('private directory is created', 'device_info', {'token_cache_dir': str(tmp_path / 'new' / 'cache')}),
+        ],
+    )
     assert_failed(steps, 'world-writable', str(open_dir), 'writable by group or others', '0777')
     assert_failed(steps, 'group-writable', str(group_dir), 'writable by group or others', '0770')
     assert_failed(steps, 'owned by another user', foreign, 'owned by uid %d' % foreign_uid)
@@ -189,29 +222,37 @@ DISPLAYS = {
     'jsonl': (['-v'], 'ansible.posix.jsonl', []),
 }
 # The matrix line of the running ansible-core names the `ansible` package whose callbacks it is tested with.
-MATRIX_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), '.ci', 'matrix.txt')
+MATRIX_FILE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), '.ci', 'matrix.txt'
+)
 
 
 def callback_collections():
     """The directory holding ansible.posix for this ansible-core, or fail saying how to get it."""
     from ansible.release import __version__ as core  # pylint: disable=import-outside-toplevel
+
     given = os.environ.get('FALCON_TEST_CALLBACK_COLLECTIONS')
     if not given:
         with open(MATRIX_FILE, encoding='utf-8') as handle:
             lines = [line.split() for line in handle if line.strip() and not line.startswith('#')]
         package = next((fields[3] for fields in lines if fields[0] == core), None)
         if package is None:
-            pytest.fail('ansible-core %s is not a line of %s: it is not a version the collection supports' % (core, MATRIX_FILE))
+            pytest.fail(
+                'ansible-core %s is not a line of %s: it is not a version the collection supports' % (core, MATRIX_FILE)
+            )
         given = os.path.join(os.path.expanduser('~/.cache/secops-falcon/venv-matrix/community'), package)
     if not os.path.isdir(os.path.join(given, 'ansible_collections', 'ansible', 'posix')):
-        pytest.fail('no ansible.posix under %s: run scripts/community_collections.sh (make test does) or set '
-                    'FALCON_TEST_CALLBACK_COLLECTIONS' % given)
+        pytest.fail(
+            'no ansible.posix under %s: run scripts/community_collections.sh (make test does) or set '
+            'FALCON_TEST_CALLBACK_COLLECTIONS' % given
+        )
     return given
 
 
 @pytest.mark.parametrize('display', sorted(DISPLAYS))
-def test_token_and_loop_secret_hidden_in_every_display(display, falcon_emulator, emulator_env, play, collections_root,
-                                                       tmp_path):
+def test_token_and_loop_secret_hidden_in_every_display(
+    display, falcon_emulator, emulator_env, play, collections_root, tmp_path
+):
     """falcon_token registered without no_log: no token or client secret on screen, in log_path, tree or callback files."""
     flags, stdout_callback, enabled = DISPLAYS[display]
     out = tmp_path / 'out'
@@ -228,8 +269,9 @@ def test_token_and_loop_secret_hidden_in_every_display(display, falcon_emulator,
     clients = [READONLY_CLIENT, EU_CLIENT]
     loop_clients = [{'client_id': c.client_id, 'client_secret': c.client_secret} for c in clients]
     # The EU client's home is another cloud: with FALCON_BASE_URL pointing at this listener it is issued there too.
-    run = play('token_display', emulator_env, extra_vars={'loop_clients': loop_clients}, cli_args=flags,
-               extra_env=extra_env)
+    run = play(
+        'token_display', emulator_env, extra_vars={'loop_clients': loop_clients}, cli_args=flags, extra_env=extra_env
+    )
     assert run.rc == 0, run.explain()
     assert 'Traceback' not in run.output and run.dns_refused == [], run.explain()
     tokens = issued_tokens(falcon_emulator)
@@ -243,7 +285,9 @@ def test_token_and_loop_secret_hidden_in_every_display(display, falcon_emulator,
     if enabled:
         assert any('/junit/' in path for path in written), sorted(written)
     if stdout_callback == 'ansible.posix.json':
-        assert json.loads(run.stdout[run.stdout.index('{'):])['stats']['localhost']['ok'] == 3  # after -v's config line
+        assert (
+            json.loads(run.stdout[run.stdout.index('{') :])['stats']['localhost']['ok'] == 3
+        )  # after -v's config line
     if stdout_callback == 'ansible.posix.jsonl':
         assert len([json.loads(line) for line in run.stdout.splitlines() if line.startswith('{')]) > 3
     texts = {'stdout': run.stdout, 'stderr': run.stderr}
@@ -254,6 +298,7 @@ def test_token_and_loop_secret_hidden_in_every_display(display, falcon_emulator,
 def test_declared_floor_is_the_oldest_core_these_tests_prove():
     """meta/runtime.yml's requires_ansible is the oldest ansible-core of .ci/matrix.txt that runs these tests."""
     import yaml  # pylint: disable=import-outside-toplevel
+
     root = os.path.dirname(os.path.dirname(MATRIX_FILE))
     with open(os.path.join(root, 'meta', 'runtime.yml'), encoding='utf-8') as handle:
         declared = yaml.safe_load(handle)['requires_ansible']

@@ -2,6 +2,7 @@
 
 requests' own timeout bounds only each gap between reads; the module bounds the whole answer.
 """
+
 import time
 
 from falcon_emulator.clients import DEFAULT_CLIENT
@@ -13,17 +14,23 @@ HANG_BOUND = 90
 
 def test_dripped_body_fails_within_the_timeout(falcon_emulator, play):
     """timeout: 2, retries: 0, body gaps of 1.5 s: a clear timeout failure naming the limit, then a normal task."""
-    env = {'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id, 'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-           'FALCON_BASE_URL': falcon_emulator.url}
+    env = {
+        'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
+        'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
+        'FALCON_BASE_URL': falcon_emulator.url,
+    }
     steps = [
         step('warm-up', 'device_info'),
-        step('dripped details', 'device_info', {'timeout': 2, 'retries': 0},
-             faults=[{'type': 'drip', 'interval': 1.5, 'count': 1, 'path': DETAILS_PATH}]),
+        step(
+            'dripped details',
+            'device_info',
+            {'timeout': 2, 'retries': 0},
+            faults=[{'type': 'drip', 'interval': 1.5, 'count': 1, 'path': DETAILS_PATH}],
+        ),
         step('after the drip', 'device_info'),
     ]
     started = time.monotonic()
-    run = play('steps', env, extra_vars={'steps': steps, 'emulator_url': falcon_emulator.url},
-               timeout=HANG_BOUND)
+    run = play('steps', env, extra_vars={'steps': steps, 'emulator_url': falcon_emulator.url}, timeout=HANG_BOUND)
     assert run.rc == 0, run.explain()
     assert 'Traceback' not in run.output, run.explain()
     assert run.dns_refused == [], run.dns_refused
@@ -31,8 +38,12 @@ def test_dripped_body_fails_within_the_timeout(falcon_emulator, play):
     assert time.monotonic() - started < HANG_BOUND
 
     assert_ok(steps, 'warm-up', devices=50)
-    result = assert_failed(steps, 'dripped details', 'POST %s%s failed' % (falcon_emulator.url, DETAILS_PATH),
-                           'the answer took longer than the timeout of 2 seconds to arrive')
+    result = assert_failed(
+        steps,
+        'dripped details',
+        'POST %s%s failed' % (falcon_emulator.url, DETAILS_PATH),
+        'the answer took longer than the timeout of 2 seconds to arrive',
+    )
     assert '"resources"' not in result['msg'] and 'access_token' not in result['msg']
     assert steps.calls('dripped details', DETAILS) == 1  # retries: 0
     # The deadline is the timeout from the start of the attempt: one gap past it at most, not the body's length.

@@ -1,4 +1,5 @@
 """Unit-test helpers: a scripted stand-in for the requests Session (the one seam), and sleep/cache fixtures."""
+
 import json
 import os
 import types
@@ -74,8 +75,9 @@ def make_response(status=200, body=None, headers=None, url='https://api.crowdstr
 
 def token_response(token='tok-0000000001-abcdefghijklmnop', expires_in=1799, headers=None, url=BASE + '/oauth2/token'):
     """A 201 from /oauth2/token."""
-    return make_response(201, {'access_token': token, 'token_type': 'bearer', 'expires_in': expires_in},
-                         headers=headers, url=url)
+    return make_response(
+        201, {'access_token': token, 'token_type': 'bearer', 'expires_in': expires_in}, headers=headers, url=url
+    )
 
 
 def api_body(resources=None, errors=None, pagination=None, trace_id='trace-0001'):
@@ -159,8 +161,14 @@ class FakeSession:
 def _private_cache_home(tmp_path, monkeypatch):
     """Keep every unit test's default token cache (and FALCON_* settings) away from the real user's."""
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg-cache'))
-    for name in ('FALCON_CLIENT_ID', 'FALCON_CLIENT_SECRET', 'FALCON_MEMBER_CID', 'FALCON_CLOUD', 'FALCON_BASE_URL',
-                 'FALCON_TOKEN_CACHE_DIR'):
+    for name in (
+        'FALCON_CLIENT_ID',
+        'FALCON_CLIENT_SECRET',
+        'FALCON_MEMBER_CID',
+        'FALCON_CLOUD',
+        'FALCON_BASE_URL',
+        'FALCON_TOKEN_CACHE_DIR',
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -175,6 +183,7 @@ def _target_side_context(request, monkeypatch):
     parts = request.node.path.parts
     if 'modules' in parts or 'module_utils' in parts:
         from ansible.module_utils import _internal
+
         monkeypatch.setattr(_internal, 'is_controller', False)
 
 
@@ -182,6 +191,7 @@ def _target_side_context(request, monkeypatch):
 def sleeps(monkeypatch):
     """Record (instead of doing) the HTTP client's sleeps; returns the list of waits."""
     from ansible_collections.secops.falcon.plugins.module_utils import _http
+
     waits = []
     monkeypatch.setattr(_http, '_sleep', waits.append)
     return waits
@@ -205,16 +215,24 @@ def settings_factory(cache_dir):
         options = dict(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_cache_dir=cache_dir)
         options.update(overrides)
         return ConnectionSettings.from_options(options)
+
     return build
 
 
 @pytest.fixture
 def fake():
     """The fake-HTTP helpers: FakeSession, make_response, token_response, api_body and the test credentials."""
-    return types.SimpleNamespace(FakeSession=FakeSession, FakeStream=FakeStream, make_response=make_response,
-                                 token_response=token_response,
-                                 api_body=api_body, CLIENT_ID=CLIENT_ID, CLIENT_SECRET=CLIENT_SECRET, BASE=BASE,
-                                 EU_BASE=EU_BASE)
+    return types.SimpleNamespace(
+        FakeSession=FakeSession,
+        FakeStream=FakeStream,
+        make_response=make_response,
+        token_response=token_response,
+        api_body=api_body,
+        CLIENT_ID=CLIENT_ID,
+        CLIENT_SECRET=CLIENT_SECRET,
+        BASE=BASE,
+        EU_BASE=EU_BASE,
+    )
 
 
 @pytest.fixture
@@ -237,11 +255,11 @@ def module_runner(fake, cache_dir, capsys):
             args['_ansible_check_mode'] = True
         if diff:
             args['_ansible_diff'] = True
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                module.main()
+        with patch_module_args(args), pytest.raises(SystemExit):
+            module.main()
         out = capsys.readouterr().out
         return json.loads(out), out
+
     return runner
 
 
@@ -255,4 +273,5 @@ def session(fake):
 def client(session, settings_factory):
     """A FalconClient over the fake session."""
     from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
+
     return FalconClient(settings_factory(), session=session)

@@ -4,12 +4,12 @@ A module must be in the `falcon` action group (kept sorted), accept every common
 declare the action_group, check_mode and diff_mode attributes (the attributes fragments), have an action plugin on
 FalconActionBase (so it runs in-process on the controller), and have unit and integration tests. Lookup and inventory plugins must document every common option too (the plugin variant of the fragment).
 """
+
 import os
 import re
 
 import pytest
 import yaml
-
 from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
@@ -68,7 +68,9 @@ def test_action_group_lists_every_module_sorted():
         group = yaml.safe_load(handle)['action_groups']['falcon']
     assert group == sorted(group), 'meta/runtime.yml: keep the falcon action group sorted: %s' % sorted(group)
     assert set(group) == set(MODULES), 'action group and plugins/modules differ: missing %s, extra %s' % (
-        sorted(set(MODULES) - set(group)), sorted(set(group) - set(MODULES)))
+        sorted(set(MODULES) - set(group)),
+        sorted(set(group) - set(MODULES)),
+    )
 
 
 @pytest.mark.parametrize('name', MODULES)
@@ -89,15 +91,23 @@ def test_module_declares_the_attributes(name):
 @pytest.mark.parametrize('name', MODULES)
 def test_module_has_an_in_process_action_plugin(name):
     path = os.path.join(REPO, 'plugins', 'action', name + '.py')
-    assert os.path.isfile(path), '%s has no action plugin at plugins/action/%s.py (three lines on FalconActionBase)' % (name, name)
+    assert os.path.isfile(path), '%s has no action plugin at plugins/action/%s.py (three lines on FalconActionBase)' % (
+        name,
+        name,
+    )
     with open(path, encoding='utf-8') as handle:
         text = handle.read()
-    assert 'FalconActionBase' in text and "'secops.falcon.%s'" % name in text, 'plugins/action/%s.py must run %s' % (name, name)
+    assert 'FalconActionBase' in text and "'secops.falcon.%s'" % name in text, 'plugins/action/%s.py must run %s' % (
+        name,
+        name,
+    )
 
 
 @pytest.mark.parametrize('name', MODULES)
 def test_module_has_unit_tests(name):
-    importer = re.compile(r'^from ansible_collections\.secops\.falcon\.plugins\.modules import [^\n]*\b%s\b' % re.escape(name), re.M)
+    importer = re.compile(
+        r'^from ansible_collections\.secops\.falcon\.plugins\.modules import [^\n]*\b%s\b' % re.escape(name), re.M
+    )
     users = [path for path, text in _files_under('tests', 'unit', 'plugins', 'modules') if importer.search(text)]
     assert users, '%s has no unit tests (no file under tests/unit/plugins/modules imports it)' % name
 
@@ -109,7 +119,9 @@ def test_module_has_integration_tests(name):
     assert users, 'no integration test under tests/integration runs %s' % fqcn
 
 
-@pytest.mark.parametrize('kind,name', [(kind, name) for kind in ('lookup', 'inventory') for name in _plugin_names(kind)])
+@pytest.mark.parametrize(
+    'kind,name', [(kind, name) for kind in ('lookup', 'inventory') for name in _plugin_names(kind)]
+)
 def test_controller_plugin_documents_every_common_option(kind, name):
     options = _rendered_doc(kind, name)['options']
     missing = sorted(set(COMMON_ARGSPEC) - set(options))

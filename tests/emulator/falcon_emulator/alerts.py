@@ -3,21 +3,33 @@
 The 2023 spec has only the v1 pair: paths, parameters and bodies follow FalconPy 1.6.6's endpoint table
 (src/falconpy/_endpoint/_alerts.py) and the Alerts class docs (src/falconpy/alerts.py).
 """
+
 import base64
 import json
 import time
 
 from .alert_store import ALERT_FIELDS, ALERT_SORTABLE, STATUSES, alert_store, find_user, sort_key
 from .envelope import ApiError, ok
-from .params import check_filter, int_arg, unique
 from .fql import parse_sort
+from .params import check_filter, int_arg, unique
 
 DETECTS = 'detectsapi'
 QUERY_CAP = 10000  # offset + limit of the v2 query (FalconPy: limit max 10000); past it only `after` paging goes on
 COMBINED_MAX = 1000  # combined limit: default 100, max 1000 (endpoint table)
 ENTITIES_MAX = 1000  # composite_ids per entities call (not documented; UNVERIFIED choice)
-ACTIONS = ('update_status', 'assign_to_uuid', 'assign_to_user_id', 'assign_to_name', 'unassign', 'add_tag', 'remove_tag',
-           'remove_tags_by_prefix', 'append_comment', 'show_in_ui', 'new_behavior_processed')
+ACTIONS = (
+    'update_status',
+    'assign_to_uuid',
+    'assign_to_user_id',
+    'assign_to_name',
+    'unassign',
+    'add_tag',
+    'remove_tag',
+    'remove_tags_by_prefix',
+    'append_comment',
+    'show_in_ui',
+    'new_behavior_processed',
+)
 
 
 def _bool_arg(text, name):
@@ -52,11 +64,15 @@ def query_alerts(app, request, tenant):
     limit = int_arg(request, 'limit', 100, 0, QUERY_CAP, DETECTS)
     offset = int_arg(request, 'offset', 0, 0, None, DETECTS)
     if offset + limit > QUERY_CAP:
-        raise ApiError(400, 'offset + limit must be at most %d; use /alerts/combined/alerts/v1 with `after` to read further'
-                       % QUERY_CAP, powered_by=DETECTS)
+        raise ApiError(
+            400,
+            'offset + limit must be at most %d; use /alerts/combined/alerts/v1 with `after` to read further'
+            % QUERY_CAP,
+            powered_by=DETECTS,
+        )
     include_hidden = _bool_arg(request.arg('include_hidden', 'true'), 'include_hidden')
     found = _select(app, tenant, request.arg('filter'), _sort(request.arg('sort')), include_hidden)
-    page = found[offset:offset + limit]
+    page = found[offset : offset + limit]
     pagination = {'offset': offset, 'limit': limit, 'total': len(found)}
     return ok(request, [a.composite_id for a in page], DETECTS, pagination=pagination)
 
@@ -65,13 +81,18 @@ def _composite_ids(request):
     """The composite_ids list of a JSON body (400 when missing or malformed)."""
     body = request.json()
     if not isinstance(body, dict) or not isinstance(body.get('composite_ids'), list) or not body['composite_ids']:
-        raise ApiError(400, 'The request body must be a JSON object with a non-empty "composite_ids" list', powered_by=DETECTS)
+        raise ApiError(
+            400, 'The request body must be a JSON object with a non-empty "composite_ids" list', powered_by=DETECTS
+        )
     ids = body['composite_ids']
     if not all(isinstance(i, str) and i for i in ids):
         raise ApiError(400, 'Every entry of "composite_ids" must be a non-empty string', powered_by=DETECTS)
     if len(ids) > ENTITIES_MAX:
-        raise ApiError(400, 'Too many composite_ids: %d given, at most %d are allowed per request' % (len(ids), ENTITIES_MAX),
-                       powered_by=DETECTS)
+        raise ApiError(
+            400,
+            'Too many composite_ids: %d given, at most %d are allowed per request' % (len(ids), ENTITIES_MAX),
+            powered_by=DETECTS,
+        )
     return body, unique(ids)
 
 
@@ -99,7 +120,9 @@ def _decode_after(token, sort):
     except (ValueError, TypeError, KeyError, UnicodeDecodeError):
         raise ApiError(400, "Invalid 'after' token: start again without it", powered_by=DETECTS) from None
     if token_sort != tuple(sort) or len(key) != 2:
-        raise ApiError(400, "The 'after' token was issued for another sort; restart the search without 'after'", powered_by=DETECTS)
+        raise ApiError(
+            400, "The 'after' token was issued for another sort; restart the search without 'after'", powered_by=DETECTS
+        )
     return key
 
 
@@ -112,7 +135,11 @@ def combined_alerts(app, request, tenant):
         raise ApiError(400, 'The request body must be a JSON object', powered_by=DETECTS)
     unknown = sorted(set(body) - {'after', 'filter', 'limit', 'sort'})
     if unknown:
-        raise ApiError(400, 'Unknown body field(s) %s; allowed: after, filter, limit, sort' % ', '.join(unknown), powered_by=DETECTS)
+        raise ApiError(
+            400,
+            'Unknown body field(s) %s; allowed: after, filter, limit, sort' % ', '.join(unknown),
+            powered_by=DETECTS,
+        )
     limit = body.get('limit', 100)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= COMBINED_MAX:
         raise ApiError(400, 'Invalid value for limit: %r; allowed: 1..%d' % (limit, COMBINED_MAX), powered_by=DETECTS)
@@ -138,7 +165,9 @@ def _action_list(body):
     """Validate action_parameters: a non-empty list of {name, value} with known names and allowed values."""
     params = body.get('action_parameters')
     if not isinstance(params, list) or not params:
-        raise ApiError(400, 'The request body needs a non-empty "action_parameters" list of {name, value}', powered_by=DETECTS)
+        raise ApiError(
+            400, 'The request body needs a non-empty "action_parameters" list of {name, value}', powered_by=DETECTS
+        )
     out = []
     for param in params:
         if not isinstance(param, dict) or 'name' not in param:

@@ -1,4 +1,5 @@
 """The request dispatcher: counters, faults, auth, rate limits, scopes, routing and the envelope on every answer."""
+
 import sys
 import threading
 import time
@@ -21,13 +22,19 @@ UNAUTHENTICATED = {
 
 def too_many_requests(retry):
     """The gateway's 429: X-Ratelimit-Retryafter in epoch seconds (NOTES 2.2), body message as recorded (NOTES 9.5)."""
-    return ApiError(429, 'API rate limit exceeded.', powered_by=GATEWAY, gateway=True,
-                    headers={'X-Ratelimit-Retryafter': str(retry), 'X-Ratelimit-Remaining': '0'})
+    return ApiError(
+        429,
+        'API rate limit exceeded.',
+        powered_by=GATEWAY,
+        gateway=True,
+        headers={'X-Ratelimit-Retryafter': str(retry), 'X-Ratelimit-Remaining': '0'},
+    )
 
 
 def _all_routes():
     """Every authenticated route: (method, path) -> (handler, scope)."""
     from . import alerts, cspm, host_groups, mssp, policies  # pylint: disable=import-outside-toplevel
+
     routes = dict(hosts.ROUTES)
     routes.update(alerts.ROUTES)
     routes.update(policies.ROUTES)
@@ -134,8 +141,11 @@ class App:
         if kind == 'rate_limit':
             retry = int(time.time() + fault['retry_after'] + 0.999)
             self._rate_limited(('fault', fault['path'], fault['method']), retry)
-        raise ApiError(fault['status'], 'Internal Server Error' if fault['status'] == 500 else 'Service Unavailable (injected fault)',
-                       powered_by=GATEWAY)
+        raise ApiError(
+            fault['status'],
+            'Internal Server Error' if fault['status'] == 500 else 'Service Unavailable (injected fault)',
+            powered_by=GATEWAY,
+        )
 
     def handle(self, request):
         """Answer one request; never raises and never leaks a traceback to the client."""
@@ -165,11 +175,13 @@ class App:
                 response = error_response(request, err, GATEWAY)
         except Exception:  # pylint: disable=broad-except
             traceback.print_exc(file=sys.stderr)
-            response = error_response(request, ApiError(500, 'Internal Server Error (trace id %s)' % request.trace_id), GATEWAY)
+            response = error_response(
+                request, ApiError(500, 'Internal Server Error (trace id %s)' % request.trace_id), GATEWAY
+            )
         self._decorate(request, response)
         if malformed:
             data = response.encode() or b'{"meta":'
-            response.raw = data[:max(1, len(data) // 2)]
+            response.raw = data[: max(1, len(data) // 2)]
         response.drip = drip
         return response
 

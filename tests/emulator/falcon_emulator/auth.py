@@ -1,4 +1,5 @@
 """OAuth2: POST /oauth2/token (201 / 400 / 403 / 308 region redirect), POST /oauth2/revoke and bearer token checks."""
+
 import base64
 import binascii
 import hmac
@@ -143,8 +144,13 @@ def _member_cid(client, value):
     """The child CID a parent asks for: bare lower-case 32-hex only (clients strip the console's -XX, NOTES 9.6)."""
     if value and not BARE_CID.match(value):
         # UNVERIFIED wording: the API's answer to a CID in the console form (upper case, -XX checksum) is not recorded.
-        raise ApiError(400, "Failed to generate access token for customer ID=%s. member_cid must be 32 lower-case "
-                       "hexadecimal characters without the -XX checksum" % value, powered_by=CSAM, bare=True)
+        raise ApiError(
+            400,
+            "Failed to generate access token for customer ID=%s. member_cid must be 32 lower-case "
+            "hexadecimal characters without the -XX checksum" % value,
+            powered_by=CSAM,
+            bare=True,
+        )
     if value not in client.children:
         shown = value if value else ' ""'
         raise ApiError(403, 'Failed to generate access token for customer ID=%s.' % shown, powered_by=CSAM, bare=True)
@@ -171,7 +177,13 @@ def authenticate(app, request):
     scheme, _sep, value = request.headers.get('authorization', '').partition(' ')
     info = app.tokens.lookup(value.strip(), request.cloud) if scheme.lower() == 'bearer' and value.strip() else None
     if info is None:
-        raise ApiError(401, INVALID_BEARER, powered_by=GATEWAY, gateway=True, headers={'X-Ratelimit-Limit': '15', 'X-Ratelimit-Remaining': '14'})
+        raise ApiError(
+            401,
+            INVALID_BEARER,
+            powered_by=GATEWAY,
+            gateway=True,
+            headers={'X-Ratelimit-Limit': '15', 'X-Ratelimit-Remaining': '14'},
+        )
     request.token = info
     return info
 

@@ -1,4 +1,5 @@
 """Emulator settings: one dataclass, validated once, changeable at run time through configure()."""
+
 import dataclasses
 from typing import Any, Dict, List, Optional
 
@@ -16,17 +17,38 @@ CREDENTIAL_STATUSES = (400, 401, 403)
 ACTIONS = ('contain', 'lift_containment', 'hide_host', 'unhide_host', 'detection_suppress', 'detection_unsuppress')
 # Per-call id caps of devices-actions. contain/lift: 100, as CrowdStrike's Falcon-Toolkit batches them (NOTES 9.4; the
 # real maximum is UNVERIFIED); hide/unhide: 100 (PSFalcon, ansible #465); detection_*: 500 (PSFalcon).
-DEFAULT_ACTION_MAX_IDS = {'contain': 100, 'lift_containment': 100, 'hide_host': 100, 'unhide_host': 100,
-                          'detection_suppress': 500, 'detection_unsuppress': 500}
+DEFAULT_ACTION_MAX_IDS = {
+    'contain': 100,
+    'lift_containment': 100,
+    'hide_host': 100,
+    'unhide_host': 100,
+    'detection_suppress': 500,
+    'detection_unsuppress': 500,
+}
 MAX_HOSTS = 100000
 
 # Keys that configure() / POST /_emulator/config may change while the emulator runs.
-RUNTIME_KEYS = frozenset([
-    'containment_delay', 'token_lifetime', 'faults', 'token_rate_limit', 'api_rate_limit', 'scroll_ttl',
-    'region_header', 'bad_credentials_status', 'action_max_ids', 'scroll_token_mode', 'scroll_expired_status',
-    'fql_text_match', 'policy_filters', 'action_partial_status', 'scroll_bad_filter_status', 'unknown_client_status',
-    'rate_limit_retry_grace',
-])
+RUNTIME_KEYS = frozenset(
+    [
+        'containment_delay',
+        'token_lifetime',
+        'faults',
+        'token_rate_limit',
+        'api_rate_limit',
+        'scroll_ttl',
+        'region_header',
+        'bad_credentials_status',
+        'action_max_ids',
+        'scroll_token_mode',
+        'scroll_expired_status',
+        'fql_text_match',
+        'policy_filters',
+        'action_partial_status',
+        'scroll_bad_filter_status',
+        'unknown_client_status',
+        'rate_limit_retry_grace',
+    ]
+)
 # Settings that must be one of a few values: name -> allowed values.
 CHOICES = {
     'region_header': REGION_HEADER_MODES,
@@ -102,7 +124,9 @@ def _number(name, value, minimum, allow_none=False):
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ValueError('%s must be a number >= %s%s, got %r' % (name, minimum, ' or null' if allow_none else '', value))
+        raise ValueError(
+            '%s must be a number >= %s%s, got %r' % (name, minimum, ' or null' if allow_none else '', value)
+        )
 
 
 def _check_action_max_ids(value):
@@ -112,12 +136,16 @@ def _check_action_max_ids(value):
     if isinstance(value, dict):
         unknown = sorted(set(value) - set(ACTIONS))
         if unknown:
-            raise ValueError('action_max_ids: unknown action(s) %s; allowed: %s' % (', '.join(map(str, unknown)), ', '.join(ACTIONS)))
+            raise ValueError(
+                'action_max_ids: unknown action(s) %s; allowed: %s' % (', '.join(map(str, unknown)), ', '.join(ACTIONS))
+            )
         for action, cap in value.items():
             _number('action_max_ids[%s]' % action, cap, 1)
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError('action_max_ids must be a dict of action_name -> int, one int >= 1, or null, got %r' % (value,))
+        raise ValueError(
+            'action_max_ids must be a dict of action_name -> int, one int >= 1, or null, got %r' % (value,)
+        )
 
 
 def action_cap(config, action):
@@ -134,7 +162,9 @@ def check_runtime(values):
     """Validate the run-time keys present in values (a dict)."""
     unknown = sorted(set(values) - RUNTIME_KEYS - {f.name for f in dataclasses.fields(EmulatorConfig)})
     if unknown:
-        raise ValueError('unknown emulator setting(s) %s; allowed: %s' % (', '.join(unknown), ', '.join(sorted(RUNTIME_KEYS))))
+        raise ValueError(
+            'unknown emulator setting(s) %s; allowed: %s' % (', '.join(unknown), ', '.join(sorted(RUNTIME_KEYS)))
+        )
     if 'containment_delay' in values:
         _number('containment_delay', values['containment_delay'], 0)
     if 'token_lifetime' in values:
@@ -154,4 +184,5 @@ def check_runtime(values):
         _check_action_max_ids(values['action_max_ids'])
     if 'faults' in values:
         from .faults import parse_faults  # pylint: disable=import-outside-toplevel
+
         parse_faults(values['faults'])

@@ -4,6 +4,7 @@ Recorded in production (J1 CrowdStrikeApiGateway.ts): a retry made exactly at X-
 another 429; waiting longer succeeded. A key (a CID, a client address, or a fault's path) that was answered 429 with
 Retryafter R is refused until R + rate_limit_retry_grace, and those 429s repeat the same Retryafter R.
 """
+
 import fnmatch
 import threading
 import time
@@ -41,7 +42,11 @@ class Cooldowns:
     def blocked_fault(self, path, method, grace, now=None):
         """The Retryafter to repeat when a rate_limit fault's cooldown covers this path and method, else None."""
         with self._lock:
-            keys = [k for k in self._entries if k[0] == 'fault' and fnmatch.fnmatchcase(path, k[1]) and k[2] in ('*', method.upper())]
+            keys = [
+                k
+                for k in self._entries
+                if k[0] == 'fault' and fnmatch.fnmatchcase(path, k[1]) and k[2] in ('*', method.upper())
+            ]
         for key in keys:
             retry = self.blocked(key, grace, now)
             if retry is not None:

@@ -1,4 +1,5 @@
 """Request counters that tests read to prove caching, batching and retries."""
+
 import collections
 import threading
 

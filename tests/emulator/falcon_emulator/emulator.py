@@ -1,4 +1,5 @@
 """The Emulator object tests use: start one listener per cloud, read counters, change settings, stop."""
+
 import dataclasses
 import shutil
 import threading

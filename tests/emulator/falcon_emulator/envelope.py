@@ -1,4 +1,5 @@
 """Request/Response value types and the Falcon JSON envelope {meta, resources, errors}."""
+
 import json
 import time
 import uuid
@@ -70,7 +71,9 @@ class Response:
 class ApiError(Exception):
     """Raised by handlers to answer with an error envelope."""
 
-    def __init__(self, status, message, powered_by=None, errors=None, resources=None, headers=None, gateway=False, bare=False):
+    def __init__(
+        self, status, message, powered_by=None, errors=None, resources=None, headers=None, gateway=False, bare=False
+    ):
         super().__init__(message)
         self.bare = bare or gateway  # no resources key (gateway and token-service errors)
         self.status = status
@@ -84,7 +87,11 @@ class ApiError(Exception):
 
 def meta(request, powered_by, pagination=None, writes=None):
     """Build meta {query_time[, powered_by], trace_id[, pagination][, writes]} (powered_by None: left out)."""
-    out = {'query_time': round(max(time.time() - request.started, 1e-7), 9), 'powered_by': powered_by, 'trace_id': request.trace_id}
+    out = {
+        'query_time': round(max(time.time() - request.started, 1e-7), 9),
+        'powered_by': powered_by,
+        'trace_id': request.trace_id,
+    }
     if powered_by is None:
         del out['powered_by']  # policy answers carry none (J1 HAR, NOTES 9.3)
     if pagination is not None:
@@ -96,7 +103,9 @@ def meta(request, powered_by, pagination=None, writes=None):
 
 def ok(request, resources, powered_by, status=200, pagination=None, errors=None, writes=None):
     """A success envelope."""
-    return Response(status, {'meta': meta(request, powered_by, pagination, writes), 'resources': resources, 'errors': errors or []})
+    return Response(
+        status, {'meta': meta(request, powered_by, pagination, writes), 'resources': resources, 'errors': errors or []}
+    )
 
 
 def error_response(request, err, default_powered_by):

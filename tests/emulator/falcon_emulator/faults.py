@@ -12,6 +12,7 @@ A fault is a dict; configure(faults=[...]) replaces the list (a single dict is a
 Common optional keys: "path" (fnmatch glob on the path without query, default "*"), "method" (default any),
 "after" (let this many matching requests through first, default 0), "count" (default 1; null = unlimited).
 """
+
 import fnmatch
 import threading
 
@@ -25,7 +26,10 @@ def _check_number(fault, key, minimum, integer=False):
     value = fault.get(key)
     kind = int if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
-        raise ValueError('fault %r: %s must be %s >= %s, got %r' % (fault.get('type'), key, 'an integer' if integer else 'a number', minimum, value))
+        raise ValueError(
+            'fault %r: %s must be %s >= %s, got %r'
+            % (fault.get('type'), key, 'an integer' if integer else 'a number', minimum, value)
+        )
 
 
 def parse_faults(faults):
@@ -42,11 +46,22 @@ def parse_faults(faults):
             raise ValueError('each fault must be a dict, got %r' % (raw,))
         unknown = sorted(set(raw) - KEYS)
         if unknown:
-            raise ValueError('fault %r: unknown key(s) %s; allowed: %s' % (raw.get('type'), ', '.join(unknown), ', '.join(sorted(KEYS))))
+            raise ValueError(
+                'fault %r: unknown key(s) %s; allowed: %s'
+                % (raw.get('type'), ', '.join(unknown), ', '.join(sorted(KEYS)))
+            )
         if raw.get('type') not in TYPES:
             raise ValueError('fault type must be one of %s, got %r' % (', '.join(TYPES), raw.get('type')))
-        fault = {'path': '*', 'method': '*', 'after': 0, 'count': None if raw['type'] == 'latency' else 1,
-                 'status': 503, 'seconds': 0.0, 'retry_after': 1, 'interval': 0.0}
+        fault = {
+            'path': '*',
+            'method': '*',
+            'after': 0,
+            'count': None if raw['type'] == 'latency' else 1,
+            'status': 503,
+            'seconds': 0.0,
+            'retry_after': 1,
+            'interval': 0.0,
+        }
         fault.update(raw)
         if fault['count'] is not None:
             _check_number(fault, 'count', 0, integer=True)

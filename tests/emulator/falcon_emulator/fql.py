@@ -11,9 +11,13 @@ String matching has two modes (see match_string_test):
   ('*x*') matches nothing; !~ is refused.
 - 'exact' (the older guess): every string match is exact and ignores case, lists included; wildcards anywhere.
 """
+
 import datetime
 import re
-from operator import ge as operator_ge, gt as operator_gt, le as operator_le, lt as operator_lt
+from operator import ge as operator_ge
+from operator import gt as operator_gt
+from operator import le as operator_le
+from operator import lt as operator_lt
 
 FIELD_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_.\-]*')
 OPERATORS = ('!~', '>=', '<=', '!', '~', '>', '<')
@@ -88,7 +92,7 @@ class _Parser:
         """Parse the whole filter."""
         node = self.parse_or()
         if self.peek():
-            self.fail("unexpected %r at position %d" % (self.text[self.pos:self.pos + 20], self.pos))
+            self.fail("unexpected %r at position %d" % (self.text[self.pos : self.pos + 20], self.pos))
         return node
 
     def parse_or(self):
@@ -123,12 +127,15 @@ class _Parser:
                 self.fail('missing closing parenthesis at position %d' % self.pos)
             self.pos += 1
             return node
-        if char == '!' and self.text[self.pos + 1:self.pos + 2] == '(':
+        if char == '!' and self.text[self.pos + 1 : self.pos + 2] == '(':
             self.pos += 1
             return ('not', self.parse_primary())
         match = FIELD_RE.match(self.text, self.pos)
         if not match:
-            self.fail('expected a property name at position %d, found %r' % (self.pos, self.text[self.pos:self.pos + 20] or 'end of filter'))
+            self.fail(
+                'expected a property name at position %d, found %r'
+                % (self.pos, self.text[self.pos : self.pos + 20] or 'end of filter')
+            )
         field = match.group(0)
         self.pos = match.end()
         if self.peek() != ':':
@@ -188,7 +195,7 @@ class _Parser:
             self.pos += 1
         if start == self.pos:
             self.fail("missing value for property '%s'" % field)
-        return ('str', self.text[start:self.pos], False)
+        return ('str', self.text[start : self.pos], False)
 
 
 def _number(field, text):
@@ -209,8 +216,10 @@ def _bool(field, text):
 
 def _negate(test):
     """The opposite predicate."""
+
     def negated(value):
         return not test(value)
+
     return negated
 
 
@@ -222,6 +231,7 @@ def _text_match(kind, text):
         if kind == 'list':
             return any(needle in item.lower() for item in value)
         return value is not None and needle in str(value).lower()
+
     return contains
 
 
@@ -243,13 +253,16 @@ def _range_test(field, kind, operator, text, now):
         if value is None or value == '':
             return False
         return compare(value.lower() if kind == 'str' else value, bound)
+
     return in_range
 
 
 def _string_equals(kind, text):
     """Case-insensitive equality, with * wildcards; list fields match when any element does."""
     low = text.lower()
-    pattern = re.compile('.*'.join(re.escape(part) for part in low.split('*')) + r'\Z', re.DOTALL) if '*' in low else None
+    pattern = (
+        re.compile('.*'.join(re.escape(part) for part in low.split('*')) + r'\Z', re.DOTALL) if '*' in low else None
+    )
 
     def one(item):
         if item is None:
@@ -262,6 +275,7 @@ def _string_equals(kind, text):
         if kind == 'list':
             return any(one(item) for item in value)
         return one(value)
+
     return equals
 
 
@@ -278,6 +292,7 @@ def _recorded_string_test(kind, text):
         return lambda value: False  # a contains wildcard selects nothing on the real API
     prefix = kind == 'text' and not low.startswith('*')  # a leading wildcard anchors the match at the end
     if '*' not in low:
+
         def one(item):
             if item is None:
                 return False
@@ -292,6 +307,7 @@ def _recorded_string_test(kind, text):
         if kind == 'list':
             return any(one(item) for item in value)
         return one(value)
+
     return test
 
 
@@ -392,5 +408,7 @@ def parse_sort(text, allowed):
             field, descending = head, tail.lower() == 'desc'
             break
     if field not in allowed:
-        raise ValueError("Invalid sort '%s': sort by one of %s, followed by .asc or .desc" % (text, ', '.join(sorted(allowed))))
+        raise ValueError(
+            "Invalid sort '%s': sort by one of %s, followed by .asc or .desc" % (text, ', '.join(sorted(allowed)))
+        )
     return field, descending

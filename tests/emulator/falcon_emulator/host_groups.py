@@ -3,6 +3,7 @@
 Shapes from the spec (host_groups.RespV1, host_groups.HostGroupV1); the seeded groups are those of seed.GROUPS,
 and the device records' `groups` list their ids. Writes answer 405 like every other write the emulator leaves out.
 """
+
 import time
 
 from .envelope import ApiError, ok
@@ -40,7 +41,7 @@ def _page(request, items):
     """limit 1..5000 (default 100), offset >= 0; pagination.offset is the next offset (as on the other query APIs)."""
     limit = int_arg(request, 'limit', 100, 1, 5000, POWERED_BY)
     offset = int_arg(request, 'offset', 0, 0, None, POWERED_BY)
-    page = items[offset:offset + limit]
+    page = items[offset : offset + limit]
     return page, {'offset': offset + len(page), 'limit': limit, 'total': len(items)}
 
 

@@ -4,6 +4,7 @@ and GET /mssp/entities/children/v1 (scope mssp:read).
 Shapes from the spec (msaspec.QueryResponse, domain.ChildrenResponseV1 / domain.ChildLink) and FalconPy's endpoint
 table (_endpoint/_mssp.py: queryChildren, getChildrenV2, getChildren). A CID that is no MSSP parent has no children.
 """
+
 import hashlib
 
 from .clients import MSSP_CHILD2_CID, MSSP_CHILD_CID
@@ -34,8 +35,15 @@ def _children(request):
 
 def _link(request, cid):
     """One domain.ChildLink."""
-    return {'child_cid': cid, 'child_of': request.token.client.cid, 'checksum': checksum(cid), 'name': CHILD_NAMES.get(cid, cid),
-            'status': 'active', 'domains': [], 'child_gcid': ''}
+    return {
+        'child_cid': cid,
+        'child_of': request.token.client.cid,
+        'checksum': checksum(cid),
+        'name': CHILD_NAMES.get(cid, cid),
+        'status': 'active',
+        'domains': [],
+        'child_gcid': '',
+    }
 
 
 def query_children(app, request, tenant):
@@ -43,15 +51,21 @@ def query_children(app, request, tenant):
     del app, tenant
     sort = request.arg('sort') or SORTS[1]
     if sort not in SORTS:
-        raise ApiError(400, "Invalid sort '%s'; allowed: %s" % (sort, ', '.join(SORTS)), powered_by=POWERED_BY, bare=True)
+        raise ApiError(
+            400, "Invalid sort '%s'; allowed: %s" % (sort, ', '.join(SORTS)), powered_by=POWERED_BY, bare=True
+        )
     flt = (request.arg('filter') or '').strip()
     children = _children(request)
     if sort == SORTS[0]:
         children.reverse()
     if flt:
         if not flt.startswith('cid:'):
-            raise ApiError(400, "Failed to parse filter expression. [only cid is supported, got '%s']" % flt, powered_by=POWERED_BY,
-                           bare=True)
+            raise ApiError(
+                400,
+                "Failed to parse filter expression. [only cid is supported, got '%s']" % flt,
+                powered_by=POWERED_BY,
+                bare=True,
+            )
         wanted = flt[4:].strip().strip('\'"').lower()
         children = [c for c in children if c == wanted]
     try:
@@ -59,8 +73,10 @@ def query_children(app, request, tenant):
         offset = int_arg(request, 'offset', 0, 0, None, POWERED_BY)
     except ApiError as err:
         raise _bare(err) from None
-    page = children[offset:offset + limit]
-    return ok(request, page, POWERED_BY, pagination={'offset': offset + len(page), 'limit': limit, 'total': len(children)})
+    page = children[offset : offset + limit]
+    return ok(
+        request, page, POWERED_BY, pagination={'offset': offset + len(page), 'limit': limit, 'total': len(children)}
+    )
 
 
 def _links(request, ids):
@@ -68,7 +84,11 @@ def _links(request, ids):
     mine = set(request.token.client.children)
     wanted = [i.lower() for i in unique(ids)]
     found = [_link(request, i) for i in wanted if i in mine]
-    errors = [{'code': 404, 'message': 'Child CID %s is not linked to this parent' % i, 'id': i} for i in wanted if i not in mine]
+    errors = [
+        {'code': 404, 'message': 'Child CID %s is not linked to this parent' % i, 'id': i}
+        for i in wanted
+        if i not in mine
+    ]
     return ok(request, found, POWERED_BY, status=207 if errors else 200, errors=errors)
 
 

@@ -1,4 +1,5 @@
 """Query parameter and body validation shared by the endpoint handlers (400s name the bad value)."""
+
 from .envelope import ApiError
 from .fql import FQLError, compile_filter, parse_sort
 
@@ -11,7 +12,9 @@ def int_arg(request, name, default, minimum, maximum=None, powered_by=None):
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, "Invalid value for %s: '%s' is not an integer" % (name, raw), powered_by=powered_by) from None
+        raise ApiError(
+            400, "Invalid value for %s: '%s' is not an integer" % (name, raw), powered_by=powered_by
+        ) from None
     if value < minimum or (maximum is not None and value > maximum):
         allowed = '%d..%d' % (minimum, maximum) if maximum is not None else '>= %d' % minimum
         raise ApiError(400, 'Invalid value for %s: %d; allowed: %s' % (name, value, allowed), powered_by=powered_by)

@@ -8,6 +8,7 @@ other families a plain name filter only finds the built-in platform_default poli
 answers 200 with no results, and sort by platform_name answers 500. 'lenient': every field filters as written and
 an unknown field is a 400. Success answers carry no meta.powered_by (J1 HAR).
 """
+
 import copy
 import time
 
@@ -18,11 +19,24 @@ from .params import check_filter, int_arg, sort_arg, unique
 from .seed import FAMILIES, FAMILY_SLOT
 
 SCOPES = {
-    'prevention': 'prevention-policies:read', 'sensor-update': 'sensor-update-policies:read',
-    'device-control': 'device-control-policies:read', 'firewall': 'firewall-management:read',
+    'prevention': 'prevention-policies:read',
+    'sensor-update': 'sensor-update-policies:read',
+    'device-control': 'device-control-policies:read',
+    'firewall': 'firewall-management:read',
     'response': 'response-policies:read',
 }
-SORTABLE = frozenset(['created_by', 'created_timestamp', 'enabled', 'modified_by', 'modified_timestamp', 'name', 'platform_name', 'precedence'])
+SORTABLE = frozenset(
+    [
+        'created_by',
+        'created_timestamp',
+        'enabled',
+        'modified_by',
+        'modified_timestamp',
+        'name',
+        'platform_name',
+        'precedence',
+    ]
+)
 
 
 def _time_getter(key):
@@ -78,8 +92,9 @@ def _matching(app, request, tenant, family):
     source = powered_by(family)
     recorded = app.config.policy_filters == 'recorded'
     fields = RECORDED_FIELDS[family] if recorded else POLICY_FIELDS
-    predicate = check_filter(request.arg('filter'), fields, time.time(), source,
-                             unknown_fields='nothing' if recorded else 'error')
+    predicate = check_filter(
+        request.arg('filter'), fields, time.time(), source, unknown_fields='nothing' if recorded else 'error'
+    )
     items = [(i, p) for i, p in enumerate(tenant.policies[family]) if predicate(p)]
     sort = sort_arg(request, SORTABLE, source)
     if sort and recorded and sort[0] == 'platform_name':
@@ -99,30 +114,35 @@ def _page(request, items, source):
     """Apply limit (1..5000, default 100) and offset; pagination.offset is the next offset (NOTES 5.1)."""
     limit = int_arg(request, 'limit', 100, 1, 5000, source)
     offset = int_arg(request, 'offset', 0, 0, None, source)
-    page = items[offset:offset + limit]
+    page = items[offset : offset + limit]
     return page, {'offset': offset + len(page), 'limit': limit, 'total': len(items)}
 
 
 def make_query(family):
     """GET /policy/queries/<family>/v1."""
+
     def handler(app, request, tenant):
         """Policy ids."""
         page, pagination = _page(request, _matching(app, request, tenant, family), powered_by(family))
         return ok(request, [p['id'] for p in page], None, pagination=pagination)
+
     return handler
 
 
 def make_combined(family, version=1):
     """GET /policy/combined/<family>/v1 (and sensor-update v2)."""
+
     def handler(app, request, tenant):
         """Policy records."""
         page, pagination = _page(request, _matching(app, request, tenant, family), powered_by(family))
         return ok(request, [_shape(p, family, version) for p in page], None, pagination=pagination)
+
     return handler
 
 
 def make_entities(family, version=1):
     """GET /policy/entities/<family>/v1?ids=: unknown ids give 404 with errors; found ones are still returned."""
+
     def handler(app, request, tenant):
         """Policy records by id."""
         del app
@@ -132,10 +152,13 @@ def make_entities(family, version=1):
             raise ApiError(400, 'ids is required', powered_by=source)
         by_id = {p['id']: p for p in tenant.policies[family]}
         found = [_shape(by_id[i], family, version) for i in ids if i in by_id]
-        errors = [{'code': 404, 'message': 'Could not find policy with id %s' % i, 'id': i} for i in ids if i not in by_id]
+        errors = [
+            {'code': 404, 'message': 'Could not find policy with id %s' % i, 'id': i} for i in ids if i not in by_id
+        ]
         if errors:
             raise ApiError(404, errors[0]['message'], powered_by=source, errors=errors, resources=found)
         return ok(request, found, None)
+
     return handler
 
 
@@ -158,19 +181,23 @@ def _members(app, request, tenant, family):
 
 def make_members_query(family):
     """GET /policy/queries/<family>-members/v1."""
+
     def handler(app, request, tenant):
         """Member device ids."""
         page, pagination = _members(app, request, tenant, family)
         return ok(request, [h.device_id for h in page], None, pagination=pagination)
+
     return handler
 
 
 def make_members_combined(family):
     """GET /policy/combined/<family>-members/v1."""
+
     def handler(app, request, tenant):
         """Member device records."""
         page, pagination = _members(app, request, tenant, family)
         return ok(request, [h.to_dict() for h in page], None, pagination=pagination)
+
     return handler
 
 

@@ -1,4 +1,5 @@
 """pytest fixtures: falcon_emulator (a started Emulator), emulator_factory and emulator_env."""
+
 import pytest
 
 from .clients import DEFAULT_CLIENT

@@ -1,4 +1,5 @@
 """Sliding one-minute windows: per CID for API calls, per client IP for /oauth2/token (NOTES 2.2, 2.3)."""
+
 import collections
 import math
 import threading

@@ -5,6 +5,7 @@ cursor on and renews expires_at (epoch ns); pagination has no limit key; the cal
 resources [] with {total: 0, offset: ""} and no expires_at. Because the cursor lives on the server, a page whose
 answer was lost is not sent again. 'rotating' (the older guess): a new token per page, with limit and expires_at.
 """
+
 import time
 
 from .devices import HOST_FIELDS, HOST_SORTABLE
@@ -52,7 +53,7 @@ def query_scroll(app, request, tenant):
         hosts, position = cursor.hosts, cursor.position
     else:
         hosts, position = _first_page_hosts(app, request, tenant), 0
-    page = hosts[position:position + limit]
+    page = hosts[position : position + limit]
     if not page:
         if token and not rotating:
             tenant.open_scroll(hosts, position, ttl, now, token=token)  # a repeated end call gets the end page again

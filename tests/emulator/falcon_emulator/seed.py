@@ -5,6 +5,7 @@ real tenants (NOTES 9.2): Windows hostnames are upper case (HOST-00003), and hos
 host-0001, host-0002 and host-0003 (upper case when Windows), each a prefix of nine other names
 (host-0001 of host-00011 .. host-00019), so a prefix filter selects more than the name it was written for.
 """
+
 import random
 
 from .devices import AGENT_VERSIONS, HARDWARE, OS_CHOICES, PLATFORMS, Host
@@ -24,42 +25,90 @@ GROUPS = (
 )
 # Named (non-default) policies per family: (name, platform, group names, enabled), in precedence order.
 NAMED_POLICIES = {
-    'prevention': (('Servers - Aggressive', 'Windows', ('Production Servers',), True),
-                   ('Finance workstations - Moderate', 'Windows', ('Finance',), True),
-                   ('Canary - Detect only', 'Windows', ('Canary',), False),
-                   ('Mac - Standard', 'Mac', ('Workstations',), True),
-                   ('Linux - Servers', 'Linux', ('Production Servers',), True)),
-    'sensor-update': (('Canary - Auto latest', 'Windows', ('Canary',), True),
-                      ('Production - N-1', 'Windows', ('Production Servers',), True),
-                      ('Linux - N-2', 'Linux', ('Production Servers',), True)),
-    'device-control': (('Block USB storage', 'Windows', ('Finance',), True),
-                       ('Mac - Read-only USB', 'Mac', ('Finance',), True)),
-    'firewall': (('Server lockdown', 'Windows', ('Production Servers',), True),
-                 ('Workstation baseline', 'Windows', ('Workstations',), False)),
-    'response': (('Incident responders', 'Windows', ('Production Servers',), True),
-                 ('Linux responders', 'Linux', ('Production Servers',), True)),
+    'prevention': (
+        ('Servers - Aggressive', 'Windows', ('Production Servers',), True),
+        ('Finance workstations - Moderate', 'Windows', ('Finance',), True),
+        ('Canary - Detect only', 'Windows', ('Canary',), False),
+        ('Mac - Standard', 'Mac', ('Workstations',), True),
+        ('Linux - Servers', 'Linux', ('Production Servers',), True),
+    ),
+    'sensor-update': (
+        ('Canary - Auto latest', 'Windows', ('Canary',), True),
+        ('Production - N-1', 'Windows', ('Production Servers',), True),
+        ('Linux - N-2', 'Linux', ('Production Servers',), True),
+    ),
+    'device-control': (
+        ('Block USB storage', 'Windows', ('Finance',), True),
+        ('Mac - Read-only USB', 'Mac', ('Finance',), True),
+    ),
+    'firewall': (
+        ('Server lockdown', 'Windows', ('Production Servers',), True),
+        ('Workstation baseline', 'Windows', ('Workstations',), False),
+    ),
+    'response': (
+        ('Incident responders', 'Windows', ('Production Servers',), True),
+        ('Linux responders', 'Linux', ('Production Servers',), True),
+    ),
 }
 ADMINS = ('jane.doe@example.com', 'sec-automation@example.com', 'omar.haddad@example.com')
 PREVENTION_CATEGORIES = (
-    ('Cloud Machine Learning', (('CloudAntiMalware', 'Cloud Anti-malware', 'mlslider'), ('AdwarePUP', 'Adware & PUP', 'mlslider'))),
+    (
+        'Cloud Machine Learning',
+        (('CloudAntiMalware', 'Cloud Anti-malware', 'mlslider'), ('AdwarePUP', 'Adware & PUP', 'mlslider')),
+    ),
     ('Sensor Machine Learning', (('OnSensorMLSlider', 'Sensor Anti-malware', 'mlslider'),)),
     # Detection-only sliders carry a value with only `detection` (terraform-provider-crowdstrike, NOTES 9.3).
-    ('Behavior-Based Prevention', (('ExtendedUserModeDataSlider', 'Extended User Mode Data', 'detection_slider'),
-                                   ('CloudBasedAnomalousProcessExecution', 'Cloud-based Anomalous Process Execution',
-                                    'detection_slider'))),
-    ('Execution Blocking', (('CustomBlacklisting', 'Custom Blocking', 'toggle'),
-                            ('PreventSuspiciousProcesses', 'Suspicious Processes', 'toggle'),
-                            ('SuspiciousScriptsAndCommands', 'Suspicious Scripts and Commands', 'toggle'))),
-    ('Exploit Mitigation', (('ForceASLR', 'Force ASLR', 'toggle'), ('ForceDEP', 'Force DEP', 'toggle'),
-                            ('HeapSprayPreallocation', 'Heap Spray Preallocation', 'toggle'))),
-    ('Ransomware', (('BackupDeletion', 'Backup Deletion', 'toggle'), ('Cryptowall', 'Cryptowall', 'toggle'),
-                    ('FileEncryption', 'File Encryption', 'toggle'))),
-    ('Sensor Capabilities', (('DetectOnWrite', 'Detect on Write', 'toggle'), ('QuarantineOnWrite', 'Quarantine on Write', 'toggle'),
-                             ('NextGenAV', 'Quarantine & Security Center Registration', 'toggle'))),
+    (
+        'Behavior-Based Prevention',
+        (
+            ('ExtendedUserModeDataSlider', 'Extended User Mode Data', 'detection_slider'),
+            ('CloudBasedAnomalousProcessExecution', 'Cloud-based Anomalous Process Execution', 'detection_slider'),
+        ),
+    ),
+    (
+        'Execution Blocking',
+        (
+            ('CustomBlacklisting', 'Custom Blocking', 'toggle'),
+            ('PreventSuspiciousProcesses', 'Suspicious Processes', 'toggle'),
+            ('SuspiciousScriptsAndCommands', 'Suspicious Scripts and Commands', 'toggle'),
+        ),
+    ),
+    (
+        'Exploit Mitigation',
+        (
+            ('ForceASLR', 'Force ASLR', 'toggle'),
+            ('ForceDEP', 'Force DEP', 'toggle'),
+            ('HeapSprayPreallocation', 'Heap Spray Preallocation', 'toggle'),
+        ),
+    ),
+    (
+        'Ransomware',
+        (
+            ('BackupDeletion', 'Backup Deletion', 'toggle'),
+            ('Cryptowall', 'Cryptowall', 'toggle'),
+            ('FileEncryption', 'File Encryption', 'toggle'),
+        ),
+    ),
+    (
+        'Sensor Capabilities',
+        (
+            ('DetectOnWrite', 'Detect on Write', 'toggle'),
+            ('QuarantineOnWrite', 'Quarantine on Write', 'toggle'),
+            ('NextGenAV', 'Quarantine & Security Center Registration', 'toggle'),
+        ),
+    ),
 )
 RESPONSE_CATEGORIES = (
-    ('Real Time Functionality', (('RealTimeFunctionality', 'Real Time Response', 'toggle'), ('CustomScripts', 'Custom Scripts', 'toggle'),
-                                 ('GetCommand', 'get', 'toggle'), ('PutCommand', 'put', 'toggle'), ('ExecCommand', 'exec', 'toggle'))),
+    (
+        'Real Time Functionality',
+        (
+            ('RealTimeFunctionality', 'Real Time Response', 'toggle'),
+            ('CustomScripts', 'Custom Scripts', 'toggle'),
+            ('GetCommand', 'get', 'toggle'),
+            ('PutCommand', 'put', 'toggle'),
+            ('ExecCommand', 'exec', 'toggle'),
+        ),
+    ),
 )
 ML_LEVELS = ('DISABLED', 'CAUTIOUS', 'MODERATE', 'AGGRESSIVE', 'EXTRA_AGGRESSIVE')
 USB_CLASSES = ('ANY', 'AUDIO_VIDEO', 'IMAGING', 'MASS_STORAGE', 'MOBILE', 'PRINTER', 'WIRELESS')
@@ -75,6 +124,7 @@ def hex_id(rng):
 def _iso(epoch):
     """RFC 3339 with fractional seconds, as policy timestamps are shown."""
     from .devices import iso  # pylint: disable=import-outside-toplevel
+
     return iso(epoch)[:-1] + '.%06dZ' % (epoch % 997 * 1000)
 
 
@@ -83,9 +133,16 @@ def make_groups(rng, cid):
     out = []
     for index, (name, kind, rule) in enumerate(GROUPS):
         created = EPOCH_2023 + index * 86400 * 9 + rng.randrange(86400)
-        group = {'id': hex_id(rng), 'name': name, 'description': '%s (managed by the security team)' % name, 'group_type': kind,
-                 'created_by': ADMINS[index % len(ADMINS)], 'created_timestamp': _iso(created),
-                 'modified_by': ADMINS[(index + 1) % len(ADMINS)], 'modified_timestamp': _iso(created + 86400 * 30)}
+        group = {
+            'id': hex_id(rng),
+            'name': name,
+            'description': '%s (managed by the security team)' % name,
+            'group_type': kind,
+            'created_by': ADMINS[index % len(ADMINS)],
+            'created_timestamp': _iso(created),
+            'modified_by': ADMINS[(index + 1) % len(ADMINS)],
+            'modified_timestamp': _iso(created + 86400 * 30),
+        }
         if rule:
             group['assignment_rule'] = rule
         out.append(group)
@@ -105,17 +162,31 @@ def _prevention_settings(rng, level):
                 kind, value = 'mlslider', {'detection': ML_LEVELS[min(level + 1, 4)]}
             else:
                 value = {'enabled': level >= 2 or rng.random() < 0.5}
-            items.append({'id': setting_id, 'name': name, 'type': kind, 'value': value,
-                          'description': 'Controls %s.' % name})
+            items.append(
+                {'id': setting_id, 'name': name, 'type': kind, 'value': value, 'description': 'Controls %s.' % name}
+            )
         out.append({'name': category, 'settings': items})
     return out
 
 
 def _response_settings(enabled):
     """remote_response settings categories."""
-    return [{'name': category, 'settings': [{'id': sid, 'name': name, 'type': kind, 'value': {'enabled': enabled or sid == 'RealTimeFunctionality'},
-                                             'description': 'Allows %s.' % name} for sid, name, kind in settings]}
-            for category, settings in RESPONSE_CATEGORIES]
+    return [
+        {
+            'name': category,
+            'settings': [
+                {
+                    'id': sid,
+                    'name': name,
+                    'type': kind,
+                    'value': {'enabled': enabled or sid == 'RealTimeFunctionality'},
+                    'description': 'Allows %s.' % name,
+                }
+                for sid, name, kind in settings
+            ],
+        }
+        for category, settings in RESPONSE_CATEGORIES
+    ]
 
 
 def _sensor_settings(platform, offset):
@@ -124,10 +195,15 @@ def _sensor_settings(platform, offset):
     build_number = str(int(build) - 110 * offset)
     tag = 'n' if offset == 0 else 'n-%d' % offset
     sensor_version = '%s.%s' % (version.rsplit('.', 1)[0].rsplit('.', 1)[0] + '.' + str(18 - offset), build_number)
-    return {'build': '%s|%s|tagged|%d' % (build_number, tag, 1 + offset), 'sensor_version': sensor_version, 'stage': 'prod',
-            'uninstall_protection': 'ENABLED', 'show_early_adopter_builds': False,
-            'scheduler': {'enabled': False, 'timezone': 'Etc/UTC', 'schedules': []},
-            'variants': [{'build': build_number, 'platform': platform, 'sensor_version': sensor_version, 'stage': 'prod'}]}
+    return {
+        'build': '%s|%s|tagged|%d' % (build_number, tag, 1 + offset),
+        'sensor_version': sensor_version,
+        'stage': 'prod',
+        'uninstall_protection': 'ENABLED',
+        'show_early_adopter_builds': False,
+        'scheduler': {'enabled': False, 'timezone': 'Etc/UTC', 'schedules': []},
+        'variants': [{'build': build_number, 'platform': platform, 'sensor_version': sensor_version, 'stage': 'prod'}],
+    }
 
 
 def _device_control_settings(rng, block):
@@ -138,16 +214,36 @@ def _device_control_settings(rng, block):
         exceptions = []
         if usb_class == 'MASS_STORAGE' and block:
             action = block
-            exceptions.append({'id': hex_id(rng), 'class': 'MASS_STORAGE', 'vendor_id': '0951', 'vendor_id_decimal': '2385',
-                               'vendor_name': 'Kingston Technology', 'product_id': '1666', 'product_id_decimal': '5734',
-                               'product_name': 'DataTraveler 100 G3', 'serial_number': 'E0D55EA573DCF450E97F0F3A',
-                               'action': 'FULL_ACCESS', 'match_method': 'VID_PID_SERIAL', 'description': 'Encrypted backup stick'})
+            exceptions.append(
+                {
+                    'id': hex_id(rng),
+                    'class': 'MASS_STORAGE',
+                    'vendor_id': '0951',
+                    'vendor_id_decimal': '2385',
+                    'vendor_name': 'Kingston Technology',
+                    'product_id': '1666',
+                    'product_id_decimal': '5734',
+                    'product_name': 'DataTraveler 100 G3',
+                    'serial_number': 'E0D55EA573DCF450E97F0F3A',
+                    'action': 'FULL_ACCESS',
+                    'match_method': 'VID_PID_SERIAL',
+                    'description': 'Encrypted backup stick',
+                }
+            )
         classes.append({'id': usb_class, 'action': action, 'exceptions': exceptions})
-    return {'enforcement_mode': 'MONITOR_ENFORCE' if block else 'MONITOR_ONLY', 'end_user_notification': 'NOTIFY_USER' if block else 'SILENT',
-            'enhanced_file_metadata': bool(block), 'classes': classes,
-            'custom_notifications': {'blocked_notification': {'use_custom': bool(block),
-                                                              'custom_message': 'USB storage is blocked by policy.' if block else ''},
-                                     'restricted_notification': {'use_custom': False, 'custom_message': ''}}}
+    return {
+        'enforcement_mode': 'MONITOR_ENFORCE' if block else 'MONITOR_ONLY',
+        'end_user_notification': 'NOTIFY_USER' if block else 'SILENT',
+        'enhanced_file_metadata': bool(block),
+        'classes': classes,
+        'custom_notifications': {
+            'blocked_notification': {
+                'use_custom': bool(block),
+                'custom_message': 'USB storage is blocked by policy.' if block else '',
+            },
+            'restricted_notification': {'use_custom': False, 'custom_message': ''},
+        },
+    }
 
 
 def _family_fields(rng, family, platform, index, enabled, name):
@@ -178,8 +274,16 @@ def make_policies(rng, cid, groups):
         for index, (name, platform, group_names, enabled) in enumerate(specs):
             created = EPOCH_2023 + 86400 * (40 + index * 17) + rng.randrange(86400)
             policy = {
-                'id': hex_id(rng), 'cid': cid, 'name': name, 'platform_name': platform, 'enabled': enabled,
-                'description': ('Platform default policy' if name == 'platform_default' else '%s %s policy' % (name, family.replace('-', ' '))),
+                'id': hex_id(rng),
+                'cid': cid,
+                'name': name,
+                'platform_name': platform,
+                'enabled': enabled,
+                'description': (
+                    'Platform default policy'
+                    if name == 'platform_default'
+                    else '%s %s policy' % (name, family.replace('-', ' '))
+                ),
                 'created_by': 'CS_ADMIN' if name == 'platform_default' else ADMINS[index % len(ADMINS)],
                 'created_timestamp': _iso(created),
                 'modified_by': ADMINS[(index + 2) % len(ADMINS)],
@@ -239,8 +343,10 @@ def make_hosts(rng, cid, count, now, groups, policies):
         member = tuple(member)
         key = (platform, member)
         if key not in assignment_cache:
-            assignment_cache[key] = tuple(_assign(policies[f], platform, member) for f in
-                                          ('prevention', 'sensor-update', 'device-control', 'firewall', 'response')) + (global_config,)
+            assignment_cache[key] = tuple(
+                _assign(policies[f], platform, member)
+                for f in ('prevention', 'sensor-update', 'device-control', 'firewall', 'response')
+            ) + (global_config,)
         tags = ()
         tag_roll = (rnd >> 52) % 10
         if tag_roll < 3:
@@ -253,18 +359,43 @@ def make_hosts(rng, cid, count, now, groups, policies):
         hostname = PREFIX_HOSTS.get(number, 'host-%05d' % number)
         if platform == 'Windows':
             hostname = hostname.upper()  # Windows hostnames are commonly upper case (elastic host sample, NOTES 9.2)
-        mac_bytes = [0x0a, (number >> 16) & 0xff, (number >> 8) & 0xff, number & 0xff, (rnd >> 8) & 0xff, (rnd >> 16) & 0xff]
-        hosts.append(Host(
-            idx=idx, device_id=hex_id(rng), cid=cid, hostname=hostname, platform=platform, os=os_entry,
-            agent_version=agent, first_seen=first_seen, last_seen=last_seen, modified=last_seen - ((rnd >> 40) % 600),
-            local_ip='10.%d.%d.%d' % ((number >> 16) & 0xff, (number >> 8) & 0xff, number & 0xff),
-            external_ip='%s.%d' % (('203.0.113', '198.51.100', '192.0.2')[(rnd >> 3) % 3], 1 + (rnd >> 24) % 254),
-            mac='-'.join('%02x' % b for b in mac_bytes), rnd=rnd, status='normal', pending_since=None, hidden=False,
-            suppressed=False, tags=tags, groups=member, policies=assignment_cache[key],
-            hardware=HARDWARE[platform][(rnd >> 56) % len(HARDWARE[platform])],
-            domain=domain if platform == 'Windows' else '', ou=('Computers', 'Servers') if os_entry[2] != 'Workstation' else ('Computers',),
-            site=SITES[(rnd >> 60) % len(SITES)],
-        ))
+        mac_bytes = [
+            0x0A,
+            (number >> 16) & 0xFF,
+            (number >> 8) & 0xFF,
+            number & 0xFF,
+            (rnd >> 8) & 0xFF,
+            (rnd >> 16) & 0xFF,
+        ]
+        hosts.append(
+            Host(
+                idx=idx,
+                device_id=hex_id(rng),
+                cid=cid,
+                hostname=hostname,
+                platform=platform,
+                os=os_entry,
+                agent_version=agent,
+                first_seen=first_seen,
+                last_seen=last_seen,
+                modified=last_seen - ((rnd >> 40) % 600),
+                local_ip='10.%d.%d.%d' % ((number >> 16) & 0xFF, (number >> 8) & 0xFF, number & 0xFF),
+                external_ip='%s.%d' % (('203.0.113', '198.51.100', '192.0.2')[(rnd >> 3) % 3], 1 + (rnd >> 24) % 254),
+                mac='-'.join('%02x' % b for b in mac_bytes),
+                rnd=rnd,
+                status='normal',
+                pending_since=None,
+                hidden=False,
+                suppressed=False,
+                tags=tags,
+                groups=member,
+                policies=assignment_cache[key],
+                hardware=HARDWARE[platform][(rnd >> 56) % len(HARDWARE[platform])],
+                domain=domain if platform == 'Windows' else '',
+                ou=('Computers', 'Servers') if os_entry[2] != 'Workstation' else ('Computers',),
+                site=SITES[(rnd >> 60) % len(SITES)],
+            )
+        )
     return hosts
 
 

@@ -1,4 +1,5 @@
 """HTTP plumbing: one ThreadingHTTPServer per cloud, parsing requests and writing the App's responses."""
+
 import http.server
 import socket
 import ssl
@@ -56,15 +57,20 @@ class FalconHandler(http.server.BaseHTTPRequestHandler):
         parsed = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        request = Request(self.command, parsed.path or '/', query, headers, body, self.client_address[0], self.server.cloud)
+        request = Request(
+            self.command, parsed.path or '/', query, headers, body, self.client_address[0], self.server.cloud
+        )
         try:
             response = self.server.app.handle(request)
             payload = b'' if response.drop else response.encode()
         except Exception:  # pylint: disable=broad-except
             # Last resort: App.handle already turns handler errors into envelopes; never answer with a traceback.
-            response = Response(500, raw=b'{"meta":{"query_time":0,"powered_by":"crowdstrike-api-gateway","trace_id":"%s"},'
-                                         b'"errors":[{"code":500,"message":"Internal Server Error"}]}' % request.trace_id.encode(),
-                                headers={'X-Cs-Traceid': request.trace_id})
+            response = Response(
+                500,
+                raw=b'{"meta":{"query_time":0,"powered_by":"crowdstrike-api-gateway","trace_id":"%s"},'
+                b'"errors":[{"code":500,"message":"Internal Server Error"}]}' % request.trace_id.encode(),
+                headers={'X-Cs-Traceid': request.trace_id},
+            )
             payload = response.raw
         if response.drop:
             self.close_connection = True
@@ -94,7 +100,7 @@ class FalconHandler(http.server.BaseHTTPRequestHandler):
             if index:
                 time.sleep(interval)
             try:
-                self.wfile.write(payload[index:index + 1])
+                self.wfile.write(payload[index : index + 1])
             except OSError:  # the client gave up, or the emulator stopped
                 self.close_connection = True
                 return
@@ -149,7 +155,9 @@ class CloudServer(http.server.ThreadingHTTPServer):
 def start_listener(app, cloud, host, port, ssl_context=None):
     """Open and serve one cloud's listener in a daemon thread; return (server, thread, base_url)."""
     server = CloudServer((host, port), app, cloud, ssl_context)
-    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.1}, name='falcon-emulator-%s' % cloud, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={'poll_interval': 0.1}, name='falcon-emulator-%s' % cloud, daemon=True
+    )
     thread.start()
     bound_host, bound_port = server.server_address[:2]
     shown = '[%s]' % bound_host if ':' in bound_host else bound_host

@@ -1,4 +1,5 @@
 """Per-CID state: seeded data, the containment status machine, cached query results and scroll cursors."""
+
 import base64
 import collections
 import secrets

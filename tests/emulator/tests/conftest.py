@@ -1,7 +1,7 @@
 """Helpers for the emulator's own tests: a plain requests client with a token of a given API client."""
+
 import pytest
 import requests
-
 from falcon_emulator.clients import DEFAULT_CLIENT
 
 
@@ -29,7 +29,9 @@ class Api:
         headers = kwargs.pop('headers', {})
         if auth_header and self.token:
             headers.setdefault('Authorization', 'Bearer ' + self.token)
-        return self.session.request(method, self.base_url + path, headers=headers, verify=self.verify, timeout=30, **kwargs)
+        return self.session.request(
+            method, self.base_url + path, headers=headers, verify=self.verify, timeout=30, **kwargs
+        )
 
     def get(self, path, **kwargs):
         """GET with the token."""

@@ -1,10 +1,10 @@
 """Alerts: seeded records, queries v2 and the 10,000 cap, entities v2, combined `after` paging, actions v3, injection."""
+
 import json
 import re
 
 import pytest
 import requests
-
 from falcon_emulator import Emulator, EmulatorConfig
 from falcon_emulator.clients import DEFAULT_CLIENT, NOSCOPE_CLIENT, READONLY_CLIENT
 
@@ -12,7 +12,13 @@ QUERY = '/alerts/queries/alerts/v2'
 ENTITIES = '/alerts/entities/alerts/v2'
 COMBINED = '/alerts/combined/alerts/v1'
 UPDATE = '/alerts/entities/alerts/v3'
-SEVERITY_BANDS = {'Informational': (0, 19), 'Low': (20, 39), 'Medium': (40, 59), 'High': (60, 79), 'Critical': (80, 100)}
+SEVERITY_BANDS = {
+    'Informational': (0, 19),
+    'Low': (20, 39),
+    'Medium': (40, 59),
+    'High': (60, 79),
+    'Critical': (80, 100),
+}
 
 
 def _patch(api, ids, *actions):
@@ -48,12 +54,21 @@ def test_seeded_alerts_are_realistic_and_deterministic(falcon_emulator):
 
 def test_query_filter_sort_and_paging(falcon_emulator, api):
     """FQL on severity and status, sort by created_timestamp, offset pages cover every match once."""
-    expected = sorted((a for a in falcon_emulator.alerts() if a['severity'] >= 60 and a['status'] != 'closed'),
-                      key=lambda a: (a['created_timestamp'], a['composite_id']))
+    expected = sorted(
+        (a for a in falcon_emulator.alerts() if a['severity'] >= 60 and a['status'] != 'closed'),
+        key=lambda a: (a['created_timestamp'], a['composite_id']),
+    )
     seen, offset = [], 0
     while True:
-        body = api.get(QUERY, params={'filter': "severity:>=60+status:!'closed'", 'sort': 'created_timestamp|asc',
-                                      'limit': 7, 'offset': offset}).json()
+        body = api.get(
+            QUERY,
+            params={
+                'filter': "severity:>=60+status:!'closed'",
+                'sort': 'created_timestamp|asc',
+                'limit': 7,
+                'offset': offset,
+            },
+        ).json()
         assert body['meta']['pagination']['total'] == len(expected)
         if not body['resources']:
             break
@@ -62,13 +77,16 @@ def test_query_filter_sort_and_paging(falcon_emulator, api):
     assert seen == [a['composite_id'] for a in expected]
 
 
-@pytest.mark.parametrize('params, message', [
-    ({'limit': 10001}, 'limit'),
-    ({'offset': 9990, 'limit': 100}, 'offset + limit must be at most 10000'),
-    ({'filter': "bogus:'x'"}, "['bogus' is an unknown property]"),
-    ({'sort': 'nope|asc'}, "Invalid sort 'nope|asc'"),
-    ({'include_hidden': 'maybe'}, 'include_hidden'),
-])
+@pytest.mark.parametrize(
+    'params, message',
+    [
+        ({'limit': 10001}, 'limit'),
+        ({'offset': 9990, 'limit': 100}, 'offset + limit must be at most 10000'),
+        ({'filter': "bogus:'x'"}, "['bogus' is an unknown property]"),
+        ({'sort': 'nope|asc'}, "Invalid sort 'nope|asc'"),
+        ({'include_hidden': 'maybe'}, 'include_hidden'),
+    ],
+)
 def test_query_refuses_bad_parameters(api, params, message):
     """400 naming the bad value."""
     reply = api.get(QUERY, params=params)
@@ -130,13 +148,16 @@ def test_combined_page_is_stable_when_alerts_arrive(falcon_emulator, api):
     assert sorted(everything) == sorted(a['composite_id'] for a in falcon_emulator.alerts())
 
 
-@pytest.mark.parametrize('body, message', [
-    ({'limit': 1001}, 'limit'),
-    ({'limit': 0}, 'limit'),
-    ({'after': 'garbage!'}, "Invalid 'after' token"),
-    ({'offset': 5}, 'Unknown body field(s) offset'),
-    ({'filter': "x:'1'"}, "['x' is an unknown property]"),
-])
+@pytest.mark.parametrize(
+    'body, message',
+    [
+        ({'limit': 1001}, 'limit'),
+        ({'limit': 0}, 'limit'),
+        ({'after': 'garbage!'}, "Invalid 'after' token"),
+        ({'offset': 5}, 'Unknown body field(s) offset'),
+        ({'filter': "x:'1'"}, "['x' is an unknown property]"),
+    ],
+)
 def test_combined_refuses_bad_bodies(api, body, message):
     """400 naming the bad value."""
     reply = api.post(COMBINED, json=body)
@@ -155,8 +176,16 @@ def test_actions_update_every_field(falcon_emulator, api):
     """Status, assignment (by uuid, user id or name fills all three), tags, comment, show_in_ui; unknown ids in errors."""
     alert = falcon_emulator.add_alert(severity=90, tags=['keep', 'auto-a', 'auto-b'])
     cid = alert['composite_id']
-    reply = _patch(api, [cid, 'missing'], ('update_status', 'in_progress'), ('assign_to_user_id', 'jane.doe@example.com'),
-                   ('add_tag', 'triaged'), ('remove_tags_by_prefix', 'auto-'), ('append_comment', 'looking'), ('show_in_ui', 'false'))
+    reply = _patch(
+        api,
+        [cid, 'missing'],
+        ('update_status', 'in_progress'),
+        ('assign_to_user_id', 'jane.doe@example.com'),
+        ('add_tag', 'triaged'),
+        ('remove_tags_by_prefix', 'auto-'),
+        ('append_comment', 'looking'),
+        ('show_in_ui', 'false'),
+    )
     assert reply.status_code == 200
     body = reply.json()
     assert body['resources'] == [cid] and body['meta']['writes'] == {'resources_affected': 1}
@@ -164,7 +193,10 @@ def test_actions_update_every_field(falcon_emulator, api):
     record = next(a for a in falcon_emulator.alerts() if a['composite_id'] == cid)
     assert record['status'] == 'in_progress'
     assert (record['assigned_to_uuid'], record['assigned_to_uid'], record['assigned_to_name']) == (
-        '5b9e2c3a-1f4d-4a7e-9c2b-0d8f6e1a2b3c', 'jane.doe@example.com', 'Jane Doe')
+        '5b9e2c3a-1f4d-4a7e-9c2b-0d8f6e1a2b3c',
+        'jane.doe@example.com',
+        'Jane Doe',
+    )
     assert record['tags'] == ['keep', 'triaged']
     assert [c['comment'] for c in record['comments']] == ['looking']
     assert record['show_in_ui'] is False
@@ -190,13 +222,16 @@ def test_a_noop_action_keeps_updated_timestamp(falcon_emulator, api):
     assert record['updated_timestamp'] == '2026-01-01T00:00:00.000Z'
 
 
-@pytest.mark.parametrize('actions, message', [
-    ([('update_status', 'done')], "Invalid status 'done'"),
-    ([('explode', 'x')], "Unknown action 'explode'"),
-    ([('assign_to_uuid', 'nobody')], "Unknown user 'nobody'"),
-    ([('show_in_ui', 'sometimes')], 'show_in_ui'),
-    ([('add_tag', '')], "Action 'add_tag' needs a non-empty string value"),
-])
+@pytest.mark.parametrize(
+    'actions, message',
+    [
+        ([('update_status', 'done')], "Invalid status 'done'"),
+        ([('explode', 'x')], "Unknown action 'explode'"),
+        ([('assign_to_uuid', 'nobody')], "Unknown user 'nobody'"),
+        ([('show_in_ui', 'sometimes')], 'show_in_ui'),
+        ([('add_tag', '')], "Action 'add_tag' needs a non-empty string value"),
+    ],
+)
 def test_actions_refuse_bad_values_and_change_nothing(falcon_emulator, api, actions, message):
     """A bad action is a 400 naming it, and no alert of the batch is touched."""
     before = falcon_emulator.alerts()
@@ -212,16 +247,22 @@ def test_actions_on_only_unknown_ids_answer_404(api):
     assert [e['id'] for e in reply.json()['errors']] == ['x', 'y']
 
 
-@pytest.mark.parametrize('client, method, path, status', [
-    (READONLY_CLIENT, 'GET', QUERY, 200),
-    (READONLY_CLIENT, 'PATCH', UPDATE, 403),
-    (NOSCOPE_CLIENT, 'GET', QUERY, 403),
-    (NOSCOPE_CLIENT, 'POST', COMBINED, 403),
-])
+@pytest.mark.parametrize(
+    'client, method, path, status',
+    [
+        (READONLY_CLIENT, 'GET', QUERY, 200),
+        (READONLY_CLIENT, 'PATCH', UPDATE, 403),
+        (NOSCOPE_CLIENT, 'GET', QUERY, 403),
+        (NOSCOPE_CLIENT, 'POST', COMBINED, 403),
+    ],
+)
 def test_scopes(falcon_emulator, api_for, client, method, path, status):
     """alerts:read for reads, alerts:write for actions."""
     api = api_for(falcon_emulator, client)
-    body = {'composite_ids': [falcon_emulator.alerts()[0]['composite_id']], 'action_parameters': [{'name': 'add_tag', 'value': 't'}]}
+    body = {
+        'composite_ids': [falcon_emulator.alerts()[0]['composite_id']],
+        'action_parameters': [{'name': 'add_tag', 'value': 't'}],
+    }
     reply = api.call(method, path, json=body if method == 'PATCH' else ({} if method == 'POST' else None))
     assert reply.status_code == status
 
@@ -230,14 +271,18 @@ def test_add_alert_validation(falcon_emulator):
     """Injection refuses unknown fields, hosts, CIDs and bad severities with a message naming them."""
     device_id = falcon_emulator.devices()[3]['device_id']
     alert = falcon_emulator.add_alert(device_id=device_id, severity=100, name='Injected', tags=['t'])
-    assert alert['device']['device_id'] == device_id and alert['severity_name'] == 'Critical' and alert['status'] == 'new'
+    assert (
+        alert['device']['device_id'] == device_id and alert['severity_name'] == 'Critical' and alert['status'] == 'new'
+    )
     assert alert['name'] == 'Injected' and alert['tags'] == ['t']
     assert falcon_emulator.alerts()[-1]['composite_id'] == alert['composite_id']
-    for kwargs, message in (({'severity': 101}, 'severity must be an integer from 0 to 100'),
-                            ({'device_id': 'f' * 32}, 'unknown device_id'),
-                            ({'colour': 'red'}, 'unknown alert field(s) colour'),
-                            ({'cid': 'f' * 32}, 'unknown CID'),
-                            ({'status': 'done'}, 'status must be one of')):
+    for kwargs, message in (
+        ({'severity': 101}, 'severity must be an integer from 0 to 100'),
+        ({'device_id': 'f' * 32}, 'unknown device_id'),
+        ({'colour': 'red'}, 'unknown alert field(s) colour'),
+        ({'cid': 'f' * 32}, 'unknown CID'),
+        ({'status': 'done'}, 'status must be one of'),
+    ):
         with pytest.raises(ValueError, match=re.escape(message)):
             falcon_emulator.add_alert(**kwargs)
 
@@ -246,7 +291,9 @@ def test_control_endpoints(falcon_emulator):
     """POST /_emulator/alerts injects, GET lists; bad input is a 400 naming it; neither is counted."""
     session = requests.Session()
     session.trust_env = False
-    reply = session.post(falcon_emulator.url + '/_emulator/alerts', data=json.dumps({'severity': 95, 'tags': ['x']}), timeout=30)
+    reply = session.post(
+        falcon_emulator.url + '/_emulator/alerts', data=json.dumps({'severity': 95, 'tags': ['x']}), timeout=30
+    )
     assert reply.status_code == 200
     alert = reply.json()['alert']
     listed = session.get(falcon_emulator.url + '/_emulator/alerts', timeout=30).json()['alerts']

@@ -1,12 +1,19 @@
 """OAuth2 token/revoke, clouds and 308 redirects, MSSP member_cid, bearer checks and scopes."""
+
 import base64
 import time
 
 import pytest
 import requests
-
-from falcon_emulator.clients import (DEFAULT_CLIENT, EU_CLIENT, GOV_CLIENT, MSSP_CHILD_CID, MSSP_PARENT_CLIENT,
-                                     NOSCOPE_CLIENT, READONLY_CLIENT)
+from falcon_emulator.clients import (
+    DEFAULT_CLIENT,
+    EU_CLIENT,
+    GOV_CLIENT,
+    MSSP_CHILD_CID,
+    MSSP_PARENT_CLIENT,
+    NOSCOPE_CLIENT,
+    READONLY_CLIENT,
+)
 
 
 def _basic(client_id, secret, scheme='Basic'):
@@ -31,8 +38,12 @@ def test_token_form_fields(falcon_emulator, api_for):
 def test_token_http_basic(falcon_emulator, api_for):
     """HTTP Basic credentials (gofalcon's x/oauth2 default) work too; grant_type is ignored."""
     api = api_for(falcon_emulator, login=False)
-    reply = api.call('POST', '/oauth2/token', data={'grant_type': 'client_credentials'},
-                     headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, DEFAULT_CLIENT.client_secret)})
+    reply = api.call(
+        'POST',
+        '/oauth2/token',
+        data={'grant_type': 'client_credentials'},
+        headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, DEFAULT_CLIENT.client_secret)},
+    )
     assert reply.status_code == 201
 
 
@@ -72,7 +83,12 @@ def test_bad_credentials_status_configurable(falcon_emulator, api_for):
     """bad_credentials_status switches the answer to 401 (both are seen in the wild)."""
     falcon_emulator.configure(bad_credentials_status=401)
     api = api_for(falcon_emulator, login=False)
-    assert api.call('POST', '/oauth2/token', data={'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'y'}).status_code == 401
+    assert (
+        api.call(
+            'POST', '/oauth2/token', data={'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'y'}
+        ).status_code
+        == 401
+    )
     assert api.call('POST', '/oauth2/token', data={'client_id': 'x', 'client_secret': 'y'}).status_code == 400
 
 
@@ -91,12 +107,18 @@ def test_wrong_commercial_cloud_redirects_308(falcon_emulator, api_for):
     assert followed.headers['X-Cs-Region'] == 'eu-1'
 
 
-@pytest.mark.parametrize('client, cloud', [(GOV_CLIENT, 'us-1'), (DEFAULT_CLIENT, 'us-gov-1'), (GOV_CLIENT, 'us-gov-2')])
+@pytest.mark.parametrize(
+    'client, cloud', [(GOV_CLIENT, 'us-1'), (DEFAULT_CLIENT, 'us-gov-1'), (GOV_CLIENT, 'us-gov-2')]
+)
 def test_no_redirect_across_gov_boundary(falcon_emulator, api_for, client, cloud):
     """Commercial <-> gov: 403, never a redirect."""
     api = api_for(falcon_emulator, cloud=cloud, login=False)
-    reply = api.call('POST', '/oauth2/token', data={'client_id': client.client_id, 'client_secret': client.client_secret},
-                     allow_redirects=False)
+    reply = api.call(
+        'POST',
+        '/oauth2/token',
+        data={'client_id': client.client_id, 'client_secret': client.client_secret},
+        allow_redirects=False,
+    )
     assert reply.status_code == 403
     assert 'Location' not in reply.headers
 
@@ -108,34 +130,49 @@ def test_gov_client_on_home_cloud(falcon_emulator, api_for):
     assert ids[0] in {d['device_id'] for d in falcon_emulator.devices(GOV_CLIENT.cid)}
 
 
-@pytest.mark.parametrize('agent, mode, expected', [
-    ('crowdstrike-falconpy/1.6.6', 'auto', None),
-    ('secops-falcon/0.1.0', 'auto', 'us-1'),
-    ('crowdstrike-falconpy/1.6.6', 'always', 'us-1'),
-    ('secops-falcon/0.1.0', 'never', None),
-])
+@pytest.mark.parametrize(
+    'agent, mode, expected',
+    [
+        ('crowdstrike-falconpy/1.6.6', 'auto', None),
+        ('secops-falcon/0.1.0', 'auto', 'us-1'),
+        ('crowdstrike-falconpy/1.6.6', 'always', 'us-1'),
+        ('secops-falcon/0.1.0', 'never', None),
+    ],
+)
 def test_region_header_modes(falcon_emulator, api_for, agent, mode, expected):
     """X-Cs-Region is hidden from FalconPy in 'auto' so it never swaps the base URL for a real cloud."""
     falcon_emulator.configure(region_header=mode)
     api = api_for(falcon_emulator, login=False)
-    reply = api.call('POST', '/oauth2/token', headers={'User-Agent': agent},
-                     data={'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret})
+    reply = api.call(
+        'POST',
+        '/oauth2/token',
+        headers={'User-Agent': agent},
+        data={'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret},
+    )
     assert reply.status_code == 201
     assert reply.headers.get('X-Cs-Region') == expected
 
 
-@pytest.mark.parametrize('agent, mode, expected', [
-    ('secops-falcon/0.1.0', 'auto', 'eu-1'),
-    ('crowdstrike-falconpy/1.6.6', 'auto', None),
-    ('secops-falcon/0.1.0', 'never', None),
-])
+@pytest.mark.parametrize(
+    'agent, mode, expected',
+    [
+        ('secops-falcon/0.1.0', 'auto', 'eu-1'),
+        ('crowdstrike-falconpy/1.6.6', 'auto', None),
+        ('secops-falcon/0.1.0', 'never', None),
+    ],
+)
 def test_region_header_on_ordinary_answers(falcon_emulator, api_for, agent, mode, expected):
     """X-Cs-Region is on ordinary API answers too (NOTES 9.5), errors included, with the same FalconPy exception."""
     falcon_emulator.configure(region_header=mode)
     api = api_for(falcon_emulator, client=EU_CLIENT, cloud='eu-1')
     headers = {'User-Agent': agent}
     assert api.get('/devices/queries/devices/v1', headers=headers).headers.get('X-Cs-Region') == expected
-    assert api.get('/devices/queries/devices/v1', headers=dict(headers, Authorization='Bearer x')).headers.get('X-Cs-Region') == expected
+    assert (
+        api.get('/devices/queries/devices/v1', headers=dict(headers, Authorization='Bearer x')).headers.get(
+            'X-Cs-Region'
+        )
+        == expected
+    )
 
 
 def test_mssp_member_cid(falcon_emulator, api_for):
@@ -147,11 +184,14 @@ def test_mssp_member_cid(falcon_emulator, api_for):
     assert not ids & {d['device_id'] for d in falcon_emulator.devices(MSSP_PARENT_CLIENT.cid)}
 
 
-@pytest.mark.parametrize('client, member, shown', [
-    (MSSP_PARENT_CLIENT, 'ffffffffffffffffffffffffffffffff', 'ffffffffffffffffffffffffffffffff'),
-    (DEFAULT_CLIENT, MSSP_CHILD_CID, MSSP_CHILD_CID),
-    (MSSP_PARENT_CLIENT, '', ' ""'),
-])
+@pytest.mark.parametrize(
+    'client, member, shown',
+    [
+        (MSSP_PARENT_CLIENT, 'ffffffffffffffffffffffffffffffff', 'ffffffffffffffffffffffffffffffff'),
+        (DEFAULT_CLIENT, MSSP_CHILD_CID, MSSP_CHILD_CID),
+        (MSSP_PARENT_CLIENT, '', ' ""'),
+    ],
+)
 def test_bad_member_cid(falcon_emulator, api_for, client, member, shown):
     """A CID that is not a child of the caller: 403 naming it."""
     api = api_for(falcon_emulator, login=False)
@@ -160,14 +200,25 @@ def test_bad_member_cid(falcon_emulator, api_for, client, member, shown):
     assert reply.json()['errors'][0]['message'] == 'Failed to generate access token for customer ID=%s.' % shown
 
 
-@pytest.mark.parametrize('member', [MSSP_CHILD_CID.upper(), MSSP_CHILD_CID + '-7f', MSSP_CHILD_CID.upper() + '-7F',
-                                    ' ' + MSSP_CHILD_CID, MSSP_CHILD_CID[:31], 'c1d\u00e9' + MSSP_CHILD_CID[4:]])
+@pytest.mark.parametrize(
+    'member',
+    [
+        MSSP_CHILD_CID.upper(),
+        MSSP_CHILD_CID + '-7f',
+        MSSP_CHILD_CID.upper() + '-7F',
+        ' ' + MSSP_CHILD_CID,
+        MSSP_CHILD_CID[:31],
+        'c1d\u00e9' + MSSP_CHILD_CID[4:],
+    ],
+)
 def test_member_cid_console_form_is_refused(falcon_emulator, api_for, member):
     """The console form (upper case, -XX checksum) or anything but 32 lower-case hex: 400 naming the value."""
     api = api_for(falcon_emulator, login=False)
     reply = api.login(MSSP_PARENT_CLIENT, member_cid=member)
     assert reply.status_code == 400
-    assert reply.json()['errors'][0]['message'].startswith('Failed to generate access token for customer ID=%s.' % member)
+    assert reply.json()['errors'][0]['message'].startswith(
+        'Failed to generate access token for customer ID=%s.' % member
+    )
     assert 'resources' not in reply.json()
 
 
@@ -178,7 +229,13 @@ ODD_TOKEN_REQUESTS = [
     {'data': 'client_id=%ff&client_secret=%00'},
     {'data': b'client_id=\xff\xfe&client_secret=\xe9'},
     {'data': {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': 'x' * 100000}},
-    {'data': {'client_id': MSSP_PARENT_CLIENT.client_id, 'client_secret': MSSP_PARENT_CLIENT.client_secret, 'member_cid': '\u00e9\u00e9'}},
+    {
+        'data': {
+            'client_id': MSSP_PARENT_CLIENT.client_id,
+            'client_secret': MSSP_PARENT_CLIENT.client_secret,
+            'member_cid': '\u00e9\u00e9',
+        }
+    },
     {'json': {'client_id': DEFAULT_CLIENT.client_id, 'client_secret': DEFAULT_CLIENT.client_secret}},
     {'data': 'client_id&client_secret&&&=='},
     {'headers': {'Authorization': 'Basic \u00e9\u00e9\u00e9'.encode('utf-8')}},
@@ -204,7 +261,12 @@ def test_odd_token_requests_never_500(falcon_emulator, api_for, kwargs, capsys):
 def test_odd_revoke_requests_never_500(falcon_emulator, api_for, secret):
     """Revoke with a non-ASCII secret in HTTP Basic: 403, not a 500."""
     api = api_for(falcon_emulator, login=False)
-    reply = api.call('POST', '/oauth2/revoke', data={'token': 'x'}, headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, secret)})
+    reply = api.call(
+        'POST',
+        '/oauth2/revoke',
+        data={'token': 'x'},
+        headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, secret)},
+    )
     assert reply.status_code == 403
 
 
@@ -245,8 +307,13 @@ def test_expired_token_is_401(emulator_factory, api_for):
 
 def test_revoke_with_basic_auth(falcon_emulator, api):
     """POST /oauth2/revoke with lowercase 'basic' id:secret and form token: 200, then the token is dead."""
-    reply = api.call('POST', '/oauth2/revoke', data={'token': api.token}, auth_header=False,
-                     headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, DEFAULT_CLIENT.client_secret, 'basic')})
+    reply = api.call(
+        'POST',
+        '/oauth2/revoke',
+        data={'token': api.token},
+        auth_header=False,
+        headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, DEFAULT_CLIENT.client_secret, 'basic')},
+    )
     assert reply.status_code == 200
     assert reply.json()['errors'] == []
     _gateway_401(api.get('/devices/queries/devices/v1'))
@@ -257,8 +324,13 @@ def test_revoke_with_basic_auth(falcon_emulator, api):
 
 def test_revoke_needs_client_credentials(falcon_emulator, api):
     """Revoke without valid Basic credentials is refused and the token stays valid."""
-    reply = api.call('POST', '/oauth2/revoke', data={'token': api.token}, auth_header=False,
-                     headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, 'wrong')})
+    reply = api.call(
+        'POST',
+        '/oauth2/revoke',
+        data={'token': api.token},
+        auth_header=False,
+        headers={'Authorization': _basic(DEFAULT_CLIENT.client_id, 'wrong')},
+    )
     assert reply.status_code == 403
     assert api.get('/devices/queries/devices/v1').status_code == 200
     del falcon_emulator
@@ -270,13 +342,16 @@ def test_revoke_all_tokens(falcon_emulator, api):
     _gateway_401(api.get('/devices/queries/devices/v1'))
 
 
-@pytest.mark.parametrize('client, path, method, status', [
-    (READONLY_CLIENT, '/devices/queries/devices/v1', 'GET', 200),
-    (READONLY_CLIENT, '/devices/entities/devices-actions/v2?action_name=contain', 'POST', 403),
-    (NOSCOPE_CLIENT, '/devices/queries/devices/v1', 'GET', 403),
-    (NOSCOPE_CLIENT, '/policy/queries/prevention/v1', 'GET', 403),
-    (NOSCOPE_CLIENT, '/settings/entities/policy/v1', 'GET', 403),
-])
+@pytest.mark.parametrize(
+    'client, path, method, status',
+    [
+        (READONLY_CLIENT, '/devices/queries/devices/v1', 'GET', 200),
+        (READONLY_CLIENT, '/devices/entities/devices-actions/v2?action_name=contain', 'POST', 403),
+        (NOSCOPE_CLIENT, '/devices/queries/devices/v1', 'GET', 403),
+        (NOSCOPE_CLIENT, '/policy/queries/prevention/v1', 'GET', 403),
+        (NOSCOPE_CLIENT, '/settings/entities/policy/v1', 'GET', 403),
+    ],
+)
 def test_scopes(falcon_emulator, api_for, client, path, method, status):
     """Calls outside the client's scopes get 403 'access denied, scope not permitted' (no resources key)."""
     api = api_for(falcon_emulator, client=client)

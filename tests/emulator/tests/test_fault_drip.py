@@ -1,10 +1,10 @@
 """The drip fault: headers at once, then the body one byte every interval seconds (a trickling server or proxy)."""
+
 import json
 import time
 
 import pytest
 import requests
-
 from falcon_emulator.faults import parse_faults
 
 QUERY = '/devices/queries/devices/v1'
@@ -44,11 +44,14 @@ def test_client_giving_up_mid_drip_leaves_the_emulator_serving(falcon_emulator, 
     assert falcon_emulator.counters()['calls']['GET ' + QUERY] == 2
 
 
-@pytest.mark.parametrize('fault, problem', [
-    ({'type': 'drip'}, 'needs "interval"'),
-    ({'type': 'drip', 'interval': -1}, 'interval must be a number >= 0'),
-    ({'type': 'drip', 'interval': 'slow'}, 'interval must be a number >= 0'),
-])
+@pytest.mark.parametrize(
+    'fault, problem',
+    [
+        ({'type': 'drip'}, 'needs "interval"'),
+        ({'type': 'drip', 'interval': -1}, 'interval must be a number >= 0'),
+        ({'type': 'drip', 'interval': 'slow'}, 'interval must be a number >= 0'),
+    ],
+)
 def test_bad_drip_faults_are_refused(fault, problem):
     """A drip without a usable interval is refused with a message naming it."""
     with pytest.raises(ValueError) as caught:
@@ -58,10 +61,14 @@ def test_bad_drip_faults_are_refused(fault, problem):
 
 def test_drip_with_path_method_and_after(falcon_emulator, api):
     """path, method and after select the dripped request as for the other faults."""
-    falcon_emulator.configure(faults={'type': 'drip', 'interval': 0.5, 'count': 1, 'after': 1, 'method': 'GET', 'path': QUERY})
+    falcon_emulator.configure(
+        faults={'type': 'drip', 'interval': 0.5, 'count': 1, 'after': 1, 'method': 'GET', 'path': QUERY}
+    )
     assert api.get('/policy/queries/prevention/v1').status_code == 200
     assert api.get(QUERY, params={'limit': 1}).status_code == 200  # let through by after
     # The headers come at once; reading the body meets a 0.5 s gap, longer than the 0.3 s read timeout.
     with pytest.raises(requests.ConnectionError, match='Read timed out'):
-        api.session.get(api.base_url + QUERY, headers={'Authorization': 'Bearer ' + api.token}, timeout=0.3, params={'limit': 1})
+        api.session.get(
+            api.base_url + QUERY, headers={'Authorization': 'Bearer ' + api.token}, timeout=0.3, params={'limit': 1}
+        )
     assert api.get(QUERY, params={'limit': 1}).json()['resources']

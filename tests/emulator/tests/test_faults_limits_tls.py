@@ -1,4 +1,5 @@
 """Injected faults, rate limits (429 with epoch-second retry-after), TLS, and errors that never leak tracebacks."""
+
 import json
 import ssl
 import time
@@ -6,7 +7,6 @@ import urllib.request
 
 import pytest
 import requests
-
 from falcon_emulator import Emulator, EmulatorConfig
 from falcon_emulator.clients import DEFAULT_CLIENT
 from falcon_emulator.faults import parse_faults
@@ -37,7 +37,9 @@ def test_drop_after_and_method(falcon_emulator, api):
 
 def test_stall_and_latency(falcon_emulator, api):
     """A stall sleeps once before a normal answer; latency applies to every match until cleared."""
-    falcon_emulator.configure(faults=[{'type': 'stall', 'seconds': 0.3}, {'type': 'latency', 'seconds': 0.1, 'path': QUERY}])
+    falcon_emulator.configure(
+        faults=[{'type': 'stall', 'seconds': 0.3}, {'type': 'latency', 'seconds': 0.1, 'path': QUERY}]
+    )
     started = time.monotonic()
     assert api.get(QUERY).status_code == 200
     assert time.monotonic() - started >= 0.4
@@ -72,14 +74,17 @@ def test_429_storm(falcon_emulator, api):
     assert api.get(QUERY).status_code == 200
 
 
-@pytest.mark.parametrize('faults, problem', [
-    ([{'type': 'explode'}], 'fault type must be one of'),
-    ([{'type': 'error', 'count': -1}], 'count'),
-    ([{'type': 'error', 'status': 200}], 'status'),
-    ([{'type': 'stall'}], 'needs "seconds"'),
-    ([{'type': 'drop', 'colour': 'red'}], "unknown key(s) colour"),
-    ('drop', 'faults must be a list'),
-])
+@pytest.mark.parametrize(
+    'faults, problem',
+    [
+        ([{'type': 'explode'}], 'fault type must be one of'),
+        ([{'type': 'error', 'count': -1}], 'count'),
+        ([{'type': 'error', 'status': 200}], 'status'),
+        ([{'type': 'stall'}], 'needs "seconds"'),
+        ([{'type': 'drop', 'colour': 'red'}], "unknown key(s) colour"),
+        ('drop', 'faults must be a list'),
+    ],
+)
 def test_bad_faults_are_refused(faults, problem):
     """Fault dicts are validated with messages naming the problem."""
     with pytest.raises(ValueError) as caught:
@@ -111,8 +116,10 @@ def test_token_rate_limit_per_ip(emulator_factory, api_for):
 
 def test_internal_error_is_an_envelope(falcon_emulator, api, monkeypatch, capsys):
     """A handler crash answers 500 with an envelope and no traceback in the body."""
+
     def boom(*_args):
         raise RuntimeError('secret internals')
+
     monkeypatch.setitem(falcon_emulator.app.routes, ('GET', QUERY), (boom, 'devices:read'))
     reply = api.get(QUERY)
     assert reply.status_code == 500

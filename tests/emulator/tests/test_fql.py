@@ -1,6 +1,6 @@
 """The FQL subset: parsing, operators, types and the API's error wording."""
-import pytest
 
+import pytest
 from falcon_emulator.fql import Field, FQLError, compile_filter, parse_sort, parse_time
 
 NOW = 1700000000.0
@@ -25,56 +25,62 @@ def names(text):
     return [r['name'] for r in ROWS if predicate(r)]
 
 
-@pytest.mark.parametrize('text, expected', [
-    ("name:'web-01'", ['web-01']),
-    ('name:"web-01"', ['web-01']),
-    ("name:'WEB-01'", ['web-01']),
-    ('name:web-01', ['web-01']),
-    ("name:'web*'", ['web-01', 'web-02']),
-    ("name:'*02'", ['web-02', 'DB-02']),
-    ("name:!'web*'", ["db-o'neil", 'DB-02']),
-    ("name:['web-01','DB-02']", ['web-01', 'DB-02']),
-    ("name:!['web-01','DB-02']", ['web-02', "db-o'neil"]),
-    ("name:'db-o\\'neil'", ["db-o'neil"]),
-    ("name:~'eb'", ['web-01', 'web-02']),
-    ("name:!~'eb'", ["db-o'neil", 'DB-02']),
-    ('count:5', ['web-01']),
-    ('count:>7', ['web-02', "db-o'neil"]),
-    ('count:>=7', ['web-02', "db-o'neil", 'DB-02']),
-    ('count:<7', ['web-01']),
-    ('count:<=7', ['web-01', 'DB-02']),
-    ('enabled:true', ['web-01', "db-o'neil"]),
-    ('enabled:false', ['web-02', 'DB-02']),
-    ("seen:>'now-1d'", ['web-01', 'DB-02']),
-    ("seen:<'now-30d'", ["db-o'neil"]),
-    ("seen:<='2023-11-01T00:00:00Z'", ["db-o'neil"]),
-    ("seen:>'2023-11-14'", ['web-01', 'DB-02']),
-    ("tags:'prod'", ['web-01', 'DB-02']),
-    ("tags:!'prod'", ['web-02', "db-o'neil"]),
-    ("enabled:true+count:>10", ["db-o'neil"]),
-    ("enabled:true count:>10", ["db-o'neil"]),
-    ("name:'web-01',name:'DB-02'", ['web-01', 'DB-02']),
-    ("(name:'web*',tags:'db')+enabled:false", ['web-02', 'DB-02']),
-    ("name:'web*',tags:'db'+enabled:false", ['web-01', 'web-02', 'DB-02']),
-    ('', ['web-01', 'web-02', "db-o'neil", 'DB-02']),
-])
+@pytest.mark.parametrize(
+    'text, expected',
+    [
+        ("name:'web-01'", ['web-01']),
+        ('name:"web-01"', ['web-01']),
+        ("name:'WEB-01'", ['web-01']),
+        ('name:web-01', ['web-01']),
+        ("name:'web*'", ['web-01', 'web-02']),
+        ("name:'*02'", ['web-02', 'DB-02']),
+        ("name:!'web*'", ["db-o'neil", 'DB-02']),
+        ("name:['web-01','DB-02']", ['web-01', 'DB-02']),
+        ("name:!['web-01','DB-02']", ['web-02', "db-o'neil"]),
+        ("name:'db-o\\'neil'", ["db-o'neil"]),
+        ("name:~'eb'", ['web-01', 'web-02']),
+        ("name:!~'eb'", ["db-o'neil", 'DB-02']),
+        ('count:5', ['web-01']),
+        ('count:>7', ['web-02', "db-o'neil"]),
+        ('count:>=7', ['web-02', "db-o'neil", 'DB-02']),
+        ('count:<7', ['web-01']),
+        ('count:<=7', ['web-01', 'DB-02']),
+        ('enabled:true', ['web-01', "db-o'neil"]),
+        ('enabled:false', ['web-02', 'DB-02']),
+        ("seen:>'now-1d'", ['web-01', 'DB-02']),
+        ("seen:<'now-30d'", ["db-o'neil"]),
+        ("seen:<='2023-11-01T00:00:00Z'", ["db-o'neil"]),
+        ("seen:>'2023-11-14'", ['web-01', 'DB-02']),
+        ("tags:'prod'", ['web-01', 'DB-02']),
+        ("tags:!'prod'", ['web-02', "db-o'neil"]),
+        ("enabled:true+count:>10", ["db-o'neil"]),
+        ("enabled:true count:>10", ["db-o'neil"]),
+        ("name:'web-01',name:'DB-02'", ['web-01', 'DB-02']),
+        ("(name:'web*',tags:'db')+enabled:false", ['web-02', 'DB-02']),
+        ("name:'web*',tags:'db'+enabled:false", ['web-01', 'web-02', 'DB-02']),
+        ('', ['web-01', 'web-02', "db-o'neil", 'DB-02']),
+    ],
+)
 def test_filters(text, expected):
     """Each operator and combination selects the expected rows."""
     assert names(text) == expected
 
 
-@pytest.mark.parametrize('text, problem', [
-    ("nope:'x'", "'nope' is an unknown property"),
-    ("name:'x", "unterminated string for property 'name'"),
-    ("name'x'", "expected ':' after property 'name'"),
-    ("(name:'x'", 'missing closing parenthesis'),
-    ('count:>abc', "'abc' is not a valid number for property 'count'"),
-    ("seen:>'yesterday'", "'yesterday' is not a valid timestamp for property 'seen'"),
-    ('enabled:maybe', "'maybe' is not a valid boolean for property 'enabled'"),
-    ("name:['a',", "missing value for property 'name'"),
-    ("name:'a' )", 'unexpected'),
-    ('name:', "missing value for property 'name'"),
-])
+@pytest.mark.parametrize(
+    'text, problem',
+    [
+        ("nope:'x'", "'nope' is an unknown property"),
+        ("name:'x", "unterminated string for property 'name'"),
+        ("name'x'", "expected ':' after property 'name'"),
+        ("(name:'x'", 'missing closing parenthesis'),
+        ('count:>abc', "'abc' is not a valid number for property 'count'"),
+        ("seen:>'yesterday'", "'yesterday' is not a valid timestamp for property 'seen'"),
+        ('enabled:maybe', "'maybe' is not a valid boolean for property 'enabled'"),
+        ("name:['a',", "missing value for property 'name'"),
+        ("name:'a' )", 'unexpected'),
+        ('name:', "missing value for property 'name'"),
+    ],
+)
 def test_parse_errors_name_the_problem(text, problem):
     """Bad filters raise with the API's prefix and a message naming the problem."""
     with pytest.raises(FQLError) as caught:
@@ -92,13 +98,16 @@ def test_relative_and_absolute_times():
     assert parse_time('not a time', NOW) is None
 
 
-@pytest.mark.parametrize('text, expected', [
-    ('hostname.asc', ('hostname', False)),
-    ('hostname.desc', ('hostname', True)),
-    ('hostname|desc', ('hostname', True)),
-    ('hostname', ('hostname', False)),
-    ('local_ip.raw.desc', ('local_ip.raw', True)),
-])
+@pytest.mark.parametrize(
+    'text, expected',
+    [
+        ('hostname.asc', ('hostname', False)),
+        ('hostname.desc', ('hostname', True)),
+        ('hostname|desc', ('hostname', True)),
+        ('hostname', ('hostname', False)),
+        ('local_ip.raw.desc', ('local_ip.raw', True)),
+    ],
+)
 def test_sort_forms(text, expected):
     """field.asc, field.desc, field|asc and bare field are accepted."""
     assert parse_sort(text, {'hostname', 'local_ip.raw'}) == expected

@@ -1,6 +1,6 @@
 """FQL string matching as recorded on hosts (NOTES 9.2): prefix single form, case-sensitive lists, wildcards, !~."""
-import pytest
 
+import pytest
 from falcon_emulator.fql import Field, FQLError, compile_filter
 
 NOW = 1700000000.0
@@ -25,48 +25,54 @@ def names(text, mode='recorded'):
     return [r['hostname'] for r in ROWS if predicate(r)]
 
 
-@pytest.mark.parametrize('text, expected', [
-    # the single form on a text field: case-insensitive prefix
-    ("hostname:'web-1'", ['web-1', 'web-10', 'WEB-11']),
-    ("hostname:'WEB-10'", ['web-10']),
-    ("hostname:'web*'", ['web-1', 'web-10', 'WEB-11']),
-    ("hostname:'w*-1'", ['web-1', 'web-10', 'WEB-11']),
-    ("hostname:!'web-1'", ['db-01', 'mail-01']),
-    # a leading wildcard works and anchors the match at the end; a contains wildcard matches nothing
-    ("hostname:'*-01'", ['db-01', 'mail-01']),
-    ("hostname:'*-1'", ['web-1']),
-    ("hostname:'*eb*'", []),
-    ("hostname:'*'", ['web-1', 'web-10', 'WEB-11', 'db-01', 'mail-01']),
-    # the list form: exact and case-sensitive, on every string field
-    ("hostname:['web-1']", ['web-1']),
-    ("hostname:['web-11','DB-01']", []),
-    ("hostname:['WEB-11','db-01']", ['WEB-11', 'db-01']),
-    ("hostname:['web*']", []),
-    ("hostname:!['web-1','db-01']", ['web-10', 'WEB-11', 'mail-01']),
-    ("platform:['windows']", []),
-    ("platform:['Windows']", ['WEB-11', 'db-01']),
-    ("tags:['prod']", ['web-10']),
-    # the single form on keyword fields: whole value, any case
-    ("platform:'windows'", ['WEB-11', 'db-01']),
-    ("platform:'Win'", []),
-    ("tags:'prod'", ['web-1', 'web-10', 'db-01']),
-    # other operators are unchanged
-    ("hostname:~'eb-1'", ['web-1', 'web-10', 'WEB-11']),
-    ('count:[1,5]', ['web-1', 'mail-01']),
-    ("hostname:'web-1'+count:>1", ['web-10', 'WEB-11']),
-])
+@pytest.mark.parametrize(
+    'text, expected',
+    [
+        # the single form on a text field: case-insensitive prefix
+        ("hostname:'web-1'", ['web-1', 'web-10', 'WEB-11']),
+        ("hostname:'WEB-10'", ['web-10']),
+        ("hostname:'web*'", ['web-1', 'web-10', 'WEB-11']),
+        ("hostname:'w*-1'", ['web-1', 'web-10', 'WEB-11']),
+        ("hostname:!'web-1'", ['db-01', 'mail-01']),
+        # a leading wildcard works and anchors the match at the end; a contains wildcard matches nothing
+        ("hostname:'*-01'", ['db-01', 'mail-01']),
+        ("hostname:'*-1'", ['web-1']),
+        ("hostname:'*eb*'", []),
+        ("hostname:'*'", ['web-1', 'web-10', 'WEB-11', 'db-01', 'mail-01']),
+        # the list form: exact and case-sensitive, on every string field
+        ("hostname:['web-1']", ['web-1']),
+        ("hostname:['web-11','DB-01']", []),
+        ("hostname:['WEB-11','db-01']", ['WEB-11', 'db-01']),
+        ("hostname:['web*']", []),
+        ("hostname:!['web-1','db-01']", ['web-10', 'WEB-11', 'mail-01']),
+        ("platform:['windows']", []),
+        ("platform:['Windows']", ['WEB-11', 'db-01']),
+        ("tags:['prod']", ['web-10']),
+        # the single form on keyword fields: whole value, any case
+        ("platform:'windows'", ['WEB-11', 'db-01']),
+        ("platform:'Win'", []),
+        ("tags:'prod'", ['web-1', 'web-10', 'db-01']),
+        # other operators are unchanged
+        ("hostname:~'eb-1'", ['web-1', 'web-10', 'WEB-11']),
+        ('count:[1,5]', ['web-1', 'mail-01']),
+        ("hostname:'web-1'+count:>1", ['web-10', 'WEB-11']),
+    ],
+)
 def test_recorded_matching(text, expected):
     """Each recorded rule selects what the real API was seen to select."""
     assert names(text) == expected
 
 
-@pytest.mark.parametrize('text, expected', [
-    ("hostname:'web-1'", ['web-1']),
-    ("hostname:['web-11','DB-01']", ['WEB-11', 'db-01']),
-    ("hostname:'*eb*'", ['web-1', 'web-10', 'WEB-11']),
-    ("hostname:!~'web'", ['db-01', 'mail-01']),
-    ("platform:['windows']", ['WEB-11', 'db-01']),
-])
+@pytest.mark.parametrize(
+    'text, expected',
+    [
+        ("hostname:'web-1'", ['web-1']),
+        ("hostname:['web-11','DB-01']", ['WEB-11', 'db-01']),
+        ("hostname:'*eb*'", ['web-1', 'web-10', 'WEB-11']),
+        ("hostname:!~'web'", ['db-01', 'mail-01']),
+        ("platform:['windows']", ['WEB-11', 'db-01']),
+    ],
+)
 def test_exact_mode_keeps_the_older_guess(text, expected):
     """fql_text_match='exact': whole values ignoring case everywhere, lists too; wildcards anywhere; !~ works."""
     assert names(text, 'exact') == expected

@@ -1,4 +1,5 @@
 """Host groups: queries, combined and entities agree with the device records' group ids; scope and bad input."""
+
 from falcon_emulator.clients import DEVICES_ONLY_CLIENT
 
 

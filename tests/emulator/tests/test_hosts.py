@@ -1,9 +1,9 @@
 """Hosts: records, queries and paging caps, scroll, details, actions and the containment status machine."""
+
 import re
 import time
 
 import pytest
-
 from falcon_emulator import Emulator, EmulatorConfig
 from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT
 
@@ -61,16 +61,19 @@ def test_query_paging_returns_next_offset(falcon_emulator, api):
     assert [hostnames[i] for i in seen] == sorted(hostnames.values(), key=str.lower)  # sorting ignores case
 
 
-@pytest.mark.parametrize('params, message', [
-    ({'limit': 0}, 'limit'),
-    ({'limit': 5001}, 'limit'),
-    ({'limit': 'ten'}, 'limit'),
-    ({'offset': -1}, 'offset'),
-    ({'offset': 5000, 'limit': 5000}, 'limit + offset must be less than 10000'),
-    ({'offset': 9999, 'limit': 1}, 'limit + offset must be less than 10000'),
-    ({'filter': "bogus:'x'"}, "Failed to parse filter expression. ['bogus' is an unknown property]"),
-    ({'sort': 'nope.asc'}, "Invalid sort 'nope.asc'"),
-])
+@pytest.mark.parametrize(
+    'params, message',
+    [
+        ({'limit': 0}, 'limit'),
+        ({'limit': 5001}, 'limit'),
+        ({'limit': 'ten'}, 'limit'),
+        ({'offset': -1}, 'offset'),
+        ({'offset': 5000, 'limit': 5000}, 'limit + offset must be less than 10000'),
+        ({'offset': 9999, 'limit': 1}, 'limit + offset must be less than 10000'),
+        ({'filter': "bogus:'x'"}, "Failed to parse filter expression. ['bogus' is an unknown property]"),
+        ({'sort': 'nope.asc'}, "Invalid sort 'nope.asc'"),
+    ],
+)
 def test_query_validation(api, params, message):
     """Out-of-range limit/offset, the 10000 cap, bad filters and sorts: 400 naming the problem."""
     reply = api.get(QUERY, params=params)
@@ -95,7 +98,8 @@ def test_query_filters_and_sorts(falcon_emulator, api):
     assert sorted(stale) == sorted(r['device_id'] for r in records if r['last_seen'] < cutoff)
     tagged = api.get(QUERY, params={'filter': "tags:'FalconGroupingTags/Production'+platform_name:!'Mac'"}).json()
     assert tagged['meta']['pagination']['total'] == len(
-        [r for r in records if 'FalconGroupingTags/Production' in r['tags'] and r['platform_name'] != 'Mac'])
+        [r for r in records if 'FalconGroupingTags/Production' in r['tags'] and r['platform_name'] != 'Mac']
+    )
     wildcard = api.get(QUERY, params={'filter': "hostname:'host-0001*'", 'limit': 100}).json()['resources']
     assert len(wildcard) == 10  # host-0001 itself and host-00011 .. host-00019
 
@@ -216,10 +220,18 @@ def test_fully_accepted_batch_is_202(falcon_emulator, api):
     assert [r['id'] for r in reply.json()['resources']] == hosts
 
 
-@pytest.mark.parametrize('setting, action, cap', [
-    (None, 'contain', 100), (None, 'lift_containment', 100), (None, 'hide_host', 100), (None, 'detection_suppress', 500),
-    (20, 'contain', 20), ({'contain': 30}, 'contain', 30), ({'contain': 30}, 'lift_containment', 100),
-])
+@pytest.mark.parametrize(
+    'setting, action, cap',
+    [
+        (None, 'contain', 100),
+        (None, 'lift_containment', 100),
+        (None, 'hide_host', 100),
+        (None, 'detection_suppress', 500),
+        (20, 'contain', 20),
+        ({'contain': 30}, 'contain', 30),
+        ({'contain': 30}, 'lift_containment', 100),
+    ],
+)
 def test_batch_over_the_cap_is_refused_whole(emulator_factory, api_for, setting, action, cap):
     """Over action_max_ids the whole batch is refused with 400 and no host changes; at the cap it is accepted."""
     emulator = emulator_factory(hosts=600, containment_delay=0)
@@ -229,9 +241,14 @@ def test_batch_over_the_cap_is_refused_whole(emulator_factory, api_for, setting,
     hosts = [d['device_id'] for d in emulator.devices()]
     if action == 'lift_containment':
         for start in range(0, cap + 1, 20):
-            assert api.post(ACTIONS, params={'action_name': 'contain'}, json={'ids': hosts[start:min(start + 20, cap + 1)]}).status_code == 202
+            assert (
+                api.post(
+                    ACTIONS, params={'action_name': 'contain'}, json={'ids': hosts[start : min(start + 20, cap + 1)]}
+                ).status_code
+                == 202
+            )
     before = emulator.devices()
-    refused = api.post(ACTIONS, params={'action_name': action}, json={'ids': hosts[:cap + 1]})
+    refused = api.post(ACTIONS, params={'action_name': action}, json={'ids': hosts[: cap + 1]})
     assert refused.status_code == 400 and refused.json()['resources'] == []
     assert refused.json()['errors'] == [{'code': 400, 'message': 'request must contain between 0 and %d ids' % cap}]
     assert emulator.devices() == before
@@ -254,13 +271,16 @@ def test_bad_action_settings_are_refused(falcon_emulator, value):
         falcon_emulator.configure(action_partial_status=202)
 
 
-@pytest.mark.parametrize('params, body, status', [
-    ({'action_name': 'explode'}, {'ids': ['a' * 32]}, 400),
-    ({}, {'ids': ['a' * 32]}, 400),
-    ({'action_name': 'contain'}, {'ids': []}, 400),
-    ({'action_name': 'hide_host'}, {'ids': ['a' * 32] * 101}, 400),
-    ({'action_name': 'contain'}, {'ids': ['a' * 32] * 101}, 400),
-])
+@pytest.mark.parametrize(
+    'params, body, status',
+    [
+        ({'action_name': 'explode'}, {'ids': ['a' * 32]}, 400),
+        ({}, {'ids': ['a' * 32]}, 400),
+        ({'action_name': 'contain'}, {'ids': []}, 400),
+        ({'action_name': 'hide_host'}, {'ids': ['a' * 32] * 101}, 400),
+        ({'action_name': 'contain'}, {'ids': ['a' * 32] * 101}, 400),
+    ],
+)
 def test_action_validation(api, params, body, status):
     """Bad action_name, no ids, or more ids than the per-action cap: 400."""
     assert api.post(ACTIONS, params=params, json=body).status_code == status
@@ -299,8 +319,12 @@ def test_large_tenant(emulator_factory, api_for):
     linux = sum(1 for h in tenant.hosts if h.platform == 'Linux')
     body = api.get(QUERY, params={'filter': "platform_name:'Linux'", 'limit': 5000, 'sort': 'hostname.desc'}).json()
     assert body['meta']['pagination']['total'] == linux
-    assert api.get(QUERY, params={'filter': "hostname:'host-99999'"}).json()['resources'] == [tenant.hosts[99998].device_id]
-    assert api.get(QUERY, params={'filter': "hostname:'host-9999'"}).json()['meta']['pagination']['total'] == 10  # host-99990 .. host-99999
+    assert api.get(QUERY, params={'filter': "hostname:'host-99999'"}).json()['resources'] == [
+        tenant.hosts[99998].device_id
+    ]
+    assert (
+        api.get(QUERY, params={'filter': "hostname:'host-9999'"}).json()['meta']['pagination']['total'] == 10
+    )  # host-99990 .. host-99999
     details = api.post(DETAILS, json={'ids': body['resources']}).json()['resources']
     assert len(details) == 5000 and all(d['platform_name'] == 'Linux' for d in details)
     assert api.get(QUERY, params={'offset': 4999, 'limit': 5000}).status_code == 200
@@ -310,8 +334,9 @@ def test_recorded_fql_over_http(falcon_emulator, api):
     """On device queries the single form is a prefix match, the list form case-sensitive and !~ a 400 (NOTES 9.2)."""
     records = falcon_emulator.devices()
     prefix = api.get(QUERY, params={'filter': "hostname:'%s'" % records[11]['hostname'][:-1], 'limit': 100}).json()
-    assert sorted(prefix['resources']) == sorted(r['device_id'] for r in records
-                                                 if r['hostname'].lower().startswith(records[11]['hostname'][:-1].lower()))
+    assert sorted(prefix['resources']) == sorted(
+        r['device_id'] for r in records if r['hostname'].lower().startswith(records[11]['hostname'][:-1].lower())
+    )
     assert prefix['meta']['pagination']['total'] >= 2
     name = records[0]['hostname']
     swapped = name.swapcase()
@@ -322,5 +347,7 @@ def test_recorded_fql_over_http(falcon_emulator, api):
     assert refused.status_code == 400
     assert "operator '!~' is not supported for property 'hostname'" in refused.json()['errors'][0]['message']
     falcon_emulator.configure(fql_text_match='exact')
-    assert api.get(QUERY, params={'filter': "hostname:['%s']" % swapped}).json()['resources'] == [records[0]['device_id']]
+    assert api.get(QUERY, params={'filter': "hostname:['%s']" % swapped}).json()['resources'] == [
+        records[0]['device_id']
+    ]
     assert api.get(QUERY, params={'filter': "hostname:!~'host'"}).status_code == 200

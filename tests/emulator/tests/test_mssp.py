@@ -1,4 +1,5 @@
 """MSSP children: the parent's child CIDs, their links, member tokens, and what a plain client sees."""
+
 from falcon_emulator.clients import DEFAULT_CLIENT, MSSP_CHILD2_CID, MSSP_CHILD_CID, MSSP_PARENT_CLIENT, NOSCOPE_CLIENT
 from falcon_emulator.mssp import checksum
 
@@ -23,7 +24,9 @@ def test_paging_sort_filter_and_unknown_children(falcon_emulator, api_for):
     first = parent.get('/mssp/queries/children/v1', params={'limit': 1}).json()
     second = parent.get('/mssp/queries/children/v1', params={'limit': 1, 'offset': 1}).json()
     assert first['resources'] + second['resources'] == [MSSP_CHILD2_CID, MSSP_CHILD_CID]
-    ascending = parent.get('/mssp/queries/children/v1', params={'sort': 'last_modified_timestamp|asc'}).json()['resources']
+    ascending = parent.get('/mssp/queries/children/v1', params={'sort': 'last_modified_timestamp|asc'}).json()[
+        'resources'
+    ]
     assert ascending == [MSSP_CHILD_CID, MSSP_CHILD2_CID]
     assert parent.get('/mssp/queries/children/v1', params={'sort': 'name|asc'}).status_code == 400
     only = parent.get('/mssp/queries/children/v1', params={'filter': "cid:'%s'" % MSSP_CHILD_CID}).json()['resources']

@@ -1,9 +1,15 @@
 """Endpoint policy families and CSPM policy settings."""
+
 import pytest
 
 FAMILIES = ('prevention', 'sensor-update', 'device-control', 'firewall', 'response')
-SLOTS = {'prevention': 'prevention', 'sensor-update': 'sensor_update', 'device-control': 'device_control',
-         'firewall': 'firewall', 'response': 'remote_response'}
+SLOTS = {
+    'prevention': 'prevention',
+    'sensor-update': 'sensor_update',
+    'device-control': 'device_control',
+    'firewall': 'firewall',
+    'response': 'remote_response',
+}
 
 
 @pytest.mark.parametrize('family', FAMILIES)
@@ -21,17 +27,23 @@ def test_family_queries_combined_entities_members(falcon_emulator, api, family):
     total_members = 0
     for policy_id in ids:
         members = api.get('/policy/queries/%s-members/v1' % family, params={'id': policy_id, 'limit': 5000}).json()
-        expected = [r['device_id'] for r in records if r['device_policies'].get(SLOTS[family], {}).get('policy_id') == policy_id]
+        expected = [
+            r['device_id'] for r in records if r['device_policies'].get(SLOTS[family], {}).get('policy_id') == policy_id
+        ]
         assert members['resources'] == expected
         total_members += len(expected)
-        full = api.get('/policy/combined/%s-members/v1' % family, params={'id': policy_id, 'limit': 5000}).json()['resources']
+        full = api.get('/policy/combined/%s-members/v1' % family, params={'id': policy_id, 'limit': 5000}).json()[
+            'resources'
+        ]
         assert [r['device_id'] for r in full] == expected
     assert total_members == sum(1 for r in records if SLOTS[family] in r['device_policies'])
 
 
 def test_policy_filter_sort_and_paging(api):
     """FQL on name/platform/enabled, the sort enum, and next-offset paging."""
-    windows = api.get('/policy/combined/prevention/v1', params={'filter': "platform_name:'Windows'+enabled:true"}).json()['resources']
+    windows = api.get(
+        '/policy/combined/prevention/v1', params={'filter': "platform_name:'Windows'+enabled:true"}
+    ).json()['resources']
     assert windows and all(p['platform_name'] == 'Windows' and p['enabled'] for p in windows)
     named = api.get('/policy/queries/prevention/v1', params={'filter': "name:'platform_default'"}).json()
     assert named['meta']['pagination']['total'] == 5  # Windows, Mac, Linux, Android, iOS
@@ -53,7 +65,9 @@ def test_recorded_name_filters(api, family):
     defaults = api.get('/policy/queries/%s/v1' % family, params={'filter': "name:'platform_default'"}).json()
     expected = [] if family == 'sensor-update' else [p['id'] for p in combined if p['name'] == 'platform_default']
     assert defaults['resources'] == expected and defaults['meta']['pagination']['total'] == len(expected)
-    raw = api.get('/policy/queries/%s/v1' % family, params={'filter': "name.raw:'%s'" % custom['name']}).json()['resources']
+    raw = api.get('/policy/queries/%s/v1' % family, params={'filter': "name.raw:'%s'" % custom['name']}).json()[
+        'resources'
+    ]
     assert raw == [custom['id']]
 
 
@@ -61,7 +75,9 @@ def test_recorded_name_filters(api, family):
 def test_unknown_field_and_platform_name_sort(falcon_emulator, api, family):
     """An unknown filter field answers 200 with nothing; sort by platform_name answers 500; 'lenient' is the old way."""
     typo = api.get('/policy/combined/%s/v1' % family, params={'filter': "nmae:'x'"})
-    assert typo.status_code == 200 and typo.json()['resources'] == [] and typo.json()['meta']['pagination']['total'] == 0
+    assert (
+        typo.status_code == 200 and typo.json()['resources'] == [] and typo.json()['meta']['pagination']['total'] == 0
+    )
     mixed = api.get('/policy/queries/%s/v1' % family, params={'filter': "nmae:'x',enabled:true"}).json()['resources']
     assert mixed  # the unknown term matches nothing, the other one still matches
     for path in ('/policy/queries/%s/v1', '/policy/combined/%s/v1'):
@@ -72,7 +88,9 @@ def test_unknown_field_and_platform_name_sort(falcon_emulator, api, family):
     assert api.get('/policy/combined/%s/v1' % family, params={'sort': 'platform_name.asc'}).status_code == 200
     combined = api.get('/policy/combined/%s/v1' % family).json()['resources']
     custom = next(p for p in combined if p['name'] != 'platform_default')
-    assert api.get('/policy/queries/%s/v1' % family, params={'filter': "name:'%s'" % custom['name']}).json()['resources'] == [custom['id']]
+    assert api.get('/policy/queries/%s/v1' % family, params={'filter': "name:'%s'" % custom['name']}).json()[
+        'resources'
+    ] == [custom['id']]
 
 
 def test_policy_answers_have_no_powered_by(api):
@@ -144,17 +162,22 @@ def test_cspm_policy_settings(api):
     assert [p['policy_id'] for p in one] == [s3[0]['policy_id']]
     spaced = api.get('/settings/entities/policy/v1', params={'service': 'Cloud Storage'}).json()['resources']
     assert spaced and {p['cloud_provider'] for p in spaced} == {'gcp'}
-    assert len(api.get('/settings/entities/policy/v1', params={'service': 'Any'}).json()['resources']) == len(everything)
+    assert len(api.get('/settings/entities/policy/v1', params={'service': 'Any'}).json()['resources']) == len(
+        everything
+    )
     azure = api.get('/settings/entities/policy/v1', params={'cloud-platform': 'azure'}).json()['resources']
     assert azure and all(s['tenant_id'] for p in azure for s in p['policy_settings'])
 
 
-@pytest.mark.parametrize('params, named', [
-    ({'service': 's3'}, "'s3'"),
-    ({'service': 'NotAService'}, "'NotAService'"),
-    ({'policy-id': 'abc'}, "'abc'"),
-    ({'cloud-platform': 'oracle'}, "'oracle'"),
-])
+@pytest.mark.parametrize(
+    'params, named',
+    [
+        ({'service': 's3'}, "'s3'"),
+        ({'service': 'NotAService'}, "'NotAService'"),
+        ({'policy-id': 'abc'}, "'abc'"),
+        ({'cloud-platform': 'oracle'}, "'oracle'"),
+    ],
+)
 def test_cspm_validation(api, params, named):
     """Bad enum or pattern values: 400 naming the value."""
     reply = api.get('/settings/entities/policy/v1', params=params)
@@ -176,7 +199,9 @@ def test_cspm_records_as_recorded(api):
     assert {p['policy_timestamp'] for p in everything} == {'0001-01-01T00:00:00Z', '2023-02-14T09:30:00Z'}
     oci = [p for p in everything if p['cloud_provider'] == 'oci']
     assert oci and all(s['account_id'].startswith('ocid1.tenancy.oc1..') for p in oci for s in p['policy_settings'])
-    assert api.get('/settings/entities/policy/v1', params={'cloud-platform': 'oci'}).status_code == 400  # the spec's pattern
+    assert (
+        api.get('/settings/entities/policy/v1', params={'cloud-platform': 'oci'}).status_code == 400
+    )  # the spec's pattern
 
 
 def test_cspm_policy_details(api):

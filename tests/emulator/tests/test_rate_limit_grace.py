@@ -1,8 +1,8 @@
 """A retry made exactly at X-Ratelimit-Retryafter can meet another 429 (rate_limit_retry_grace, NOTES 9.5)."""
+
 import time
 
 import pytest
-
 from falcon_emulator.clients import DEFAULT_CLIENT
 from falcon_emulator.cooldown import Cooldowns
 
@@ -16,7 +16,9 @@ def _sleep_until(epoch):
 
 def test_retry_at_retryafter_meets_another_429(falcon_emulator, api):
     """After an injected 429 the path stays refused until Retryafter + grace, repeating the same Retryafter."""
-    falcon_emulator.configure(rate_limit_retry_grace=0.5, faults=[{'type': 'rate_limit', 'count': 1, 'retry_after': 0, 'path': QUERY}])
+    falcon_emulator.configure(
+        rate_limit_retry_grace=0.5, faults=[{'type': 'rate_limit', 'count': 1, 'retry_after': 0, 'path': QUERY}]
+    )
     first = api.get(QUERY)
     assert first.status_code == 429
     retry = int(first.headers['X-Ratelimit-Retryafter'])

@@ -1,4 +1,5 @@
 """devices-scroll: the recorded constant token with its server-side cursor, and the older rotating tokens."""
+
 import math
 import time
 
@@ -73,7 +74,11 @@ def test_25000_hosts_in_three_pages(emulator_factory, api_for):
     token, sizes, seen = body['meta']['pagination']['offset'], [len(body['resources'])], set(body['resources'])
     while len(seen) < body['meta']['pagination']['total']:
         body = _page(api, token, limit=10000).json()
-        assert body['meta']['pagination'] == {'offset': token, 'total': 25000, 'expires_at': body['meta']['pagination']['expires_at']}
+        assert body['meta']['pagination'] == {
+            'offset': token,
+            'total': 25000,
+            'expires_at': body['meta']['pagination']['expires_at'],
+        }
         sizes.append(len(body['resources']))
         seen.update(body['resources'])
     assert sizes == [10000, 10000, 5000] and len(seen) == 25000
@@ -145,6 +150,10 @@ def test_rotating_mode(falcon_emulator, api):
 
 def test_bad_scroll_settings_are_refused(falcon_emulator):
     """The scroll settings take only their listed values."""
-    for key, value in (('scroll_token_mode', 'sticky'), ('scroll_expired_status', 410), ('scroll_bad_filter_status', 503)):
+    for key, value in (
+        ('scroll_token_mode', 'sticky'),
+        ('scroll_expired_status', 410),
+        ('scroll_bad_filter_status', 503),
+    ):
         with pytest.raises(ValueError, match=key):
             falcon_emulator.configure(**{key: value})

@@ -1,4 +1,5 @@
 """Run the real ansible-inventory / ansible-playbook on a falcon_hosts config file against the emulator."""
+
 import json
 import os
 import re
@@ -72,8 +73,11 @@ def write_config(work_dir, name, **options):
 
 def falcon_env(emulator, client=DEFAULT_CLIENT, cache_dir=None):
     """FALCON_* variables for client on emulator's us-1 (and a token cache directory)."""
-    env = {'FALCON_CLIENT_ID': client.client_id, 'FALCON_CLIENT_SECRET': client.client_secret,
-           'FALCON_BASE_URL': emulator.url}
+    env = {
+        'FALCON_CLIENT_ID': client.client_id,
+        'FALCON_CLIENT_SECRET': client.client_secret,
+        'FALCON_BASE_URL': emulator.url,
+    }
     if cache_dir:
         env['FALCON_TOKEN_CACHE_DIR'] = str(cache_dir)
     return env
@@ -82,23 +86,35 @@ def falcon_env(emulator, client=DEFAULT_CLIENT, cache_dir=None):
 def run_inventory(sources, env, collections_root, work_dir, args=('--list',), strict=True, extra_env=None, timeout=600):
     """ansible-inventory -i each source; strict=True makes an unparsed source fail the run (rc != 0)."""
     command = [os.path.join(BIN_DIR, 'ansible-inventory')]
-    for source in ([sources] if isinstance(sources, str) else sources):
+    for source in [sources] if isinstance(sources, str) else sources:
         command += ['-i', source]
     command += list(args)
-    settings = {'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if strict else 'False',
-                'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'True' if strict else 'False',
-                'ANSIBLE_INVENTORY_ENABLED': ENABLED}
+    settings = {
+        'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True' if strict else 'False',
+        'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'True' if strict else 'False',
+        'ANSIBLE_INVENTORY_ENABLED': ENABLED,
+    }
     run_env = playbook_env(env, collections_root, work_dir, dict(settings, **(extra_env or {})))
-    proc = subprocess.run(command, env=run_env, cwd=str(work_dir), capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    proc = subprocess.run(
+        command, env=run_env, cwd=str(work_dir), capture_output=True, text=True, timeout=timeout, check=False
+    )
     return InventoryRun(proc.returncode, proc.stdout, proc.stderr)
 
 
 def run_play(playbook, inventory, env, collections_root, work_dir, extra_vars=None, extra_env=None):
     """ansible-playbook -i inventory (an unparsed source fails the run) with a playbook of this directory."""
-    run_env = dict({'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True', 'ANSIBLE_INVENTORY_ENABLED': ENABLED}, **(extra_env or {}))
-    return run_playbook(os.path.join(HERE, playbook), env, collections_root, work_dir, extra_vars=extra_vars,
-                        inventory=inventory, extra_env=run_env)
+    run_env = dict(
+        {'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True', 'ANSIBLE_INVENTORY_ENABLED': ENABLED}, **(extra_env or {})
+    )
+    return run_playbook(
+        os.path.join(HERE, playbook),
+        env,
+        collections_root,
+        work_dir,
+        extra_vars=extra_vars,
+        inventory=inventory,
+        extra_env=run_env,
+    )
 
 
 def counted(emulator, prefix):

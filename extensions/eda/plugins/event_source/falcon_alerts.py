@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """secops.falcon.falcon_alerts: an ansible-rulebook event source that polls CrowdStrike Falcon alerts."""
@@ -148,8 +147,10 @@ def _core():
         try:
             from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream, _http, _options
         except ImportError as exc:
-            raise ImportError('secops.falcon.falcon_alerts needs ansible-core and requests beside ansible-rulebook '
-                              '(pip install -r requirements-eda.txt from the collection): %s' % exc) from None
+            raise ImportError(
+                'secops.falcon.falcon_alerts needs ansible-core and requests beside ansible-rulebook '
+                '(pip install -r requirements-eda.txt from the collection): %s' % exc
+            ) from None
     return _alert_stream, _http, _options
 
 
@@ -174,8 +175,10 @@ class _Source:
         stream = self.stream
         settings = self.options.ConnectionSettings.from_options(stream.connection_options(self.args))
         if not settings.has_credentials:
-            raise stream.FalconConfigError('client_id and client_secret are required (the source renews its token); set '
-                                           'them as source arguments or FALCON_CLIENT_ID/FALCON_CLIENT_SECRET.')
+            raise stream.FalconConfigError(
+                'client_id and client_secret are required (the source renews its token); set '
+                'them as source arguments or FALCON_CLIENT_ID/FALCON_CLIENT_SECRET.'
+            )
         self.config = stream.StreamConfig.from_args(self.args, settings)
         state = stream.StreamState.load(self.config.state_file)
         self.client = self.http.FalconClient(settings)
@@ -246,8 +249,12 @@ class _Source:
         try:
             if not self.poller.state.exists:
                 marked = await self.call(self.poller.baseline)
-                LOG.info('falcon_alerts first start: %d existing alert(s) marked as seen; watermark %s (state in %s)',
-                         marked, self.poller.state.watermark, self.config.state_file)
+                LOG.info(
+                    'falcon_alerts first start: %d existing alert(s) marked as seen; watermark %s (state in %s)',
+                    marked,
+                    self.poller.state.watermark,
+                    self.config.state_file,
+                )
             while True:
                 sent = await self.poll()
                 if sent:

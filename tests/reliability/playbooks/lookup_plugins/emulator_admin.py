@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test-only lookup: drive the emulator's /_emulator/ control endpoints from the controller (no module process)."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 name: emulator_admin
@@ -43,8 +38,9 @@ class LookupModule(LookupBase):
     def _call(self, method, path, body=None):
         """One request to the emulator; the decoded JSON answer."""
         data = json.dumps(body).encode('utf-8') if body is not None else None
-        request = urllib.request.Request(self.get_option('url') + path, data=data, method=method,
-                                         headers={'Content-Type': 'application/json'})
+        request = urllib.request.Request(
+            self.get_option('url') + path, data=data, method=method, headers={'Content-Type': 'application/json'}
+        )
         ca_path = self.get_option('ca_path')
         context = ssl.create_default_context(cafile=ca_path) if ca_path else None
         try:
@@ -66,5 +62,7 @@ class LookupModule(LookupBase):
             elif action == 'revoke_all':
                 out.append(self._call('POST', '/_emulator/revoke-all'))
             else:
-                raise AnsibleLookupError('unknown emulator_admin action %r: use configure, counters or revoke_all' % action)
+                raise AnsibleLookupError(
+                    'unknown emulator_admin action %r: use configure, counters or revoke_all' % action
+                )
         return out

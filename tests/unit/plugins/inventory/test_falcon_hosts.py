@@ -1,4 +1,5 @@
 """The falcon_hosts plugin over a faked HTTP session: calls made, variables, groups, scope and filter errors."""
+
 import json
 
 import pytest
@@ -18,10 +19,20 @@ HOSTILE = "{{ lookup('pipe', 'id') }}"
 
 def _record(index):
     """A device record."""
-    return {'device_id': '%032x' % (index + 1), 'cid': 'c' * 32, 'hostname': 'host-%05d' % index, 'platform_name': 'Linux',
-            'product_type_desc': 'Server', 'status': 'normal', 'tags': ['FalconGroupingTags/Web'], 'groups': ['g1'],
-            'reduced_functionality_mode': 'yes' if index == 0 else 'no', 'last_seen': '2099-01-01T00:00:00Z',
-            'local_ip': '10.0.%d.%d' % (index // 250, index % 250), 'site_name': HOSTILE if index == 1 else 'HQ'}
+    return {
+        'device_id': '%032x' % (index + 1),
+        'cid': 'c' * 32,
+        'hostname': 'host-%05d' % index,
+        'platform_name': 'Linux',
+        'product_type_desc': 'Server',
+        'status': 'normal',
+        'tags': ['FalconGroupingTags/Web'],
+        'groups': ['g1'],
+        'reduced_functionality_mode': 'yes' if index == 0 else 'no',
+        'last_seen': '2099-01-01T00:00:00Z',
+        'local_ip': '10.0.%d.%d' % (index // 250, index % 250),
+        'site_name': HOSTILE if index == 1 else 'HQ',
+    }
 
 
 class FakeFalcon:
@@ -42,7 +53,7 @@ class FakeFalcon:
                 return fake.make_response(self.scroll_status, fake.api_body(errors=[{'code': 500, 'message': 'boom'}]))
             params = call.kwargs['params']
             start = int(params.get('offset') or 0)
-            page = self.records[start:start + int(params['limit'])]
+            page = self.records[start : start + int(params['limit'])]
             pagination = {'offset': str(start + len(page)), 'total': len(self.records)}
             return fake.make_response(200, fake.api_body([r['device_id'] for r in page], pagination=pagination))
         if call.path == DETAILS:
@@ -50,25 +61,36 @@ class FakeFalcon:
             return fake.make_response(200, fake.api_body([dict(r) for r in self.records if r['device_id'] in wanted]))
         if call.path == GROUPS:
             if self.groups_status == 403:
-                return fake.make_response(403, {'meta': {}, 'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]})
-            return fake.make_response(200, fake.api_body([{'id': 'g1', 'name': 'Web Servers'}], pagination={'offset': 1, 'total': 1}))
+                return fake.make_response(
+                    403, {'meta': {}, 'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]}
+                )
+            return fake.make_response(
+                200, fake.api_body([{'id': 'g1', 'name': 'Web Servers'}], pagination={'offset': 1, 'total': 1})
+            )
         raise AssertionError('unexpected %s' % call.path)
 
 
 @pytest.fixture
 def parse(fake, monkeypatch, tmp_path, cache_dir):
     """parse(handler, **options) -> (InventoryData, session): run the plugin on a config file with these options."""
+
     def run(handler, **options):
         session = fake.FakeSession(handler=handler)
         monkeypatch.setattr(_http.requests, 'Session', lambda: session)
-        config = dict(plugin='secops.falcon.falcon_hosts', client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET,
-                      token_cache_dir=cache_dir, **options)
+        config = dict(
+            plugin='secops.falcon.falcon_hosts',
+            client_id=fake.CLIENT_ID,
+            client_secret=fake.CLIENT_SECRET,
+            token_cache_dir=cache_dir,
+            **options,
+        )
         path = tmp_path / 'unit.falcon_hosts.yml'
         path.write_text(json.dumps(config))
         plugin = inventory_loader.get('secops.falcon.falcon_hosts')
         inventory = InventoryData()
         plugin.parse(inventory, DataLoader(), str(path), cache=False)
         return inventory, session
+
     return run
 
 
@@ -80,8 +102,14 @@ def test_12000_hosts_in_two_scrolls_three_details_one_group_call(fake, parse):
     assert host.vars['falcon_device_id'] == '%032x' % 1 and host.vars['ansible_host'] == '10.0.0.0'
     assert host.vars['falcon_host_group_names'] == ['Web Servers']
     names = set(g.name for g in host.get_groups())
-    assert {'falcon_platform_linux', 'falcon_product_type_server', 'falcon_containment_normal', 'falcon_tag_web',
-            'falcon_host_group_web_servers', 'falcon_reduced_functionality_mode'} <= names
+    assert {
+        'falcon_platform_linux',
+        'falcon_product_type_server',
+        'falcon_containment_normal',
+        'falcon_tag_web',
+        'falcon_host_group_web_servers',
+        'falcon_reduced_functionality_mode',
+    } <= names
     assert 'falcon_reduced_functionality_mode' not in set(g.name for g in inventory.get_host('host-00002').get_groups())
 
 

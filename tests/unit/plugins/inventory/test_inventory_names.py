@@ -1,4 +1,5 @@
 """Host names: preferences, fallbacks that never merge devices, duplicates, tenants."""
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
@@ -37,7 +38,9 @@ def test_duplicates_newest_suffix_fail():
     old = _device('a', 'WEB-1', '2026-11-01T00:00:00Z')
     new = _device('b', 'web-1', '2026-11-30T00:00:00Z')
     named, warnings = assign_names([old, new], ['hostname', 'device_id'], _no_templates)
-    assert [(d.name, d.record['device_id'], d.duplicate, d.skipped) for d in named] == [('web-1', 'b' * 32, True, ['a' * 32])]
+    assert [(d.name, d.record['device_id'], d.duplicate, d.skipped) for d in named] == [
+        ('web-1', 'b' * 32, True, ['a' * 32])
+    ]
     assert 're-imaged' in warnings[0]
     named, _warnings = assign_names([old, new], ['hostname'], _no_templates, duplicates='suffix')
     assert sorted(d.name for d in named) == sorted(['web-1', 'web-1_' + 'a' * 32])

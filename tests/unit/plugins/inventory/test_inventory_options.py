@@ -1,4 +1,5 @@
 """falcon_hosts option validation, FQL building and the cache key."""
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
@@ -7,8 +8,9 @@ from ansible_collections.secops.falcon.plugins.plugin_utils import _inventory_op
 CID = 'c1d0000000000000000000000000b002'
 
 
-@pytest.mark.parametrize('text, seconds', [('90s', 90), ('30m', 1800), ('12h', 43200), ('7d', 604800), ('2w', 1209600),
-                                           (' 3d ', 259200)])
+@pytest.mark.parametrize(
+    'text, seconds', [('90s', 90), ('30m', 1800), ('12h', 43200), ('7d', 604800), ('2w', 1209600), (' 3d ', 259200)]
+)
 def test_durations(text, seconds):
     assert opts.duration_seconds('x', text) == seconds
 
@@ -36,7 +38,9 @@ def test_member_cids_forms():
     console = CID.upper() + '-7F'
     assert opts.member_cids_option([console, CID]) == [CID]
     assert opts.member_cids_option('%s, %s' % (CID, 'c1d0000000000000000000000000b003')) == [
-        CID, 'c1d0000000000000000000000000b003']
+        CID,
+        'c1d0000000000000000000000000b003',
+    ]
     for bad in (['x' * 32], [CID + '-'], 42, [CID[:31]]):
         with pytest.raises(FalconConfigError):
             opts.member_cids_option(bad)
@@ -65,13 +69,26 @@ def test_fields_and_builtin_groups():
 
 def test_cache_key_changes_with_everything_that_shapes_the_answer(settings_factory):
     settings = settings_factory()
-    base = {'member_cids': None, 'filter': None, 'exclude_filter': None, 'last_seen_within': None, 'include_hidden': False,
-            'fields': ['hostname'], 'host_groups': True}
+    base = {
+        'member_cids': None,
+        'filter': None,
+        'exclude_filter': None,
+        'last_seen_within': None,
+        'include_hidden': False,
+        'fields': ['hostname'],
+        'host_groups': True,
+    }
     key = opts.cache_key(settings, base)
     assert key.startswith('secops.falcon.falcon_hosts_') and key == opts.cache_key(settings, dict(base))
-    variants = [dict(base, member_cids=[CID]), dict(base, filter="x:'1'"), dict(base, exclude_filter="x:'1'"),
-                dict(base, last_seen_within='7d'), dict(base, include_hidden=True), dict(base, fields=None),
-                dict(base, host_groups=False)]
+    variants = [
+        dict(base, member_cids=[CID]),
+        dict(base, filter="x:'1'"),
+        dict(base, exclude_filter="x:'1'"),
+        dict(base, last_seen_within='7d'),
+        dict(base, include_hidden=True),
+        dict(base, fields=None),
+        dict(base, host_groups=False),
+    ]
     keys = set(opts.cache_key(settings, v) for v in variants)
     keys.add(opts.cache_key(settings_factory(member_cid=CID), base))
     keys.add(opts.cache_key(settings_factory(base_url='https://api.eu-1.crowdstrike.com'), base))

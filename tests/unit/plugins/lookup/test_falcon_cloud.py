@@ -1,4 +1,5 @@
 """Unit tests of the falcon_cloud lookup (HTTP faked at the requests Session for autodiscovery)."""
+
 import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
@@ -22,13 +23,16 @@ def session(fake, monkeypatch):
     return session
 
 
-@pytest.mark.parametrize('term, name, url', [
-    ('eu-1', 'eu-1', 'https://api.eu-1.crowdstrike.com'),
-    ('US2', 'us-2', 'https://api.us-2.crowdstrike.com'),
-    ('us-3', 'us-3', 'https://api.us-3.crowdstrike.com'),
-    ('gov1', 'us-gov-1', 'https://api.laggar.gcw.crowdstrike.com'),
-    ('us-gov-2', 'us-gov-2', 'https://api.us-gov-2.crowdstrike.mil'),
-])
+@pytest.mark.parametrize(
+    'term, name, url',
+    [
+        ('eu-1', 'eu-1', 'https://api.eu-1.crowdstrike.com'),
+        ('US2', 'us-2', 'https://api.us-2.crowdstrike.com'),
+        ('us-3', 'us-3', 'https://api.us-3.crowdstrike.com'),
+        ('gov1', 'us-gov-1', 'https://api.laggar.gcw.crowdstrike.com'),
+        ('us-gov-2', 'us-gov-2', 'https://api.us-gov-2.crowdstrike.mil'),
+    ],
+)
 def test_names(lookup, session, term, name, url):
     assert lookup.run([term], {}) == [{'name': name, 'base_url': url}]
     assert session.calls == []
@@ -57,6 +61,7 @@ def test_autodiscover_follows_308_and_uses_the_cache(lookup, session, fake, cach
             response.headers = CaseInsensitiveDict({'Location': fake.EU_BASE + TOKEN, 'X-Cs-Region': 'eu-1'})
             return response
         return fake.token_response(headers={'X-Cs-Region': 'eu-1'}, url=call.url)
+
     session.handler = answer
     kwargs = dict(client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
     assert lookup.run(['autodiscover'], {}, **kwargs) == [{'name': 'eu-1', 'base_url': fake.EU_BASE}]
@@ -78,22 +83,36 @@ def test_autodiscover_without_credentials(lookup, session):
 
 
 def test_refused_credentials_never_leak_the_secret(lookup, session, fake, cache_dir):
-    session.add(TOKEN, fake.make_response(403, {'errors': [{'code': 403, 'message': 'Failed to issue access token - Not Authorized'}]}))
+    session.add(
+        TOKEN,
+        fake.make_response(
+            403, {'errors': [{'code': 403, 'message': 'Failed to issue access token - Not Authorized'}]}
+        ),
+    )
     with pytest.raises(AnsibleLookupError) as info:
-        lookup.run(['autodiscover'], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
+        lookup.run(
+            ['autodiscover'], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir
+        )
     assert 'Not Authorized' in str(info.value) and fake.CLIENT_SECRET not in str(info.value)
 
 
 def test_bad_option_is_a_lookup_error(lookup, session, fake):
     with pytest.raises(AnsibleLookupError, match='plain http'):
-        lookup.run(['autodiscover'], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET,
-                   base_url='http://example.com')
+        lookup.run(
+            ['autodiscover'],
+            {},
+            client_id=fake.CLIENT_ID,
+            client_secret=fake.CLIENT_SECRET,
+            base_url='http://example.com',
+        )
 
 
 @pytest.mark.parametrize('term', ['auto', 'AUTODISCOVER'])
 def test_autodiscover_aliases(lookup, session, fake, cache_dir, term):
     session.add(TOKEN, fake.token_response(headers={'X-Cs-Region': 'us-1'}))
-    result = lookup.run([term], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
+    result = lookup.run(
+        [term], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir
+    )
     assert result == [{'name': 'us-1', 'base_url': fake.BASE}]
 
 

@@ -1,8 +1,13 @@
 """Unit tests of the alerts helpers: composite ids, combined `after` paging, entities batches, actions (HTTP faked at the Session)."""
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._alerts import (
-    assignment_action, get_alerts, search_alerts, update_alerts, validate_composite_ids,
+    assignment_action,
+    get_alerts,
+    search_alerts,
+    update_alerts,
+    validate_composite_ids,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
 
@@ -22,7 +27,9 @@ def page(fake, numbers, total, after=None):
     pagination = {'total': total, 'limit': len(numbers)}
     if after is not None:
         pagination['after'] = after
-    return fake.make_response(200, fake.api_body([{'composite_id': alert_id(n)} for n in numbers], pagination=pagination))
+    return fake.make_response(
+        200, fake.api_body([{'composite_id': alert_id(n)} for n in numbers], pagination=pagination)
+    )
 
 
 def test_validate_composite_ids_keeps_order_and_names_bad_ones():
@@ -33,11 +40,14 @@ def test_validate_composite_ids_keeps_order_and_names_bad_ones():
     assert "'ind:abc', 7" in str(err.value) and '<cid>:<kind>:<id>' in str(err.value)
 
 
-@pytest.mark.parametrize('value, action', [
-    ('5b9e2c3a-1f4d-4a7e-9c2b-0d8f6e1a2b3c', 'assign_to_uuid'),
-    ('jane.doe@example.com', 'assign_to_user_id'),
-    ('Jane Doe', 'assign_to_name'),
-])
+@pytest.mark.parametrize(
+    'value, action',
+    [
+        ('5b9e2c3a-1f4d-4a7e-9c2b-0d8f6e1a2b3c', 'assign_to_uuid'),
+        ('jane.doe@example.com', 'assign_to_user_id'),
+        ('Jane Doe', 'assign_to_name'),
+    ],
+)
 def test_assignment_action_by_shape(value, action):
     """A UUID, an e-mail address (user id) or a name."""
     assert assignment_action(value) == action
@@ -45,8 +55,12 @@ def test_assignment_action_by_shape(value, action):
 
 def test_search_follows_after_and_sends_filter_sort(fake, session, client):
     """Pages of 1000 until no `after`; filter, sort and after travel in the JSON body."""
-    session.add(COMBINED, page(fake, range(1000), 2500, 'a1'), page(fake, range(1000, 2000), 2500, 'a2'),
-                page(fake, range(2000, 2500), 2500))
+    session.add(
+        COMBINED,
+        page(fake, range(1000), 2500, 'a1'),
+        page(fake, range(1000, 2000), 2500, 'a2'),
+        page(fake, range(2000, 2500), 2500),
+    )
     search = search_alerts(client, fql='severity:>=50', sort='created_timestamp|asc')
     assert len(search.alerts) == 2500 and search.total == 2500
     bodies = [c.kwargs['json'] for c in session.calls_to(COMBINED)]
@@ -85,7 +99,10 @@ def test_search_stop_above_reads_one_small_page(fake, session, client):
 
 def test_search_names_the_filter_on_a_400(fake, session, client):
     """A refused filter is named with the API's message."""
-    session.add(COMBINED, fake.make_response(400, fake.api_body(errors=[{'code': 400, 'message': "['x' is an unknown property]"}])))
+    session.add(
+        COMBINED,
+        fake.make_response(400, fake.api_body(errors=[{'code': 400, 'message': "['x' is an unknown property]"}])),
+    )
     with pytest.raises(FalconApiError) as err:
         search_alerts(client, fql="x:'1'")
     assert "filter \"x:'1'\"" in str(err.value) and 'unknown property' in str(err.value)
@@ -100,9 +117,13 @@ def test_search_refuses_bad_limits(client, limit):
 
 def test_get_alerts_batches_and_reports_missing(fake, session, client):
     """1000 ids a call; unknown ones are returned as not found, records in request order."""
+
     def answer(call):
         ids = call.kwargs['json']['composite_ids']
-        return fake.make_response(200, fake.api_body([{'composite_id': i} for i in reversed(ids) if not i.endswith('-7')]))
+        return fake.make_response(
+            200, fake.api_body([{'composite_id': i} for i in reversed(ids) if not i.endswith('-7')])
+        )
+
     session.handler = lambda call: fake.token_response() if call.path == '/oauth2/token' else answer(call)
     ids = [alert_id(n) for n in range(1, 1501)]
     records, missing = get_alerts(client, ids)
@@ -114,7 +135,10 @@ def test_get_alerts_batches_and_reports_missing(fake, session, client):
 def test_update_reports_per_id_errors_of_a_200(fake, session, client):
     """A 200 that lists an id in errors (or leaves it out) fails that id only."""
     ids = [alert_id(1), alert_id(2), alert_id(3)]
-    session.add(UPDATE, fake.make_response(200, fake.api_body([ids[0]], errors=[{'code': 404, 'message': 'gone', 'id': ids[1]}])))
+    session.add(
+        UPDATE,
+        fake.make_response(200, fake.api_body([ids[0]], errors=[{'code': 404, 'message': 'gone', 'id': ids[1]}])),
+    )
     result = update_alerts(client, ids, [('update_status', 'closed')])
     assert result.updated == [ids[0]]
     assert result.failed == {ids[1]: '404: gone', ids[2]: 'the API left this alert out of its answer'}
@@ -124,7 +148,12 @@ def test_update_reports_per_id_errors_of_a_200(fake, session, client):
 
 def test_update_stops_after_a_client_refusal(fake, session, client):
     """A 403 on the first batch fails it and every later batch without sending them."""
-    session.add(UPDATE, fake.make_response(403, {'meta': {}, 'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]}))
+    session.add(
+        UPDATE,
+        fake.make_response(
+            403, {'meta': {}, 'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]}
+        ),
+    )
     ids = [alert_id(n) for n in range(1, 1201)]
     result = update_alerts(client, ids, [('add_tag', 't')])
     assert result.updated == [] and len(result.failed) == 1200

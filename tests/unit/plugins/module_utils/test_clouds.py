@@ -1,17 +1,35 @@
 """Unit tests of cloud names and base URLs."""
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._clouds import (
-    AUTODISCOVER, CLOUDS, base_url_for, cloud_for_base_url, normalise_cloud, region_to_cloud,
+    AUTODISCOVER,
+    CLOUDS,
+    base_url_for,
+    cloud_for_base_url,
+    normalise_cloud,
+    region_to_cloud,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
 
 
-@pytest.mark.parametrize('given, expected', [
-    ('us-1', 'us-1'), ('US1', 'us-1'), ('us2', 'us-2'), ('US-3', 'us-3'), ('eu1', 'eu-1'),
-    ('gov1', 'us-gov-1'), ('usgov1', 'us-gov-1'), ('US-GOV-2', 'us-gov-2'), ('gov2', 'us-gov-2'),
-    ('auto', AUTODISCOVER), (None, AUTODISCOVER), ('autodiscover', AUTODISCOVER),
-])
+@pytest.mark.parametrize(
+    'given, expected',
+    [
+        ('us-1', 'us-1'),
+        ('US1', 'us-1'),
+        ('us2', 'us-2'),
+        ('US-3', 'us-3'),
+        ('eu1', 'eu-1'),
+        ('gov1', 'us-gov-1'),
+        ('usgov1', 'us-gov-1'),
+        ('US-GOV-2', 'us-gov-2'),
+        ('gov2', 'us-gov-2'),
+        ('auto', AUTODISCOVER),
+        (None, AUTODISCOVER),
+        ('autodiscover', AUTODISCOVER),
+    ],
+)
 def test_normalise(given, expected):
     assert normalise_cloud(given) == expected
 

@@ -1,6 +1,7 @@
 """The common doc fragment is the one description of COMMON_ARGSPEC: names, types, defaults, choices and env vars agree."""
-import yaml
+
 import pytest
+import yaml
 
 from ansible_collections.secops.falcon.plugins.doc_fragments.common import ModuleDocFragment
 from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC
@@ -57,6 +58,11 @@ def test_the_attribute_parts_compose_to_the_one_piece_variants():
     # INFO_ATTRIBUTES and ACTION_ATTRIBUTES stay only until every module composes the parts: they must not drift.
     def attributes(text):
         return yaml.safe_load(text)['attributes']
+
     group = attributes(ModuleDocFragment.ATTRIBUTES_ACTION_GROUP)
-    assert dict(group, **attributes(ModuleDocFragment.ATTRIBUTES_READ_ONLY)) == attributes(ModuleDocFragment.INFO_ATTRIBUTES)
-    assert dict(group, **attributes(ModuleDocFragment.ATTRIBUTES_CHANGES)) == attributes(ModuleDocFragment.ACTION_ATTRIBUTES)
+    assert dict(group, **attributes(ModuleDocFragment.ATTRIBUTES_READ_ONLY)) == attributes(
+        ModuleDocFragment.INFO_ATTRIBUTES
+    )
+    assert dict(group, **attributes(ModuleDocFragment.ATTRIBUTES_CHANGES)) == attributes(
+        ModuleDocFragment.ACTION_ATTRIBUTES
+    )

@@ -1,14 +1,26 @@
 """The environment as requests reads it: proxies (HTTPS_PROXY, NO_PROXY ...) and CA bundles, explicit options winning."""
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._environment import (
-    CA_BUNDLE_VARIABLES, ca_bundle_from_environment, proxies_for, tls_verify,
+    CA_BUNDLE_VARIABLES,
+    ca_bundle_from_environment,
+    proxies_for,
+    tls_verify,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
 
-PROXY_VARIABLES = ('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy',
-                   'NO_PROXY', 'no_proxy')
+PROXY_VARIABLES = (
+    'HTTPS_PROXY',
+    'https_proxy',
+    'HTTP_PROXY',
+    'http_proxy',
+    'ALL_PROXY',
+    'all_proxy',
+    'NO_PROXY',
+    'no_proxy',
+)
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +78,9 @@ def test_client_verifies_with_the_environment_bundle(monkeypatch, settings_facto
 @pytest.mark.parametrize('name', ['HTTPS_PROXY', 'https_proxy'])
 def test_https_proxy_from_environment(monkeypatch, settings_factory, name):
     monkeypatch.setenv(name, 'http://127.0.0.1:3128')
-    assert proxies_for('https://api.crowdstrike.com/oauth2/token', settings_factory())['https'] == 'http://127.0.0.1:3128'
+    assert (
+        proxies_for('https://api.crowdstrike.com/oauth2/token', settings_factory())['https'] == 'http://127.0.0.1:3128'
+    )
 
 
 def test_no_proxy_and_use_proxy_false_bypass_the_environment(monkeypatch, settings_factory):
@@ -87,8 +101,11 @@ def test_proxy_option_wins_over_environment_and_use_proxy(monkeypatch, settings_
 
 def test_each_request_gets_the_proxy_of_its_url(monkeypatch, settings_factory, fake):
     monkeypatch.setenv('HTTPS_PROXY', 'http://127.0.0.1:3128')
-    session = fake.FakeSession().add('/oauth2/token', fake.token_response()).add(
-        '/devices/queries/devices/v1', fake.make_response(200, fake.api_body(['a'])))
+    session = (
+        fake.FakeSession()
+        .add('/oauth2/token', fake.token_response())
+        .add('/devices/queries/devices/v1', fake.make_response(200, fake.api_body(['a'])))
+    )
     FalconClient(settings_factory(), session=session).request('GET', '/devices/queries/devices/v1')
     assert [c.kwargs['proxies'].get('https') for c in session.calls] == ['http://127.0.0.1:3128'] * 2
     assert session.trust_env is False

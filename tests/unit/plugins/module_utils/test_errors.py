@@ -1,12 +1,23 @@
 """Unit tests of the typed errors and secret scrubbing."""
+
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
-    MASK, FalconApiError, FalconAuthError, FalconConfigError, FalconError, register_secret, scrub,
+    MASK,
+    FalconApiError,
+    FalconAuthError,
+    FalconConfigError,
+    FalconError,
+    register_secret,
+    scrub,
 )
 
 
 def test_error_text_has_status_trace_id_and_api_messages():
-    err = FalconApiError('GET /x failed', status=403, trace_id='t-1',
-                         errors=[{'code': 403, 'message': 'access denied, scope not permitted'}])
+    err = FalconApiError(
+        'GET /x failed',
+        status=403,
+        trace_id='t-1',
+        errors=[{'code': 403, 'message': 'access denied, scope not permitted'}],
+    )
     text = str(err)
     assert 'GET /x failed' in text
     assert 'access denied, scope not permitted' in text
@@ -37,8 +48,10 @@ def test_registered_secret_is_masked_everywhere():
 
 
 def test_secret_shapes_are_masked_without_registration():
-    text = scrub('client_secret=abcdefgh1234&client_id=x Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc '
-                 '{"access_token": "zzzzzzzzzzzz"}')
+    text = scrub(
+        'client_secret=abcdefgh1234&client_id=x Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc '
+        '{"access_token": "zzzzzzzzzzzz"}'
+    )
     assert 'abcdefgh1234' not in text
     assert 'eyJhbGciOiJIUzI1NiJ9' not in text
     assert 'zzzzzzzzzzzz' not in text
@@ -57,16 +70,21 @@ def test_short_values_are_not_registered():
 
 def test_sentences_after_a_secret_word_and_colon_are_kept():
     # The module's own advice must stay readable (issue: "client_secret: set" lost its next word).
-    for text in ('state=absent needs client_id and client_secret: the API authenticates a revocation with them.',
-                 'cannot tell which cloud issued the given access_token without issuing a new token: set cloud.',
-                 'Revoking needs HTTP basic authentication with the client id and secret.'):
+    for text in (
+        'state=absent needs client_id and client_secret: the API authenticates a revocation with them.',
+        'cannot tell which cloud issued the given access_token without issuing a new token: set cloud.',
+        'Revoking needs HTTP basic authentication with the client id and secret.',
+    ):
         assert scrub(text) == text
 
 
 def test_field_shapes_are_still_masked():
-    for text, value in (("{'access_token': 'zzzzzzzzzzzz'}", 'zzzzzzzzzzzz'), ('token = "q1w2e3r4t5y6"', 'q1w2e3r4t5y6'),
-                        ('POST /oauth2/token client_secret=s3cr3tvalue', 's3cr3tvalue'),
-                        ('Authorization: basic MDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ=', 'MDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ=')):
+    for text, value in (
+        ("{'access_token': 'zzzzzzzzzzzz'}", 'zzzzzzzzzzzz'),
+        ('token = "q1w2e3r4t5y6"', 'q1w2e3r4t5y6'),
+        ('POST /oauth2/token client_secret=s3cr3tvalue', 's3cr3tvalue'),
+        ('Authorization: basic MDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ=', 'MDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ='),
+    ):
         assert value not in scrub(text), text
 
 

@@ -1,9 +1,15 @@
 """Unit tests of the FQL builders and of the errors that name a filter."""
+
 from urllib.parse import urlencode
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError
 from ansible_collections.secops.falcon.plugins.module_utils._fql import (
-    MAX_FILTER_BYTES, any_of, any_of_batches, encoded_size, filter_error, quote,
+    MAX_FILTER_BYTES,
+    any_of,
+    any_of_batches,
+    encoded_size,
+    filter_error,
+    quote,
 )
 
 
@@ -67,8 +73,9 @@ def test_any_of_batches_empty():
 def test_filter_error_names_the_filter_on_400_and_500_only():
     bad = FalconApiError('GET /x failed', status=400, errors=[{'code': 400, 'message': 'Invalid filter'}])
     assert "The API rejected the FQL filter \"a:'b'\": Invalid filter" in str(filter_error(bad, "a:'b'"))
-    server = FalconApiError('GET /x failed after 4 attempts', status=500,
-                            errors=[{'code': 500, 'message': 'internal error'}])
+    server = FalconApiError(
+        'GET /x failed after 4 attempts', status=500, errors=[{'code': 500, 'message': 'internal error'}]
+    )
     text = str(filter_error(server, "os_version:'*10*'"))
     assert "HTTP 500 to the FQL filter \"os_version:'*10*'\" even after retries" in text and 'check the filter' in text
     denied = FalconApiError('GET /x failed', status=403)

@@ -1,9 +1,15 @@
 """Unit tests of the hosts helpers: ids, queries (plain and scroll), details batches, actions, waiting (HTTP faked at the Session)."""
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._hosts import (
-    device_action, find_hosts, get_devices, query_device_ids, validate_ids, wait_for_status,
+    device_action,
+    find_hosts,
+    get_devices,
+    query_device_ids,
+    validate_ids,
+    wait_for_status,
 )
 
 QUERY = '/devices/queries/devices/v1'
@@ -27,13 +33,16 @@ def page(fake, ids, total, offset=None):
 
 def details_handler(fake, records):
     """Answer POST details from records ({id: record}), leaving unknown ids out like the API."""
+
     def answer(call):
         ids = call.kwargs['json']['ids']
         return fake.make_response(200, fake.api_body([records[i] for i in ids if i in records]))
+
     return answer
 
 
 # -- ids -------------------------------------------------------------------------------------------------------------
+
 
 def test_validate_ids_normalises_and_deduplicates():
     assert validate_ids(['ABCDEF' + '0' * 26, 'abcdef' + '0' * 26, aid(1)]) == ['abcdef' + '0' * 26, aid(1)]
@@ -55,6 +64,7 @@ def test_validate_ids_names_every_bad_id():
 
 # -- queries ----------------------------------------------------------------------------------------------------------
 
+
 def test_small_limit_uses_one_plain_query(fake, session, client):
     session.add(QUERY, page(fake, [aid(1), aid(2)], 40, offset=2))
     query = query_device_ids(client, "platform_name:'Linux'", sort='hostname.asc', limit=2)
@@ -65,7 +75,9 @@ def test_small_limit_uses_one_plain_query(fake, session, client):
 
 
 def test_no_limit_scrolls_until_total_without_an_extra_call(fake, session, client):
-    session.add(SCROLL, page(fake, [aid(1), aid(2), aid(3)], 5, offset='tok-1'), page(fake, [aid(4), aid(5)], 5, offset='tok-2'))
+    session.add(
+        SCROLL, page(fake, [aid(1), aid(2), aid(3)], 5, offset='tok-1'), page(fake, [aid(4), aid(5)], 5, offset='tok-2')
+    )
     query = query_device_ids(client)
     assert query.ids == [aid(i) for i in range(1, 6)] and query.total == 5
     first, second = session.calls_to(SCROLL)
@@ -82,7 +94,9 @@ def test_scroll_stops_on_an_empty_page(fake, session, client):
 
 def test_large_limit_scrolls_with_that_limit(fake, session, client):
     many = [aid(i) for i in range(15000)]
-    session.add(SCROLL, page(fake, many[:10000], 20000, offset='tok-1'), page(fake, many[10000:], 20000, offset='tok-2'))
+    session.add(
+        SCROLL, page(fake, many[:10000], 20000, offset='tok-1'), page(fake, many[10000:], 20000, offset='tok-2')
+    )
     query = query_device_ids(client, limit=15000)
     assert query.ids == many and query.total == 20000
     first, second = session.calls_to(SCROLL)
@@ -98,7 +112,9 @@ def test_stop_above_reads_only_the_first_page(fake, session, client):
 
 
 def test_rejected_filter_names_the_filter_and_the_api_message(fake, session, client):
-    body = fake.api_body(errors=[{'code': 400, 'message': "Failed to parse filter expression. ['platform' is an unknown property]"}])
+    body = fake.api_body(
+        errors=[{'code': 400, 'message': "Failed to parse filter expression. ['platform' is an unknown property]"}]
+    )
     session.add(SCROLL, fake.make_response(400, body))
     with pytest.raises(FalconApiError) as err:
         query_device_ids(client, "platform:'Linux'")
@@ -109,13 +125,16 @@ def test_rejected_filter_names_the_filter_and_the_api_message(fake, session, cli
 
 
 def test_other_query_errors_are_not_blamed_on_the_filter(fake, session, client):
-    session.add(SCROLL, fake.make_response(403, {'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]}))
+    session.add(
+        SCROLL, fake.make_response(403, {'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]})
+    )
     with pytest.raises(FalconApiError) as err:
         query_device_ids(client, "platform_name:'Linux'")
     assert 'FQL' not in str(err.value) and err.value.status == 403
 
 
 # -- details ----------------------------------------------------------------------------------------------------------
+
 
 def test_get_devices_batches_5000_keeps_order_and_skips_unknown(fake, session, client):
     records = dict((aid(i), {'device_id': aid(i), 'hostname': 'h%d' % i}) for i in range(6000))
@@ -129,12 +148,15 @@ def test_get_devices_batches_5000_keeps_order_and_skips_unknown(fake, session, c
 
 
 def test_get_devices_keeps_only_the_asked_fields_of_each_batch(fake, session, client):
-    records = dict((aid(i), {'device_id': aid(i), 'hostname': 'h%d' % i, 'status': 'normal', 'tags': ['t'] * 50})
-                   for i in range(3))
+    records = dict(
+        (aid(i), {'device_id': aid(i), 'hostname': 'h%d' % i, 'status': 'normal', 'tags': ['t'] * 50}) for i in range(3)
+    )
     session.add(DETAILS, details_handler(fake, records))
     devices = get_devices(client, [aid(0), aid(2)], fields=['status'])
-    assert devices == [{'device_id': aid(0), 'hostname': 'h0', 'status': 'normal'},
-                       {'device_id': aid(2), 'hostname': 'h2', 'status': 'normal'}]
+    assert devices == [
+        {'device_id': aid(0), 'hostname': 'h0', 'status': 'normal'},
+        {'device_id': aid(2), 'hostname': 'h2', 'status': 'normal'},
+    ]
 
 
 def test_find_hosts_by_ids_reports_not_found(fake, session, client):
@@ -198,8 +220,11 @@ def test_hundreds_of_hostnames_take_few_queries(fake, session, client):
     by_name = dict((r['hostname'].lower(), i) for i, r in records.items())
 
     def scroll(call):
-        asked = [v.lower() for v in call.kwargs['params']['filter'].replace("hostname:'", '').replace("'", '').split(',')]
+        asked = [
+            v.lower() for v in call.kwargs['params']['filter'].replace("hostname:'", '').replace("'", '').split(',')
+        ]
         return page(fake, [by_name[n] for n in asked], len(asked), offset='tok')
+
     session.add(SCROLL, scroll)
     session.add(DETAILS, details_handler(fake, records))
     devices, total, not_found = find_hosts(client, hostnames=names)
@@ -207,10 +232,13 @@ def test_hundreds_of_hostnames_take_few_queries(fake, session, client):
     assert len(session.calls_to(SCROLL)) == 2 and len(session.calls_to(DETAILS)) == 1  # 6000-byte filters
 
 
-@pytest.mark.parametrize('names, text', [
-    (['*'], "Invalid hostname '*': hostnames are matched exactly"),
-    (['web-01', ''], "Invalid hostname '': hostnames must not be empty."),
-])
+@pytest.mark.parametrize(
+    'names, text',
+    [
+        (['*'], "Invalid hostname '*': hostnames are matched exactly"),
+        (['web-01', ''], "Invalid hostname '': hostnames must not be empty."),
+    ],
+)
 def test_hostnames_that_cannot_be_exact_fail_before_any_request(session, client, names, text):
     with pytest.raises(FalconConfigError) as err:
         find_hosts(client, hostnames=names)
@@ -243,6 +271,7 @@ def test_find_hosts_by_filter_stops_above(fake, session, client):
 
 # -- actions ----------------------------------------------------------------------------------------------------------
 
+
 def test_action_batches_100_and_sorts_per_host_outcomes(fake, session, client):
     ids = [aid(i) for i in range(250)]
 
@@ -251,10 +280,13 @@ def test_action_batches_100_and_sorts_per_host_outcomes(fake, session, client):
         assert call.kwargs['params'] == {'action_name': 'contain'}
         errors = []
         if aid(0) in batch:
-            errors = [{'code': 409, 'message': 'Device %s is already contained' % aid(0), 'id': aid(0)},
-                      {'code': 404, 'message': 'Device %s was not found' % aid(1)}]
+            errors = [
+                {'code': 409, 'message': 'Device %s is already contained' % aid(0), 'id': aid(0)},
+                {'code': 404, 'message': 'Device %s was not found' % aid(1)},
+            ]
         done = [{'id': i, 'path': ''} for i in batch if i not in (aid(0), aid(1))]
         return fake.make_response(202, fake.api_body(done, errors=errors))
+
     session.add(ACTION, answer)
     result = device_action(client, 'contain', ids)
     assert [len(c.kwargs['json']['ids']) for c in session.calls_to(ACTION)] == [100, 100, 50]
@@ -267,8 +299,10 @@ def test_action_batches_100_and_sorts_per_host_outcomes(fake, session, client):
 @pytest.mark.parametrize('status', [207, 400, 409])
 def test_mixed_batch_is_classified_host_by_host_whatever_the_status(fake, session, client, status):
     # A mixed batch answers non-202 but still lists the accepted hosts (NOTES 9.4): they are never failed.
-    errors = [{'code': 409, 'message': 'Device %s is already contained' % aid(2), 'id': aid(2)},
-              {'code': 400, 'message': 'Device %s is not eligible for containment' % aid(3)}]
+    errors = [
+        {'code': 409, 'message': 'Device %s is already contained' % aid(2), 'id': aid(2)},
+        {'code': 400, 'message': 'Device %s is not eligible for containment' % aid(3)},
+    ]
     session.add(ACTION, fake.make_response(status, fake.api_body([{'id': aid(1), 'path': ''}], errors=errors)))
     result = device_action(client, 'contain', [aid(1), aid(2), aid(3), aid(4)])
     assert result.accepted == [aid(1)] and result.unchanged == [aid(2)]
@@ -286,6 +320,7 @@ def test_batch_refused_as_too_large_is_split_and_the_smaller_size_kept(fake, ses
         if len(batch) > 30:
             return fake.make_response(400, fake.api_body(errors=[{'code': 400, 'message': 'too many ids (max 30)'}]))
         return fake.make_response(202, fake.api_body([{'id': i, 'path': ''} for i in batch]))
+
     session.add(ACTION, answer)
     result = device_action(client, 'contain', [aid(i) for i in range(120)])
     # 100 refused, 50 refused, 25 accepted; then never above 25.
@@ -323,7 +358,10 @@ def test_action_403_fails_every_host_and_stops(fake, session, client):
 def test_action_server_error_leaves_one_batch_unknown_and_continues(fake, session, client):
     def ok(call):
         return fake.make_response(202, fake.api_body([{'id': i, 'path': ''} for i in call.kwargs['json']['ids']]))
-    session.add(ACTION, ok, fake.make_response(500, fake.api_body(errors=[{'code': 500, 'message': 'internal error'}])), ok)
+
+    session.add(
+        ACTION, ok, fake.make_response(500, fake.api_body(errors=[{'code': 500, 'message': 'internal error'}])), ok
+    )
     result = device_action(client, 'lift_containment', [aid(i) for i in range(250)])
     assert len(session.calls_to(ACTION)) == 3  # a write is not retried after a 500: it may have been applied
     assert len(result.accepted) == 150 and not result.failed
@@ -334,11 +372,17 @@ def test_action_server_error_leaves_one_batch_unknown_and_continues(fake, sessio
 
 def test_action_timeout_is_unknown_but_exhausted_429_is_failed(fake, session, client, sleeps):
     import requests
+
     session.add(ACTION, requests.exceptions.ReadTimeout('read timed out'))
     result = device_action(client, 'contain', [aid(1)])
     assert list(result.unknown) == [aid(1)] and not result.failed
-    session.routes[ACTION] = [fake.make_response(429, fake.api_body(errors=[{'code': 429, 'message': 'API rate limit exceeded.'}]),
-                                                 headers={'X-Ratelimit-Retryafter': '1'})]
+    session.routes[ACTION] = [
+        fake.make_response(
+            429,
+            fake.api_body(errors=[{'code': 429, 'message': 'API rate limit exceeded.'}]),
+            headers={'X-Ratelimit-Retryafter': '1'},
+        )
+    ]
     limited = device_action(client, 'contain', [aid(2)])
     assert list(limited.failed) == [aid(2)] and not limited.unknown
 
@@ -365,6 +409,7 @@ def test_action_response_without_details_accepts_the_batch(fake, session, client
 
 # -- waiting ----------------------------------------------------------------------------------------------------------
 
+
 class Clock:
     """A fake monotonic clock advanced by the fake sleep."""
 
@@ -378,7 +423,10 @@ class Clock:
 
 
 def test_wait_polls_only_hosts_still_pending(fake, session, client):
-    statuses = {aid(1): ['containment_pending', 'contained'], aid(2): ['containment_pending', 'containment_pending', 'contained']}
+    statuses = {
+        aid(1): ['containment_pending', 'contained'],
+        aid(2): ['containment_pending', 'containment_pending', 'contained'],
+    }
 
     def answer(call):
         out = []
@@ -386,16 +434,21 @@ def test_wait_polls_only_hosts_still_pending(fake, session, client):
             status = statuses[i].pop(0) if len(statuses[i]) > 1 else statuses[i][0]
             out.append({'device_id': i, 'hostname': i[-2:], 'status': status})
         return fake.make_response(200, fake.api_body(out))
+
     session.add(DETAILS, answer)
     clock = Clock()
-    latest = wait_for_status(client, {aid(1): 'contained', aid(2): 'contained'}, 60, 5, sleep=clock.sleep, clock=lambda: clock.now)
+    latest = wait_for_status(
+        client, {aid(1): 'contained', aid(2): 'contained'}, 60, 5, sleep=clock.sleep, clock=lambda: clock.now
+    )
     assert latest[aid(1)]['status'] == 'contained' and latest[aid(2)]['status'] == 'contained'
     assert [len(c.kwargs['json']['ids']) for c in session.calls_to(DETAILS)] == [2, 2, 1]
     assert clock.sleeps == [5, 5]
 
 
 def test_wait_gives_up_at_the_timeout(fake, session, client):
-    session.add(DETAILS, fake.make_response(200, fake.api_body([{'device_id': aid(1), 'status': 'containment_pending'}])))
+    session.add(
+        DETAILS, fake.make_response(200, fake.api_body([{'device_id': aid(1), 'status': 'containment_pending'}]))
+    )
     clock = Clock()
     latest = wait_for_status(client, {aid(1): 'contained'}, 12, 5, sleep=clock.sleep, clock=lambda: clock.now)
     assert latest[aid(1)]['status'] == 'containment_pending'

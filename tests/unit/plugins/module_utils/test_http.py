@@ -1,4 +1,5 @@
 """Unit tests of FalconClient: tokens, re-auth, retries, autodiscovery, odd bodies, scrubbing (HTTP faked at the Session)."""
+
 import time
 
 import pytest
@@ -6,11 +7,17 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
-    FalconApiError, FalconAuthError, FalconConnectionError,
+    FalconApiError,
+    FalconAuthError,
+    FalconConnectionError,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
 from ansible_collections.secops.falcon.plugins.module_utils._retry import (
-    RATE_LIMIT_MARGIN, RETRY_AFTER_CAP, RETRY_BUDGET, rate_limit_wait, retry_after,
+    RATE_LIMIT_MARGIN,
+    RETRY_AFTER_CAP,
+    RETRY_BUDGET,
+    rate_limit_wait,
+    retry_after,
 )
 
 DEVICES = '/devices/queries/devices/v1'
@@ -37,6 +44,7 @@ def client_for(settings, session):
 
 
 # -- tokens ------------------------------------------------------------------------------------------------------------
+
 
 def test_first_call_issues_token_as_form_fields_then_uses_bearer(fake, session, settings_factory):
     session.add(DEVICES, fake.make_response(200, fake.api_body(['a', 'b'])))
@@ -77,10 +85,12 @@ def test_token_cache_off_issues_per_client(fake, session, settings_factory):
 
 
 def test_401_drops_token_reauthenticates_once_and_retries(fake, settings_factory):
-    unauthorized = fake.make_response(401, {'meta': {'trace_id': 'g'}, 'errors': [
-        {'code': 401, 'message': 'access denied, invalid bearer token'}]})
-    session = fake.FakeSession().add(TOKEN, fake.token_response('tok-old-0000000000000'),
-                                     fake.token_response('tok-new-0000000000000'))
+    unauthorized = fake.make_response(
+        401, {'meta': {'trace_id': 'g'}, 'errors': [{'code': 401, 'message': 'access denied, invalid bearer token'}]}
+    )
+    session = fake.FakeSession().add(
+        TOKEN, fake.token_response('tok-old-0000000000000'), fake.token_response('tok-new-0000000000000')
+    )
     session.add(DEVICES, unauthorized, fake.make_response(200, fake.api_body(['ok'])))
     client = client_for(settings_factory(), session)
     assert client.request('GET', DEVICES).resources == ['ok']
@@ -92,7 +102,9 @@ def test_401_drops_token_reauthenticates_once_and_retries(fake, settings_factory
 
 
 def test_401_after_reauth_is_an_auth_error(fake, session, settings_factory):
-    session.add(DEVICES, fake.make_response(401, {'errors': [{'code': 401, 'message': 'access denied, invalid bearer token'}]}))
+    session.add(
+        DEVICES, fake.make_response(401, {'errors': [{'code': 401, 'message': 'access denied, invalid bearer token'}]})
+    )
     with pytest.raises(FalconAuthError) as info:
         client_for(settings_factory(), session).request('GET', DEVICES)
     assert info.value.status == 401
@@ -100,7 +112,9 @@ def test_401_after_reauth_is_an_auth_error(fake, session, settings_factory):
 
 
 def test_given_token_without_credentials_401_explains(fake, settings_factory):
-    session = fake.FakeSession().add(DEVICES, fake.make_response(401, {'errors': [{'code': 401, 'message': 'access denied'}]}))
+    session = fake.FakeSession().add(
+        DEVICES, fake.make_response(401, {'errors': [{'code': 401, 'message': 'access denied'}]})
+    )
     settings = settings_factory(client_id=None, client_secret=None, access_token='given-token-000000000', cloud='us-2')
     with pytest.raises(FalconAuthError) as info:
         client_for(settings, session).request('GET', DEVICES)
@@ -120,10 +134,13 @@ def refusal(fake, status, message):
     return fake.make_response(status, {'meta': {'trace_id': 'tr-9'}, 'errors': [{'code': status, 'message': message}]})
 
 
-@pytest.mark.parametrize('status, message', [
-    (403, 'Failed to issue access token - Not Authorized'),
-    (400, 'Failed to generate access token for clientID=x.'),
-])
+@pytest.mark.parametrize(
+    'status, message',
+    [
+        (403, 'Failed to issue access token - Not Authorized'),
+        (400, 'Failed to generate access token for clientID=x.'),
+    ],
+)
 def test_refused_token_is_a_clear_auth_error(fake, settings_factory, status, message):
     session = fake.FakeSession().add(TOKEN, refusal(fake, status, message))
     with pytest.raises(FalconAuthError) as info:
@@ -155,7 +172,9 @@ def test_wrong_secret_says_so_without_the_govcloud_hint(fake, settings_factory):
 
 def test_no_govcloud_hint_with_a_custom_base_url_or_a_named_cloud(fake, settings_factory):
     for settings in (settings_factory(base_url='http://127.0.0.1:9'), settings_factory(cloud='eu-1')):
-        session = fake.FakeSession(handler=lambda call: refusal(fake, 400, 'Failed to generate access token for clientID=x.'))
+        session = fake.FakeSession(
+            handler=lambda call: refusal(fake, 400, 'Failed to generate access token for clientID=x.')
+        )
         with pytest.raises(FalconAuthError) as info:
             client_for(settings, session).token()
         assert 'this cloud has no API client with this id' in str(info.value)
@@ -164,7 +183,9 @@ def test_no_govcloud_hint_with_a_custom_base_url_or_a_named_cloud(fake, settings
 
 def test_member_cid_refusal_names_the_member(fake, settings_factory):
     cid = 'c1d0000000000000000000000000b009'
-    session = fake.FakeSession().add(TOKEN, refusal(fake, 403, 'Failed to generate access token for customer ID=%s.' % cid))
+    session = fake.FakeSession().add(
+        TOKEN, refusal(fake, 403, 'Failed to generate access token for customer ID=%s.' % cid)
+    )
     with pytest.raises(FalconAuthError) as info:
         client_for(settings_factory(member_cid=cid), session).token()
     text = str(info.value)
@@ -180,9 +201,12 @@ def test_token_answer_without_access_token(fake, settings_factory):
 
 # -- 308 autodiscovery -------------------------------------------------------------------------------------------------
 
+
 def redirect(location, region):
     import json
+
     from requests.structures import CaseInsensitiveDict
+
     response = requests.Response()
     response.status_code = 308
     response._content = json.dumps({}).encode()  # pylint: disable=protected-access
@@ -195,11 +219,13 @@ def redirect(location, region):
 
 
 def test_308_follows_to_home_cloud_and_stays_there(fake, settings_factory):
-    session = fake.FakeSession(handler=lambda call: {
-        (fake.BASE, TOKEN): redirect(fake.EU_BASE + TOKEN, 'eu-1'),
-        (fake.EU_BASE, TOKEN): fake.token_response('tok-eu-00000000000000', headers={'X-Cs-Region': 'eu-1'}),
-        (fake.EU_BASE, DEVICES): fake.make_response(200, fake.api_body(['eu'])),
-    }[(call.url.split(call.path)[0], call.path)])
+    session = fake.FakeSession(
+        handler=lambda call: {
+            (fake.BASE, TOKEN): redirect(fake.EU_BASE + TOKEN, 'eu-1'),
+            (fake.EU_BASE, TOKEN): fake.token_response('tok-eu-00000000000000', headers={'X-Cs-Region': 'eu-1'}),
+            (fake.EU_BASE, DEVICES): fake.make_response(200, fake.api_body(['eu'])),
+        }[(call.url.split(call.path)[0], call.path)]
+    )
     client = client_for(settings_factory(), session)
     assert client.request('GET', DEVICES).resources == ['eu']
     assert [c.url for c in session.calls] == [fake.BASE + TOKEN, fake.EU_BASE + TOKEN, fake.EU_BASE + DEVICES]
@@ -212,8 +238,11 @@ def test_308_follows_to_home_cloud_and_stays_there(fake, settings_factory):
 
 
 def test_308_without_location_uses_region(fake, settings_factory):
-    session = fake.FakeSession(handler=lambda call: redirect(None, 'us-2') if call.url.startswith(fake.BASE)
-                               else fake.token_response(url=call.url))
+    session = fake.FakeSession(
+        handler=lambda call: (
+            redirect(None, 'us-2') if call.url.startswith(fake.BASE) else fake.token_response(url=call.url)
+        )
+    )
     token, minted = client_for(settings_factory(), session).issue_token()
     assert minted and token.base_url == 'https://api.us-2.crowdstrike.com' and token.cloud == 'us-2'
 
@@ -239,8 +268,13 @@ def test_308_with_explicit_cloud_names_the_home_cloud(fake, settings_factory):
 
 
 def test_308_on_custom_base_url(fake, settings_factory):
-    session = fake.FakeSession(handler=lambda call: redirect('http://127.0.0.1:9002/oauth2/token', 'eu-1')
-                               if ':9001' in call.url else fake.token_response(url=call.url))
+    session = fake.FakeSession(
+        handler=lambda call: (
+            redirect('http://127.0.0.1:9002/oauth2/token', 'eu-1')
+            if ':9001' in call.url
+            else fake.token_response(url=call.url)
+        )
+    )
     token = client_for(settings_factory(base_url='http://127.0.0.1:9001'), session).issue_token()[0]
     assert token.base_url == 'http://127.0.0.1:9002' and token.cloud == 'eu-1'
     evil = fake.FakeSession().add(TOKEN, redirect('http://evil.example.com/oauth2/token', 'eu-1'))
@@ -258,19 +292,27 @@ def test_redirect_loop_is_bounded(fake, settings_factory):
 
 # -- retries -----------------------------------------------------------------------------------------------------------
 
+
 def test_429_honours_retryafter_epoch_seconds(fake, session, settings_factory, sleeps):
     stamp = time.time() + 7
-    session.add(DEVICES, fake.make_response(429, {'errors': [{'code': 429, 'message': 'API rate limit exceeded.'}]},
-                                            headers={'X-Ratelimit-Retryafter': str(int(stamp))}),
-                fake.make_response(200, fake.api_body(['ok'])))
+    session.add(
+        DEVICES,
+        fake.make_response(
+            429,
+            {'errors': [{'code': 429, 'message': 'API rate limit exceeded.'}]},
+            headers={'X-Ratelimit-Retryafter': str(int(stamp))},
+        ),
+        fake.make_response(200, fake.api_body(['ok'])),
+    )
     assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
     # What the API asks (6-7 s: the stamp is whole seconds) plus the margin (NOTES 9.5: exactly on time meets a 429).
     assert len(sleeps) == 1 and 6 + RATE_LIMIT_MARGIN <= sleeps[0] <= 7 + RATE_LIMIT_MARGIN + 0.5
 
 
 def test_repeated_429_waits_longer_each_time(fake, session, settings_factory, sleeps):
-    limited = fake.make_response(429, {'errors': [{'code': 429, 'message': 'API rate limit exceeded.'}]},
-                                 headers={'X-Ratelimit-Retryafter': '1'})
+    limited = fake.make_response(
+        429, {'errors': [{'code': 429, 'message': 'API rate limit exceeded.'}]}, headers={'X-Ratelimit-Retryafter': '1'}
+    )
     session.add(DEVICES, limited, limited, limited, fake.make_response(200, fake.api_body(['ok'])))
     assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
     assert len(sleeps) == 3
@@ -305,8 +347,11 @@ def test_retryafter_units_and_cap():
 
 
 def test_429_on_a_write_is_retried(fake, session, settings_factory, sleeps):
-    session.add('/devices/entities/devices-actions/v2', fake.make_response(429, {}),
-                fake.make_response(202, fake.api_body([{'id': 'a'}])))
+    session.add(
+        '/devices/entities/devices-actions/v2',
+        fake.make_response(429, {}),
+        fake.make_response(202, fake.api_body([{'id': 'a'}])),
+    )
     client = client_for(settings_factory(), session)
     response = client.request('POST', '/devices/entities/devices-actions/v2', json={'ids': ['a']}, ok=(202,))
     assert response.status == 202 and len(sleeps) == 1
@@ -314,8 +359,11 @@ def test_429_on_a_write_is_retried(fake, session, settings_factory, sleeps):
 
 @pytest.mark.parametrize('status', [500, 502, 503, 504])
 def test_5xx_retried_for_reads(fake, session, settings_factory, sleeps, status):
-    session.add(DEVICES, fake.make_response(status, text='<html>bad gateway</html>'),
-                fake.make_response(200, fake.api_body(['ok'])))
+    session.add(
+        DEVICES,
+        fake.make_response(status, text='<html>bad gateway</html>'),
+        fake.make_response(200, fake.api_body(['ok'])),
+    )
     assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
     assert len(sleeps) == 1 and 0.25 <= sleeps[0] <= 0.5
 
@@ -335,7 +383,9 @@ def test_post_used_as_read_is_retried(fake, session, settings_factory, sleeps):
 
 
 def test_retries_exhausted(fake, session, settings_factory, sleeps):
-    session.add(DEVICES, fake.make_response(503, {'meta': {'trace_id': 'tr-x'}, 'errors': [{'code': 503, 'message': 'down'}]}))
+    session.add(
+        DEVICES, fake.make_response(503, {'meta': {'trace_id': 'tr-x'}, 'errors': [{'code': 503, 'message': 'down'}]})
+    )
     with pytest.raises(FalconApiError) as info:
         client_for(settings_factory(retries=2), session).request('GET', DEVICES)
     err = info.value
@@ -380,11 +430,15 @@ def test_tls_failure_is_explained(fake, settings_factory):
 
 # -- bodies ------------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('body', [
-    {'meta': {}, 'errors': []},
-    {'meta': {}, 'resources': None, 'errors': None},
-    {},
-])
+
+@pytest.mark.parametrize(
+    'body',
+    [
+        {'meta': {}, 'errors': []},
+        {'meta': {}, 'resources': None, 'errors': None},
+        {},
+    ],
+)
 def test_bodies_without_resources(fake, session, settings_factory, body):
     session.add(DEVICES, fake.make_response(200, body))
     response = client_for(settings_factory(), session).request('GET', DEVICES)
@@ -398,15 +452,27 @@ def test_empty_body(fake, session, settings_factory):
 
 
 def test_non_json_success_is_a_clear_error(fake, session, settings_factory):
-    session.add(DEVICES, fake.make_response(200, text='<html>proxy login</html>', headers={'Content-Type': 'text/html'}))
+    session.add(
+        DEVICES, fake.make_response(200, text='<html>proxy login</html>', headers={'Content-Type': 'text/html'})
+    )
     with pytest.raises(FalconApiError) as info:
         client_for(settings_factory(), session).request('GET', DEVICES)
-    assert 'not a JSON object' in str(info.value) and 'text/html' in str(info.value) and 'proxy login' in str(info.value)
+    assert (
+        'not a JSON object' in str(info.value) and 'text/html' in str(info.value) and 'proxy login' in str(info.value)
+    )
 
 
 def test_gateway_error_without_resources(fake, session, settings_factory):
-    session.add(DEVICES, fake.make_response(403, {'meta': {'trace_id': 'tr-403'}, 'errors': [
-        {'code': 403, 'message': 'access denied, scope not permitted'}]}))
+    session.add(
+        DEVICES,
+        fake.make_response(
+            403,
+            {
+                'meta': {'trace_id': 'tr-403'},
+                'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}],
+            },
+        ),
+    )
     with pytest.raises(FalconApiError) as info:
         client_for(settings_factory(), session).request('GET', DEVICES)
     assert info.value.status == 403 and info.value.trace_id == 'tr-403'
@@ -422,10 +488,15 @@ def test_trace_id_header_wins(fake, session, settings_factory):
 
 # -- secrets -----------------------------------------------------------------------------------------------------------
 
+
 def test_secrets_scrubbed_from_transport_errors(fake, settings_factory, sleeps):
     secret = fake.CLIENT_SECRET
-    session = fake.FakeSession().add(TOKEN, requests.exceptions.ConnectionError(
-        'boom client_secret=%s body=%s Authorization: Bearer eyJabcdefghijklmnop' % (secret, secret)))
+    session = fake.FakeSession().add(
+        TOKEN,
+        requests.exceptions.ConnectionError(
+            'boom client_secret=%s body=%s Authorization: Bearer eyJabcdefghijklmnop' % (secret, secret)
+        ),
+    )
     with pytest.raises(FalconConnectionError) as info:
         client_for(settings_factory(retries=0), session).issue_token()
     text = str(info.value)
@@ -434,13 +505,16 @@ def test_secrets_scrubbed_from_transport_errors(fake, settings_factory, sleeps):
 
 
 def test_token_never_in_error_texts(fake, session, settings_factory):
-    session.add(DEVICES, fake.make_response(400, {'errors': [{'code': 400, 'message': 'bad tok-0000000001-abcdefghijklmnop'}]}))
+    session.add(
+        DEVICES, fake.make_response(400, {'errors': [{'code': 400, 'message': 'bad tok-0000000001-abcdefghijklmnop'}]})
+    )
     with pytest.raises(FalconApiError) as info:
         client_for(settings_factory(), session).request('GET', DEVICES)
     assert 'tok-0000000001-abcdefghijklmnop' not in str(info.value)
 
 
 # -- revoke and session settings ---------------------------------------------------------------------------------------
+
 
 def test_revoke_uses_basic_auth_and_form(fake, settings_factory):
     session = fake.FakeSession().add('/oauth2/revoke', fake.make_response(200, {'meta': {}, 'errors': []}))
@@ -453,8 +527,10 @@ def test_revoke_uses_basic_auth_and_form(fake, settings_factory):
 
 
 def test_revoke_refused(fake, settings_factory):
-    session = fake.FakeSession().add('/oauth2/revoke', fake.make_response(403, {'errors': [
-        {'code': 403, 'message': 'access denied, authorization failed'}]}))
+    session = fake.FakeSession().add(
+        '/oauth2/revoke',
+        fake.make_response(403, {'errors': [{'code': 403, 'message': 'access denied, authorization failed'}]}),
+    )
     with pytest.raises(FalconApiError, match='authorization failed'):
         client_for(settings_factory(), session).revoke('tok-to-revoke-000000')
 
@@ -477,14 +553,26 @@ def test_session_settings(fake, settings_factory, tmp_path):
 
 def test_settings_dict_accepted(fake, cache_dir):
     session = fake.FakeSession()
-    client = FalconClient({'client_id': fake.CLIENT_ID, 'client_secret': fake.CLIENT_SECRET, 'cloud': 'eu-1',
-                           'token_cache_dir': cache_dir}, session=session)
+    client = FalconClient(
+        {
+            'client_id': fake.CLIENT_ID,
+            'client_secret': fake.CLIENT_SECRET,
+            'cloud': 'eu-1',
+            'token_cache_dir': cache_dir,
+        },
+        session=session,
+    )
     assert client.cloud == 'eu-1' and client.base_url == fake.EU_BASE
 
 
 def test_truncated_json_retried_for_reads(fake, session, settings_factory, sleeps):
-    session.add(DEVICES, fake.make_response(200, text='{"meta": {"trace_id": "x"}, "resour', headers={'Content-Type': 'application/json'}),
-                fake.make_response(200, fake.api_body(['ok'])))
+    session.add(
+        DEVICES,
+        fake.make_response(
+            200, text='{"meta": {"trace_id": "x"}, "resour', headers={'Content-Type': 'application/json'}
+        ),
+        fake.make_response(200, fake.api_body(['ok'])),
+    )
     assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
     assert len(sleeps) == 1
 
@@ -497,8 +585,11 @@ def test_truncated_json_not_retried_for_writes(fake, session, settings_factory, 
 
 
 def test_broken_chunked_body_retried_for_reads(fake, session, settings_factory, sleeps):
-    session.add(DEVICES, requests.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead'),
-                fake.make_response(200, fake.api_body(['ok'])))
+    session.add(
+        DEVICES,
+        requests.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead'),
+        fake.make_response(200, fake.api_body(['ok'])),
+    )
     assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
 
 
@@ -520,10 +611,12 @@ def test_total_wait_is_bounded(fake, session, settings_factory, sleeps):
 
 # -- whole-answer deadline and size cap ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def clock(monkeypatch):
     """The client's deadline clock, moved by the tests instead of waiting; returns a one-item list holding now."""
     from ansible_collections.secops.falcon.plugins.module_utils import _http
+
     now = [1000.0]
     monkeypatch.setattr(_http, '_now', lambda: now[0])
     return now
@@ -531,12 +624,15 @@ def clock(monkeypatch):
 
 def dripping(fake, clock, streams, gap=1.5, size=5000):
     """An answer whose body arrives one byte per read, each read taking gap seconds of the test clock."""
+
     def answer(call):
         def tick(_n):
             clock[0] += gap
+
         stream = fake.FakeStream([b'{'] + [b' '] * size + [b'}'], on_read=tick)
         streams.append(stream)
         return fake.make_response(200, headers={'Content-Type': 'application/json'}, url=call.url, stream=stream)
+
     return answer
 
 
@@ -565,7 +661,9 @@ def test_body_slower_than_timeout_not_retried_for_writes(fake, session, settings
 
 def test_streamed_body_within_timeout_is_read_whole(fake, session, settings_factory, clock):
     body = b'{"meta": {}, "resources": ["a", "b"], "errors": []}'
-    stream = fake.FakeStream([body[:10], body[10:30], body[30:]], on_read=lambda n: clock.__setitem__(0, clock[0] + 0.5))
+    stream = fake.FakeStream(
+        [body[:10], body[10:30], body[30:]], on_read=lambda n: clock.__setitem__(0, clock[0] + 0.5)
+    )
     session.add(DEVICES, fake.make_response(200, headers={'Content-Type': 'application/json'}, stream=stream))
     response = client_for(settings_factory(timeout=2), session).request('GET', DEVICES)
     assert response.resources == ['a', 'b'] and stream.closed
@@ -573,6 +671,7 @@ def test_streamed_body_within_timeout_is_read_whole(fake, session, settings_fact
 
 def test_body_over_the_size_cap_is_a_clear_error(fake, session, settings_factory, sleeps):
     from ansible_collections.secops.falcon.plugins.module_utils._http import MAX_BODY
+
     mib = b'x' * (1024 * 1024)
     stream = fake.FakeStream([mib] * (MAX_BODY // len(mib) + 1))
     session.add(DEVICES, fake.make_response(200, headers={'Content-Type': 'application/json'}, stream=stream))

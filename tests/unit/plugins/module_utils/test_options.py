@@ -1,11 +1,15 @@
 """Unit tests of option validation into ConnectionSettings."""
+
 import os
 
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._options import (
-    COMMON_ARGSPEC, MISSING_CREDENTIALS, ConnectionSettings, default_cache_dir,
+    COMMON_ARGSPEC,
+    MISSING_CREDENTIALS,
+    ConnectionSettings,
+    default_cache_dir,
 )
 
 CREDS = dict(client_id='0123456789abcdef0123456789abcdef', client_secret='S' * 40)
@@ -39,8 +43,16 @@ def test_half_credentials_names_the_missing_one():
         ConnectionSettings.from_options({'client_secret': 'S' * 40})
 
 
-@pytest.mark.parametrize('url', ['http://127.0.0.1:8500', 'http://127.1.2.3', 'http://[::1]:9', 'http://localhost:1',
-                                 'https://gateway.example.com/falcon'])
+@pytest.mark.parametrize(
+    'url',
+    [
+        'http://127.0.0.1:8500',
+        'http://127.1.2.3',
+        'http://[::1]:9',
+        'http://localhost:1',
+        'https://gateway.example.com/falcon',
+    ],
+)
 def test_allowed_base_urls(url):
     settings = build(base_url=url + '/')
     assert settings.base_url == url
@@ -69,8 +81,19 @@ def test_cloud_gives_base_url():
     assert build(cloud='us-gov-1').base_url == 'https://api.laggar.gcw.crowdstrike.com'
 
 
-@pytest.mark.parametrize('name, value', [('timeout', 0), ('timeout', 601), ('timeout', 'x'), ('timeout', float('inf')),
-                                         ('retries', -1), ('retries', 11), ('retries', 1.5), ('timeout', True)])
+@pytest.mark.parametrize(
+    'name, value',
+    [
+        ('timeout', 0),
+        ('timeout', 601),
+        ('timeout', 'x'),
+        ('timeout', float('inf')),
+        ('retries', -1),
+        ('retries', 11),
+        ('retries', 1.5),
+        ('timeout', True),
+    ],
+)
 def test_ranges(name, value):
     with pytest.raises(FalconConfigError) as info:
         build(**{name: value})
@@ -91,8 +114,14 @@ def test_auth_dict_like_crowdstrike_falcon():
 
 
 def test_auth_dict_from_registered_falcon_token_result():
-    registered = {'changed': True, 'access_token': 'T' * 30, 'cloud': None, 'base_url': 'http://127.0.0.1:9',
-                  'expires_in': 1799, 'failed': False}
+    registered = {
+        'changed': True,
+        'access_token': 'T' * 30,
+        'cloud': None,
+        'base_url': 'http://127.0.0.1:9',
+        'expires_in': 1799,
+        'failed': False,
+    }
     settings = ConnectionSettings.from_options({'auth': registered})
     assert settings.base_url == 'http://127.0.0.1:9' and settings.access_token == 'T' * 30
 
@@ -133,23 +162,47 @@ def test_proxy_validation():
     assert 'pw' not in str(info.value)
 
 
-@pytest.mark.parametrize('given', ['C1D0000000000000000000000000B002-4F', 'c1d0000000000000000000000000b002-4f',
-                                   'C1D0000000000000000000000000B002', ' c1d0000000000000000000000000b002 '])
+@pytest.mark.parametrize(
+    'given',
+    [
+        'C1D0000000000000000000000000B002-4F',
+        'c1d0000000000000000000000000b002-4f',
+        'C1D0000000000000000000000000B002',
+        ' c1d0000000000000000000000000b002 ',
+    ],
+)
 def test_member_cid_console_form_is_sent_bare_and_lower_case(given):
     assert build(member_cid=given).member_cid == 'c1d0000000000000000000000000b002'
 
 
-@pytest.mark.parametrize('given', ['xyz', 'c1d0000000000000000000000000b00', 'c1d0000000000000000000000000b002-4',
-                                   'c1d0000000000000000000000000b002-4FF', 'g1d0000000000000000000000000b002',
-                                   'c1d0000000000000000000000000b002\n-4f'])
+@pytest.mark.parametrize(
+    'given',
+    [
+        'xyz',
+        'c1d0000000000000000000000000b00',
+        'c1d0000000000000000000000000b002-4',
+        'c1d0000000000000000000000000b002-4FF',
+        'g1d0000000000000000000000000b002',
+        'c1d0000000000000000000000000b002\n-4f',
+    ],
+)
 def test_member_cid_anything_else_is_refused_naming_it(given):
     with pytest.raises(FalconConfigError) as info:
         build(member_cid=given)
     assert repr(given.strip()) in str(info.value) and '32 hexadecimal characters' in str(info.value)
 
 
-@pytest.mark.parametrize('given, canonical', [('us1', 'us-1'), ('US-1', 'us-1'), ('gov1', 'us-gov-1'),
-                                              ('auto', 'autodiscover'), ('EU_1', 'eu-1'), ('', 'autodiscover')])
+@pytest.mark.parametrize(
+    'given, canonical',
+    [
+        ('us1', 'us-1'),
+        ('US-1', 'us-1'),
+        ('gov1', 'us-gov-1'),
+        ('auto', 'autodiscover'),
+        ('EU_1', 'eu-1'),
+        ('', 'autodiscover'),
+    ],
+)
 def test_cloud_aliases_and_empty_cloud(given, canonical):
     assert build(cloud=given).cloud == canonical
 
@@ -175,9 +228,14 @@ def test_cache_dir_default(monkeypatch, tmp_path):
 
 def test_argspec_env_fallbacks_and_no_log():
     envs = {name: spec['fallback'][1][0] for name, spec in COMMON_ARGSPEC.items() if 'fallback' in spec}
-    assert envs == {'client_id': 'FALCON_CLIENT_ID', 'client_secret': 'FALCON_CLIENT_SECRET',
-                    'member_cid': 'FALCON_MEMBER_CID', 'cloud': 'FALCON_CLOUD', 'base_url': 'FALCON_BASE_URL',
-                    'token_cache_dir': 'FALCON_TOKEN_CACHE_DIR'}
+    assert envs == {
+        'client_id': 'FALCON_CLIENT_ID',
+        'client_secret': 'FALCON_CLIENT_SECRET',
+        'member_cid': 'FALCON_MEMBER_CID',
+        'cloud': 'FALCON_CLOUD',
+        'base_url': 'FALCON_BASE_URL',
+        'token_cache_dir': 'FALCON_TOKEN_CACHE_DIR',
+    }
     assert {n for n, s in COMMON_ARGSPEC.items() if s.get('no_log')} == {'client_secret', 'access_token', 'auth'}
 
 

@@ -1,4 +1,5 @@
 """Unit tests of the pagination helpers."""
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
@@ -21,12 +22,12 @@ class PagedClient:
         limit = params['limit']
         if self.scroll:
             start = int(params.get('offset', 'tok-0').split('-')[1])
-            page = self.ids[start:start + limit]
+            page = self.ids[start : start + limit]
             # Like the real API, the last page still carries a token.
             pagination = {'offset': 'tok-%d' % (start + len(page)), 'total': len(self.ids)}
         else:
             start = params['offset']
-            page = self.ids[start:start + limit]
+            page = self.ids[start : start + limit]
             pagination = {'offset': start if self.echo_start else start + len(page), 'limit': limit}
             if not self.omit_total:
                 pagination['total'] = len(self.ids)
@@ -102,11 +103,14 @@ class ConstantTokenScroll:
         self.calls.append(dict(params))
         if self.calls[1:]:
             assert params['offset'] == 'DnF1ZXJ5VGhlbkZldGNo-constant'
-        page = self.ids[self.cursor:self.cursor + params['limit']]
+        page = self.ids[self.cursor : self.cursor + params['limit']]
         self.cursor += len(page)
         if page:
-            pagination = {'offset': 'DnF1ZXJ5VGhlbkZldGNo-constant', 'expires_at': 1764590000000000000 + len(self.calls),
-                          'total': len(self.ids) if self.total_shown is None else self.total_shown}
+            pagination = {
+                'offset': 'DnF1ZXJ5VGhlbkZldGNo-constant',
+                'expires_at': 1764590000000000000 + len(self.calls),
+                'total': len(self.ids) if self.total_shown is None else self.total_shown,
+            }
         else:
             pagination = {'total': 0, 'offset': '' if self.empty_offset else 'DnF1ZXJ5VGhlbkZldGNo-constant'}
         return FalconResponse(200, {'meta': {'pagination': pagination}, 'resources': page, 'errors': []})

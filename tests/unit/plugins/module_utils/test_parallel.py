@@ -1,4 +1,5 @@
 """bounded_map: order kept, never more calls in flight than allowed, errors raised in order, the setting validated."""
+
 import threading
 import time
 
@@ -6,7 +7,10 @@ import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._parallel import (
-    CONCURRENCY_ENV, DEFAULT_CONCURRENCY, bounded_map, read_concurrency,
+    CONCURRENCY_ENV,
+    DEFAULT_CONCURRENCY,
+    bounded_map,
+    read_concurrency,
 )
 
 
@@ -68,8 +72,9 @@ def test_first_error_in_order_is_raised_and_later_calls_cancelled():
     assert len(started) < 50
 
 
-@pytest.mark.parametrize('raw, value', [('', DEFAULT_CONCURRENCY), (' ', DEFAULT_CONCURRENCY), ('1', 1), ('8', 8),
-                                        (' 3 ', 3)])
+@pytest.mark.parametrize(
+    'raw, value', [('', DEFAULT_CONCURRENCY), (' ', DEFAULT_CONCURRENCY), ('1', 1), ('8', 8), (' 3 ', 3)]
+)
 def test_read_concurrency(raw, value):
     assert read_concurrency({CONCURRENCY_ENV: raw}) == value
     assert read_concurrency({}) == DEFAULT_CONCURRENCY

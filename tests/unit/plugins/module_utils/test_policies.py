@@ -1,10 +1,17 @@
 """Unit tests of the policy readers: family endpoints, ids, names, members, CSPM settings (HTTP faked at the Session)."""
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._policies import (
-    CSPM_SERVICES, find_policies_by_name, get_cspm_policy_settings, get_policies, member_ids, normalise_service,
-    query_policies, validate_policy_ids,
+    CSPM_SERVICES,
+    find_policies_by_name,
+    get_cspm_policy_settings,
+    get_policies,
+    member_ids,
+    normalise_service,
+    query_policies,
+    validate_policy_ids,
 )
 
 CSPM = '/settings/entities/policy/v1'
@@ -19,13 +26,16 @@ def combined_page(fake, items, offset, total):
     return fake.make_response(200, fake.api_body(items, pagination={'offset': offset, 'limit': 5000, 'total': total}))
 
 
-@pytest.mark.parametrize('policy_type, path', [
-    ('prevention', '/policy/combined/prevention/v1'),
-    ('sensor_update', '/policy/combined/sensor-update/v2'),
-    ('device_control', '/policy/combined/device-control/v1'),
-    ('firewall', '/policy/combined/firewall/v1'),
-    ('response', '/policy/combined/response/v1'),
-])
+@pytest.mark.parametrize(
+    'policy_type, path',
+    [
+        ('prevention', '/policy/combined/prevention/v1'),
+        ('sensor_update', '/policy/combined/sensor-update/v2'),
+        ('device_control', '/policy/combined/device-control/v1'),
+        ('firewall', '/policy/combined/firewall/v1'),
+        ('response', '/policy/combined/response/v1'),
+    ],
+)
 def test_query_uses_the_family_combined_endpoint(fake, session, client, policy_type, path):
     session.add(path, combined_page(fake, [{'id': pid(1), 'name': 'a'}], 1, 1))
     assert query_policies(client, policy_type, "platform_name:'Linux'") == [{'id': pid(1), 'name': 'a'}]
@@ -36,13 +46,19 @@ def test_query_uses_the_family_combined_endpoint(fake, session, client, policy_t
 def test_query_pages_by_5000(fake, session, client):
     path = '/policy/combined/prevention/v1'
     first = [{'id': pid(i)} for i in range(5000)]
-    session.add(path, combined_page(fake, first, 5000, 5002), combined_page(fake, [{'id': pid(5000)}, {'id': pid(5001)}], 5002, 5002))
+    session.add(
+        path,
+        combined_page(fake, first, 5000, 5002),
+        combined_page(fake, [{'id': pid(5000)}, {'id': pid(5001)}], 5002, 5002),
+    )
     assert len(query_policies(client, 'prevention')) == 5002
     assert [c.kwargs['params']['offset'] for c in session.calls_to(path)] == [0, 5000]
 
 
 def test_query_bad_filter_names_the_filter(fake, session, client):
-    body = fake.api_body(errors=[{'code': 400, 'message': "Failed to parse filter expression. ['platform' is an unknown property]"}])
+    body = fake.api_body(
+        errors=[{'code': 400, 'message': "Failed to parse filter expression. ['platform' is an unknown property]"}]
+    )
     session.add('/policy/combined/firewall/v1', fake.make_response(400, body))
     with pytest.raises(FalconApiError) as err:
         query_policies(client, 'firewall', "platform:'x'")
@@ -51,7 +67,9 @@ def test_query_bad_filter_names_the_filter(fake, session, client):
 
 def test_get_policies_keeps_found_ones_on_404(fake, session, client):
     path = '/policy/entities/sensor-update/v2'
-    body = fake.api_body([{'id': pid(2)}], errors=[{'code': 404, 'message': 'Could not find policy with id %s' % pid(3)}])
+    body = fake.api_body(
+        [{'id': pid(2)}], errors=[{'code': 404, 'message': 'Could not find policy with id %s' % pid(3)}]
+    )
     session.add(path, fake.make_response(404, body))
     found, missing = get_policies(client, 'sensor_update', [pid(3), pid(2)])
     assert found == [{'id': pid(2)}] and missing == [pid(3)]
@@ -60,7 +78,9 @@ def test_get_policies_keeps_found_ones_on_404(fake, session, client):
 
 def test_get_policies_batches_ids_in_the_url(fake, session, client):
     path = '/policy/entities/prevention/v1'
-    session.add(path, lambda call: fake.make_response(200, fake.api_body([{'id': i} for i in call.kwargs['params']['ids']])))
+    session.add(
+        path, lambda call: fake.make_response(200, fake.api_body([{'id': i} for i in call.kwargs['params']['ids']]))
+    )
     found, missing = get_policies(client, 'prevention', [pid(i) for i in range(1200)])
     assert len(found) == 1200 and missing == []
     assert [len(c.kwargs['params']['ids']) for c in session.calls_to(path)] == [500, 500, 200]
@@ -73,16 +93,23 @@ def test_validate_policy_ids():
     assert "'nope'" in err.value.message
 
 
-@pytest.mark.parametrize('policy_type, path', [
-    ('prevention', '/policy/combined/prevention/v1'),
-    ('sensor_update', '/policy/combined/sensor-update/v2'),
-    ('device_control', '/policy/combined/device-control/v1'),
-    ('firewall', '/policy/combined/firewall/v1'),
-    ('response', '/policy/combined/response/v1'),
-])
+@pytest.mark.parametrize(
+    'policy_type, path',
+    [
+        ('prevention', '/policy/combined/prevention/v1'),
+        ('sensor_update', '/policy/combined/sensor-update/v2'),
+        ('device_control', '/policy/combined/device-control/v1'),
+        ('firewall', '/policy/combined/firewall/v1'),
+        ('response', '/policy/combined/response/v1'),
+    ],
+)
 def test_find_by_name_reads_the_family_and_matches_here(fake, session, client, policy_type, path):
     # The API's name filter returns nothing on sensor-update and only platform_default elsewhere (NOTES 9.3).
-    items = [{'id': pid(1), 'name': 'Servers'}, {'id': pid(2), 'name': 'Servers - old'}, {'id': pid(3), 'name': 'platform_default'}]
+    items = [
+        {'id': pid(1), 'name': 'Servers'},
+        {'id': pid(2), 'name': 'Servers - old'},
+        {'id': pid(3), 'name': 'platform_default'},
+    ]
     session.add(path, combined_page(fake, items, 3, 3))
     found, missing = find_policies_by_name(client, policy_type, ['servers', 'Laptops', ' PLATFORM_DEFAULT '])
     assert found == [items[0], items[2]] and missing == ['Laptops']
@@ -111,7 +138,9 @@ def test_member_ids_pages_the_members_query(fake, session, client):
     session.add(path, combined_page(fake, ['a'] * 5000, 5000, 5001), combined_page(fake, ['b'], 5001, 5001))
     assert len(member_ids(client, 'sensor_update', pid(1))) == 5001
     assert [c.kwargs['params'] for c in session.calls_to(path)] == [
-        {'id': pid(1), 'offset': 0, 'limit': 5000}, {'id': pid(1), 'offset': 5000, 'limit': 5000}]
+        {'id': pid(1), 'offset': 0, 'limit': 5000},
+        {'id': pid(1), 'offset': 5000, 'limit': 5000},
+    ]
 
 
 def test_normalise_service():
@@ -131,11 +160,14 @@ def test_cspm_settings_sends_the_dashed_params(fake, session, client):
     assert session.calls_to(CSPM)[0].kwargs['params'] == {'service': 'S3', 'cloud-platform': 'aws', 'policy-id': '7'}
 
 
-@pytest.mark.parametrize('kwargs, text', [
-    ({'cloud_platform': 'oracle'}, "Invalid cloud_platform 'oracle'. Allowed values: aws, azure, gcp."),
-    ({'policy_id': '12a'}, "Invalid CSPM policy_id '12a'"),
-    ({'service': 'nope'}, "Invalid CSPM service 'nope'"),
-])
+@pytest.mark.parametrize(
+    'kwargs, text',
+    [
+        ({'cloud_platform': 'oracle'}, "Invalid cloud_platform 'oracle'. Allowed values: aws, azure, gcp."),
+        ({'policy_id': '12a'}, "Invalid CSPM policy_id '12a'"),
+        ({'service': 'nope'}, "Invalid CSPM service 'nope'"),
+    ],
+)
 def test_cspm_bad_values_fail_before_any_request(session, client, kwargs, text):
     with pytest.raises(FalconConfigError) as err:
         get_cspm_policy_settings(client, **kwargs)

@@ -1,4 +1,5 @@
 """Unit tests of the on-disk token cache: keying, encryption at rest, file modes, unsafe dirs, expiry, single flight."""
+
 import errno
 import multiprocessing
 import os
@@ -11,7 +12,13 @@ from ansible_collections.secops.falcon.plugins.module_utils import _token_cache
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
 from ansible_collections.secops.falcon.plugins.module_utils._token import RENEW_WINDOW, Token
 from ansible_collections.secops.falcon.plugins.module_utils._token_cache import (
-    MemoryTokenStore, TokenCache, decrypt_entry, encrypt_entry, entry_name, open_token_store, prepare_cache_dir,
+    MemoryTokenStore,
+    TokenCache,
+    decrypt_entry,
+    encrypt_entry,
+    entry_name,
+    open_token_store,
+    prepare_cache_dir,
 )
 
 SECRET = 'CacheTestSecret000000000000000000000001'
@@ -29,20 +36,33 @@ def cache(directory, secret=SECRET, **kwargs):
 
 def minter(tokens, lifetime=1799, age=0):
     """A mint function that issues tok-1, tok-2 ... (issued age seconds ago) and counts calls."""
+
     def mint():
         tokens.append('tok-%d-%s' % (len(tokens) + 1, 'x' * 20))
-        return Token(tokens[-1], 'https://api.eu-1.crowdstrike.com', cloud='eu-1', expires_in=lifetime,
-                     issued_at=time.time() - age)
+        return Token(
+            tokens[-1],
+            'https://api.eu-1.crowdstrike.com',
+            cloud='eu-1',
+            expires_in=lifetime,
+            issued_at=time.time() - age,
+        )
+
     return mint
 
 
 # -- keying ------------------------------------------------------------------------------------------------------------
 
+
 def test_entry_name_depends_on_every_part_and_hides_them():
     base = name_for()
     assert len(base) == 64
-    variants = [name_for(secret=OTHER_SECRET), name_for(start='https://x'), name_for(cloud='eu-1'),
-                name_for(client_id='id2'), name_for(member_cid='c1d0000000000000000000000000b002')]
+    variants = [
+        name_for(secret=OTHER_SECRET),
+        name_for(start='https://x'),
+        name_for(cloud='eu-1'),
+        name_for(client_id='id2'),
+        name_for(member_cid='c1d0000000000000000000000000b002'),
+    ]
     assert len(set(variants + [base])) == len(variants) + 1
     assert SECRET not in base and 'id1' not in base
 
@@ -68,6 +88,7 @@ def test_member_cid_gets_its_own_entry(cache_dir):
 
 
 # -- encryption at rest and file modes -------------------------------------------------------------------------------
+
 
 def test_entry_is_encrypted_and_private(cache_dir):
     issued = []
@@ -123,7 +144,9 @@ def test_dir_of_another_user_is_refused(tmp_path, monkeypatch):
     try:
         os.chown(str(path), 65534, -1)  # only root can give a directory away, and not in a namespace without uid 65534
     except OSError:
-        monkeypatch.setattr(_token_cache.os, 'geteuid', lambda: os.stat(str(path)).st_uid + 1)  # pretend to be someone else
+        monkeypatch.setattr(
+            _token_cache.os, 'geteuid', lambda: os.stat(str(path)).st_uid + 1
+        )  # pretend to be someone else
     with pytest.raises(FalconConfigError) as info:
         prepare_cache_dir(str(path))
     assert str(path) in str(info.value) and 'owned by uid' in str(info.value)
@@ -149,14 +172,18 @@ def test_entry_readable_by_others_is_ignored_and_replaced(cache_dir):
 
 # -- corrupt entries ---------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('damage', [
-    lambda data: data[:len(data) // 2],            # truncated
-    lambda data: b'',                              # empty
-    lambda data: b'not json at all',
-    lambda data: data.replace(b'"ciphertext": "', b'"ciphertext": "AAAA'),  # tampered
-    lambda data: b'{"format": 1}',
-    lambda data: os.urandom(70000),                # far too large
-])
+
+@pytest.mark.parametrize(
+    'damage',
+    [
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: b'',  # empty
+        lambda data: b'not json at all',
+        lambda data: data.replace(b'"ciphertext": "', b'"ciphertext": "AAAA'),  # tampered
+        lambda data: b'{"format": 1}',
+        lambda data: os.urandom(70000),  # far too large
+    ],
+)
 def test_corrupt_entry_is_a_miss_and_is_replaced(cache_dir, damage):
     issued = []
     store = cache(cache_dir)
@@ -172,6 +199,7 @@ def test_corrupt_entry_is_a_miss_and_is_replaced(cache_dir, damage):
 
 
 # -- expiry ------------------------------------------------------------------------------------------------------------
+
 
 def test_token_renewed_inside_the_window(cache_dir):
     issued = []
@@ -233,6 +261,7 @@ def test_memory_store_is_per_instance():
 
 # -- store selection ---------------------------------------------------------------------------------------------------
 
+
 def test_open_token_store(settings_factory):
     warnings = []
     assert isinstance(open_token_store(settings_factory(), warnings.append), TokenCache)
@@ -258,6 +287,7 @@ def test_unwritable_dir_warns_but_token_is_usable(cache_dir):
 
 # -- single flight across processes ------------------------------------------------------------------------------------
 
+
 def _racer(directory, counter_path, barrier, results):
     """One process: wait for the others, then get a token (minting takes 0.3 s and is counted in a file)."""
     store = TokenCache(directory, SECRET, name_for(), lock_wait=30)
@@ -267,6 +297,7 @@ def _racer(directory, counter_path, barrier, results):
             handle.write('1')
         time.sleep(0.3)
         return Token('tok-%d-%s' % (os.getpid(), 'y' * 20), START, cloud='us-1')
+
     barrier.wait()
     token, minted = store.get_or_mint(mint)
     results.put((token.access_token, minted))
@@ -292,6 +323,7 @@ def test_single_flight_across_processes(cache_dir, tmp_path):
 
 def test_lock_wait_gives_up_with_a_warning(cache_dir):
     import fcntl
+
     warnings = []
     store = TokenCache(cache_dir, SECRET, name_for(), lock_wait=0.2, warn=warnings.append)
     fd = os.open(store.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -332,6 +364,7 @@ def test_temp_files_of_killed_writers_are_swept(cache_dir):
 def test_a_file_system_without_locks_warns_instead_of_failing(cache_dir, monkeypatch):
     def no_locks(fd, operation):
         raise OSError(errno.ENOLCK, 'No locks available')
+
     monkeypatch.setattr(_token_cache.fcntl, 'flock', no_locks)
     warnings = []
     store = TokenCache(cache_dir, SECRET, name_for(), lock_wait=5, warn=warnings.append)
@@ -342,6 +375,7 @@ def test_a_file_system_without_locks_warns_instead_of_failing(cache_dir, monkeyp
 
 # -- a FIFO where an entry belongs -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def hang_guard():
     """Fail (instead of hanging the suite) when the code under test blocks for more than 10 s."""
@@ -350,6 +384,7 @@ def hang_guard():
     def alarm(_signum, _frame):
         # Not an OSError (TimeoutError is one): the cache's own OSError handling must not swallow it.
         pytest.fail('blocked: the token cache waited on a FIFO')
+
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.alarm(10)
     try:

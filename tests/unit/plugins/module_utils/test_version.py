@@ -1,4 +1,5 @@
 """The User-Agent version matches galaxy.yml."""
+
 import os
 
 import yaml

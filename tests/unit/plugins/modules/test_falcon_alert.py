@@ -2,6 +2,7 @@
 
 HTTP is faked at the requests Session by a small stateful stand-in for the Alerts API.
 """
+
 import copy
 
 import pytest
@@ -35,10 +36,14 @@ class FakeAlertsApi:
         body = call.kwargs.get('json') or {}
         if call.path == COMBINED:
             found = list(self.alerts.values())
-            return self.fake.make_response(200, self.fake.api_body(copy.deepcopy(found), pagination={'total': len(found), 'limit': 1000}))
+            return self.fake.make_response(
+                200, self.fake.api_body(copy.deepcopy(found), pagination={'total': len(found), 'limit': 1000})
+            )
         if call.path == ENTITIES:
-            return self.fake.make_response(200, self.fake.api_body([copy.deepcopy(self.alerts[i]) for i in body['composite_ids']
-                                                                    if i in self.alerts]))
+            return self.fake.make_response(
+                200,
+                self.fake.api_body([copy.deepcopy(self.alerts[i]) for i in body['composite_ids'] if i in self.alerts]),
+            )
         if call.path == UPDATE:
             ids = [i for i in body['composite_ids'] if i in self.alerts]
             if not self.ignore_updates:
@@ -69,8 +74,16 @@ class FakeAlertsApi:
 
 def make_alert(number, **fields):
     """A minimal alert record."""
-    record = {'composite_id': alert_id(number), 'status': 'new', 'tags': [], 'comments': [], 'show_in_ui': True,
-              'assigned_to_uuid': '', 'assigned_to_uid': '', 'assigned_to_name': ''}
+    record = {
+        'composite_id': alert_id(number),
+        'status': 'new',
+        'tags': [],
+        'comments': [],
+        'show_in_ui': True,
+        'assigned_to_uuid': '',
+        'assigned_to_uid': '',
+        'assigned_to_name': '',
+    }
     record.update(fields)
     return record
 
@@ -87,6 +100,7 @@ def api(fake, session):
 def _fake_session(monkeypatch, session):
     """Every FalconClient the modules build uses the fake session."""
     from ansible_collections.secops.falcon.plugins.module_utils import _http
+
     monkeypatch.setattr(_http.requests, 'Session', lambda: session)
 
 
@@ -104,7 +118,9 @@ def test_alerts_needing_the_same_actions_share_one_call(api, session, module_run
 
 def test_check_mode_sends_nothing_and_predicts(api, session, module_runner):
     """Check mode: no update call, the diff shows the predicted state."""
-    result, _out = module_runner(falcon_alert, check_mode=True, diff=True, ids=[alert_id(1)], comment='seen', show_in_ui=False)
+    result, _out = module_runner(
+        falcon_alert, check_mode=True, diff=True, ids=[alert_id(1)], comment='seen', show_in_ui=False
+    )
     assert result['changed'] is True and session.calls_to(UPDATE) == []
     assert result['diff']['after'][alert_id(1)]['comments'] == ['seen']
     assert result['diff']['after'][alert_id(1)]['show_in_ui'] is False
@@ -131,7 +147,9 @@ def test_assignee_matches_uuid_uid_or_name(api, session, module_runner):
     assert session.calls_to(UPDATE) == []
     # Names compare exactly: another spelling is sent as an assignment by name.
     module_runner(falcon_alert, ids=[alert_id(1)], assigned_to='jane doe')
-    assert session.calls_to(UPDATE)[0].kwargs['json']['action_parameters'] == [{'name': 'assign_to_name', 'value': 'jane doe'}]
+    assert session.calls_to(UPDATE)[0].kwargs['json']['action_parameters'] == [
+        {'name': 'assign_to_name', 'value': 'jane doe'}
+    ]
 
 
 def test_an_update_the_api_ignores_fails_the_task(api, session, module_runner):
@@ -139,8 +157,9 @@ def test_an_update_the_api_ignores_fails_the_task(api, session, module_runner):
     api.ignore_updates = True
     result, _out = module_runner(falcon_alert, ids=[alert_id(1)], status='closed')
     assert result['failed'] is True and result['changed'] is False
-    assert result['failed_alerts'] == [{'composite_id': alert_id(1),
-                                        'reason': 'the API accepted the update but the alert still needs update_status'}]
+    assert result['failed_alerts'] == [
+        {'composite_id': alert_id(1), 'reason': 'the API accepted the update but the alert still needs update_status'}
+    ]
 
 
 def test_unknown_ids_fail_before_any_update(api, session, module_runner):
@@ -169,4 +188,8 @@ def test_info_by_filter_uses_only_the_combined_endpoint(api, session, module_run
     result, _out = module_runner(falcon_alert_info, filter="status:'new'", sort='created_timestamp|asc')
     assert result['total'] == 3 and len(result['alerts']) == 3
     assert session.calls_to(ENTITIES) == []
-    assert session.calls_to(COMBINED)[0].kwargs['json'] == {'limit': 1000, 'filter': "status:'new'", 'sort': 'created_timestamp|asc'}
+    assert session.calls_to(COMBINED)[0].kwargs['json'] == {
+        'limit': 1000,
+        'filter': "status:'new'",
+        'sort': 'created_timestamp|asc',
+    }

@@ -26,8 +26,12 @@ def session(fake, monkeypatch):
     """A FakeSession answering token and details requests; every FalconClient of the module gets it."""
     records = dict((aid(i), record(i)) for i in range(10))
     session = fake.FakeSession().add(TOKEN, fake.token_response())
-    session.add(DETAILS, lambda call: fake.make_response(200, fake.api_body(
-        [records[i] for i in call.kwargs['json']['ids'] if i in records])))
+    session.add(
+        DETAILS,
+        lambda call: fake.make_response(
+            200, fake.api_body([records[i] for i in call.kwargs['json']['ids'] if i in records])
+        ),
+    )
     monkeypatch.setattr(_http.requests, 'Session', lambda: session)
     return session
 
@@ -35,8 +39,10 @@ def session(fake, monkeypatch):
 @pytest.fixture
 def run(module_runner):
     """Run falcon_device_info with args; return the result dict."""
+
     def runner(**args):
         return module_runner(falcon_device_info, **args)[0]
+
     return runner
 
 
@@ -83,16 +89,19 @@ def test_unknown_field_warns(session, run):
     assert any('hostnme' in t for t in texts)
 
 
-@pytest.mark.parametrize('args, text', [
-    ({'ids': [aid(1)], 'sort': 'hostname.asc'}, 'mutually exclusive'),
-    ({'hostnames': ['a'], 'limit': 3}, 'mutually exclusive'),
-    ({'ids': [aid(1)], 'filter': "a:'b'"}, 'mutually exclusive'),
-    ({'limit': 0}, 'limit must be a positive number, got 0.'),
-    ({'ids': ['12']}, "Invalid host id '12'"),
-    ({'ids': [aid(1) + '\n']}, "Invalid host id '%s\\n'" % aid(1)),
-    ({'filter': '   '}, "filter '   ' is blank; give an FQL filter, or leave filter out to select every host."),
-    ({'hostnames': ['*']}, "Invalid hostname '*': hostnames are matched exactly"),
-])
+@pytest.mark.parametrize(
+    'args, text',
+    [
+        ({'ids': [aid(1)], 'sort': 'hostname.asc'}, 'mutually exclusive'),
+        ({'hostnames': ['a'], 'limit': 3}, 'mutually exclusive'),
+        ({'ids': [aid(1)], 'filter': "a:'b'"}, 'mutually exclusive'),
+        ({'limit': 0}, 'limit must be a positive number, got 0.'),
+        ({'ids': ['12']}, "Invalid host id '12'"),
+        ({'ids': [aid(1) + '\n']}, "Invalid host id '%s\\n'" % aid(1)),
+        ({'filter': '   '}, "filter '   ' is blank; give an FQL filter, or leave filter out to select every host."),
+        ({'hostnames': ['*']}, "Invalid hostname '*': hostnames are matched exactly"),
+    ],
+)
 def test_bad_options_fail_clearly(session, run, args, text):
     result = run(**args)
     assert result['failed'] is True and text in result['msg']
@@ -114,7 +123,10 @@ def test_mixed_case_hostnames_are_found_with_single_form_filters(fake, session, 
 
 
 def test_api_error_carries_status_and_trace_id(fake, session, run):
-    body = {'meta': {'trace_id': 'trace-403'}, 'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]}
+    body = {
+        'meta': {'trace_id': 'trace-403'},
+        'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}],
+    }
     session.add(SCROLL, fake.make_response(403, body))
     result = run()
     assert result['failed'] is True and result['status'] == 403 and result['trace_id'] == 'trace-403'

@@ -2,6 +2,7 @@
 
 HTTP is faked at the requests Session by a small stateful stand-in for the hosts API.
 """
+
 import json
 import re
 
@@ -28,7 +29,9 @@ class FakeHostsApi:
 
     def __init__(self, fake, statuses, settle_after=None):
         self.fake = fake
-        self.hosts = dict((aid(i), {'device_id': aid(i), 'hostname': 'host-%d' % i, 'status': s}) for i, s in enumerate(statuses))
+        self.hosts = dict(
+            (aid(i), {'device_id': aid(i), 'hostname': 'host-%d' % i, 'status': s}) for i, s in enumerate(statuses)
+        )
         self.settle_after = settle_after  # None: never settle
         self.reads_since_action = 0
         self.action_answer = None  # optional callable(batch) -> response, replacing the default behaviour
@@ -90,6 +93,7 @@ def api_factory(fake, monkeypatch):
         api = FakeHostsApi(fake, statuses, settle_after)
         api.session = holder['session'] = fake.FakeSession(handler=api)
         return api
+
     monkeypatch.setattr(_http.requests, 'Session', lambda: holder['session'])
     return build
 
@@ -98,6 +102,7 @@ def api_factory(fake, monkeypatch):
 def no_sleep(monkeypatch):
     """Record the waits between status reads instead of sleeping."""
     from ansible_collections.secops.falcon.plugins.module_utils import _hosts
+
     waits = []
     monkeypatch.setattr(_hosts, '_sleep', waits.append)
     return waits
@@ -106,8 +111,10 @@ def no_sleep(monkeypatch):
 @pytest.fixture
 def run(module_runner):
     """Run falcon_host_contain with args; return the result dict."""
+
     def runner(**args):
         return module_runner(falcon_host_contain, **args)[0]
+
     return runner
 
 
@@ -127,7 +134,12 @@ def test_contain_acts_only_on_hosts_not_contained(api_factory, run):
     assert result['changed'] is True and not result.get('failed')
     assert sorted(h['id'] for h in result['contained']) == [aid(0), aid(3)]
     assert sorted(h['id'] for h in result['unchanged']) == [aid(1), aid(2)]
-    assert result['lifted'] == [] and result['failed_hosts'] == [] and result['not_found'] == [] and result['pending'] == []
+    assert (
+        result['lifted'] == []
+        and result['failed_hosts'] == []
+        and result['not_found'] == []
+        and result['pending'] == []
+    )
     assert result['msg'] == 'Contained 2 hosts (2 already contained).'
     assert result['diff']['before'][aid(3)] == {'hostname': 'host-3', 'status': 'lift_containment_pending'}
     assert result['diff']['after'][aid(0)] == {'hostname': 'host-0', 'status': 'containment_pending'}
@@ -172,21 +184,32 @@ def test_lift(api_factory, run):
 
 def test_409_race_counts_as_unchanged(api_factory, run, fake):
     api = api_factory(['normal'])
-    api.action_answer = lambda ids: fake.make_response(409, fake.api_body([], errors=[
-        {'code': 409, 'message': 'Device %s is already contained' % ids[0]}]))
+    api.action_answer = lambda ids: fake.make_response(
+        409, fake.api_body([], errors=[{'code': 409, 'message': 'Device %s is already contained' % ids[0]}])
+    )
     result = run(ids=[aid(0)])
     assert result['changed'] is False and [h['id'] for h in result['unchanged']] == [aid(0)]
 
 
 def test_per_host_failure_fails_the_task_but_lists_what_was_done(api_factory, run, fake):
     api = api_factory(['normal', 'normal'])
-    api.action_answer = lambda ids: fake.make_response(202, fake.api_body(
-        [{'id': aid(0), 'path': ''}], errors=[{'code': 500, 'message': 'Device %s could not be contained' % aid(1)}]))
+    api.action_answer = lambda ids: fake.make_response(
+        202,
+        fake.api_body(
+            [{'id': aid(0), 'path': ''}], errors=[{'code': 500, 'message': 'Device %s could not be contained' % aid(1)}]
+        ),
+    )
     result = run(ids=[aid(0), aid(1)])
     assert result['failed'] is True and result['changed'] is True
     assert [h['id'] for h in result['contained']] == [aid(0)]
-    assert result['failed_hosts'] == [{'id': aid(1), 'hostname': 'host-1', 'status': 'normal',
-                                      'reason': '500: Device %s could not be contained' % aid(1)}]
+    assert result['failed_hosts'] == [
+        {
+            'id': aid(1),
+            'hostname': 'host-1',
+            'status': 'normal',
+            'reason': '500: Device %s could not be contained' % aid(1),
+        }
+    ]
     assert result['msg'].startswith('Contained 1 host (1 failed). Failed: host-1 (%s): 500: Device' % aid(1))
     assert result['msg'].endswith('The hosts acted on are listed in contained.')
 
@@ -196,12 +219,16 @@ def test_accepted_response_leaving_a_host_out_is_not_success(api_factory, run, f
     api.action_answer = lambda ids: fake.make_response(202, fake.api_body([{'id': aid(0), 'path': ''}]))
     result = run(ids=[aid(0), aid(1)])
     assert result['failed'] is True and [h['id'] for h in result['contained']] == [aid(0)]
-    assert [h['id'] for h in result['failed_hosts']] == [aid(1)] and 'not confirmed' in result['failed_hosts'][0]['reason']
+    assert [h['id'] for h in result['failed_hosts']] == [aid(1)] and 'not confirmed' in result['failed_hosts'][0][
+        'reason'
+    ]
 
 
 def test_fail_on_error_false_reports_failures_as_warnings(api_factory, run, fake):
     api = api_factory(['normal'])
-    api.action_answer = lambda ids: fake.make_response(403, {'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]})
+    api.action_answer = lambda ids: fake.make_response(
+        403, {'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]}
+    )
     result = run(ids=[aid(0)], fail_on_error=False)
     assert not result.get('failed') and result['changed'] is False
     assert 'HTTP 403' in result['failed_hosts'][0]['reason']
@@ -235,21 +262,33 @@ def test_max_hosts_refuses_before_reading_details(api_factory, run):
     assert run(filter="platform_name:'Linux'", max_hosts=30)['changed'] is True
 
 
-@pytest.mark.parametrize('args, text', [
-    ({}, 'Select the hosts with ids, hostnames or filter. An empty selection never means every host.'),
-    ({'filter': ' '}, 'filter is empty. An empty FQL filter would match every host'),
-    ({'ids': [], 'max_hosts': 0}, 'max_hosts must be at least 1, got 0.'),
-    ({'ids': [], 'poll_interval': 0}, 'poll_interval must be a number of seconds of at least 0.5, got 0.0.'),
-    ({'ids': [], 'poll_interval': 0.0001}, 'poll_interval must be a number of seconds of at least 0.5, got 0.0001.'),
-    ({'ids': [], 'poll_interval': float('nan')}, 'poll_interval must be a number of seconds of at least 0.5, got nan.'),
-    ({'ids': [], 'poll_interval': float('inf')}, 'poll_interval must be a number of seconds of at least 0.5, got inf.'),
-    ({'ids': ['%032x\n' % 1]}, "Invalid host id '00000000000000000000000000000001\\n'"),
-    ({'hostnames': ['web-*']}, "Invalid hostname 'web-*': hostnames are matched exactly"),
-    ({'ids': [], 'wait_timeout': -1}, 'wait_timeout must be 0 or more seconds, got -1.'),
-    ({'ids': ['bad']}, "Invalid host id 'bad'"),
-    ({'hostnames': ['host-0', '']}, "Invalid hostname '': hostnames must not be empty."),
-    ({'ids': [aid(0)], 'hostnames': ['x']}, 'mutually exclusive'),
-])
+@pytest.mark.parametrize(
+    'args, text',
+    [
+        ({}, 'Select the hosts with ids, hostnames or filter. An empty selection never means every host.'),
+        ({'filter': ' '}, 'filter is empty. An empty FQL filter would match every host'),
+        ({'ids': [], 'max_hosts': 0}, 'max_hosts must be at least 1, got 0.'),
+        ({'ids': [], 'poll_interval': 0}, 'poll_interval must be a number of seconds of at least 0.5, got 0.0.'),
+        (
+            {'ids': [], 'poll_interval': 0.0001},
+            'poll_interval must be a number of seconds of at least 0.5, got 0.0001.',
+        ),
+        (
+            {'ids': [], 'poll_interval': float('nan')},
+            'poll_interval must be a number of seconds of at least 0.5, got nan.',
+        ),
+        (
+            {'ids': [], 'poll_interval': float('inf')},
+            'poll_interval must be a number of seconds of at least 0.5, got inf.',
+        ),
+        ({'ids': ['%032x\n' % 1]}, "Invalid host id '00000000000000000000000000000001\\n'"),
+        ({'hostnames': ['web-*']}, "Invalid hostname 'web-*': hostnames are matched exactly"),
+        ({'ids': [], 'wait_timeout': -1}, 'wait_timeout must be 0 or more seconds, got -1.'),
+        ({'ids': ['bad']}, "Invalid host id 'bad'"),
+        ({'hostnames': ['host-0', '']}, "Invalid hostname '': hostnames must not be empty."),
+        ({'ids': [aid(0)], 'hostnames': ['x']}, 'mutually exclusive'),
+    ],
+)
 def test_bad_selections_fail_clearly(api_factory, run, args, text):
     api = api_factory(['normal'])
     result = run(**args)
@@ -280,7 +319,9 @@ def test_wait_timeout_fails_naming_the_stragglers(api_factory, run):
     result = run(ids=[aid(0)], wait=True, poll_interval=0.5, wait_timeout=0)
     assert result['failed'] is True and result['changed'] is True
     assert result['pending'] == [{'id': aid(0), 'hostname': 'host-0', 'status': 'containment_pending'}]
-    assert 'Timed out after 0s waiting for status contained: host-0 (%s): containment_pending.' % aid(0) in result['msg']
+    assert (
+        'Timed out after 0s waiting for status contained: host-0 (%s): containment_pending.' % aid(0) in result['msg']
+    )
 
 
 def test_secret_never_in_output(api_factory, run, fake):
@@ -291,6 +332,7 @@ def test_secret_never_in_output(api_factory, run, fake):
 
 # -- once a request may have reached the API, the result says so (issue 10 #2) -----------------------------------------
 
+
 def fail_details_after(api, fake, reads, status=503):
     """Make the fake answer details normally for `reads` calls after the action, then with status."""
     original = api.details
@@ -298,8 +340,11 @@ def fail_details_after(api, fake, reads, status=503):
     def details(ids):
         if api.reads_since_action >= reads and any(c.path == ACTION for c in api.session.calls):
             api.reads_since_action += 1
-            return fake.make_response(status, fake.api_body(errors=[{'code': status, 'message': 'Service Unavailable'}]))
+            return fake.make_response(
+                status, fake.api_body(errors=[{'code': status, 'message': 'Service Unavailable'}])
+            )
         return original(ids)
+
     api.details = details
 
 
@@ -326,11 +371,13 @@ def test_api_lost_during_wait_keeps_the_hosts_acted_on(api_factory, run, fake, s
 
 def test_write_that_timed_out_but_was_applied_counts_as_acted_on(api_factory, run, fake):
     import requests
+
     api = api_factory(['normal', 'normal'])
 
     def applied_then_lost(ids):
         api.hosts[aid(0)]['status'] = 'containment_pending'  # the API applied it for host 0 only
         raise requests.exceptions.ReadTimeout('read timed out')
+
     api.action_answer = applied_then_lost
     result = run(ids=[aid(0), aid(1)])
     assert result['changed'] is True and result['failed'] is True
@@ -345,10 +392,12 @@ def test_write_that_timed_out_but_was_applied_counts_as_acted_on(api_factory, ru
 
 def test_unknown_state_is_reported_even_when_the_api_is_gone(api_factory, run, fake, sleeps):
     import requests
+
     api = api_factory(['normal'])
 
     def lost(ids):
         raise requests.exceptions.ReadTimeout('read timed out')
+
     api.action_answer = lost
     fail_details_after(api, fake, 0)
     result = run(ids=[aid(0)])
@@ -374,10 +423,15 @@ def test_not_found_message_is_cut_at_ten_with_the_count(api_factory, run):
 
 # -- guards for automation: protect_filter, exclude_ids, reason ---------------------------------------------------------
 
+
 def test_protected_hosts_are_never_contained_nor_failures(api_factory, run):
     api = api_factory(['normal', 'normal', 'normal'])
-    result = run(ids=[aid(0), aid(1), aid(2)], exclude_ids=[aid(1).upper()], protect_filter="tags:'no-auto-contain'",
-                 reason='ALERT-42: ransomware')
+    result = run(
+        ids=[aid(0), aid(1), aid(2)],
+        exclude_ids=[aid(1).upper()],
+        protect_filter="tags:'no-auto-contain'",
+        reason='ALERT-42: ransomware',
+    )
     # The fake's scroll answers every id for an unknown filter: all three match the protect filter here.
     assert result['contained'] == [] and sorted(h['id'] for h in result['protected']) == [aid(0), aid(1), aid(2)]
     assert not result.get('failed') and result['changed'] is False
@@ -402,10 +456,13 @@ def test_protection_does_not_block_lifting(api_factory, run):
     assert [h['id'] for h in result['lifted']] == [aid(0)] and result['protected'] == []
 
 
-@pytest.mark.parametrize('args, text', [
-    ({'ids': [aid(0)], 'protect_filter': '  '}, 'protect_filter is blank'),
-    ({'ids': [aid(0)], 'exclude_ids': ['dc-01']}, "Invalid exclude_ids id 'dc-01'"),
-])
+@pytest.mark.parametrize(
+    'args, text',
+    [
+        ({'ids': [aid(0)], 'protect_filter': '  '}, 'protect_filter is blank'),
+        ({'ids': [aid(0)], 'exclude_ids': ['dc-01']}, "Invalid exclude_ids id 'dc-01'"),
+    ],
+)
 def test_bad_guards_fail_before_anything_is_sent(api_factory, run, args, text):
     api = api_factory(['normal'])
     result = run(**args)

@@ -25,13 +25,17 @@ def session(fake, monkeypatch):
 @pytest.fixture
 def run(module_runner):
     """Run falcon_policy_info with args; return the result dict."""
+
     def runner(**args):
         return module_runner(falcon_policy_info, **args)[0]
+
     return runner
 
 
 def paged(fake, items):
-    return fake.make_response(200, fake.api_body(items, pagination={'offset': len(items), 'limit': 5000, 'total': len(items)}))
+    return fake.make_response(
+        200, fake.api_body(items, pagination={'offset': len(items), 'limit': 5000, 'total': len(items)})
+    )
 
 
 def test_all_policies_with_members(fake, session, run):
@@ -41,12 +45,17 @@ def test_all_policies_with_members(fake, session, run):
     session.add('/policy/queries/firewall-members/v1', lambda call: paged(fake, members[call.kwargs['params']['id']]))
     result = run(policy_type='firewall', include_members=True, check_mode=True)
     assert result['changed'] is False and not result.get('failed')
-    assert result['policies'] == [{'id': pid(1), 'name': 'A', 'members': ['d1', 'd2']}, {'id': pid(2), 'name': 'B', 'members': []}]
+    assert result['policies'] == [
+        {'id': pid(1), 'name': 'A', 'members': ['d1', 'd2']},
+        {'id': pid(2), 'name': 'B', 'members': []},
+    ]
     assert result['total'] == 2 and result['not_found'] == [] and result['msg'] == 'Found 2 firewall policies.'
 
 
 def test_ids_not_found(fake, session, run):
-    body = fake.api_body([{'id': pid(1), 'name': 'A'}], errors=[{'code': 404, 'message': 'Could not find policy with id %s' % pid(9)}])
+    body = fake.api_body(
+        [{'id': pid(1), 'name': 'A'}], errors=[{'code': 404, 'message': 'Could not find policy with id %s' % pid(9)}]
+    )
     session.add('/policy/entities/device-control/v1', fake.make_response(404, body))
     result = run(policy_type='device_control', ids=[pid(1), pid(9)])
     assert [p['id'] for p in result['policies']] == [pid(1)]
@@ -88,19 +97,29 @@ def test_names_are_matched_here_for_sensor_update(fake, session, run):
     assert 'filter' not in session.calls_to('/policy/combined/sensor-update/v2')[0].kwargs['params']
 
 
-@pytest.mark.parametrize('args, text', [
-    ({'policy_type': 'prevention', 'cloud_platform': 'aws'},
-     'cloud_platform cannot be used with policy_type=prevention; service, cloud_platform and policy_id apply to policy_type=cspm only.'),
-    ({'policy_type': 'cspm', 'names': ['x'], 'include_members': True},
-     'names, include_members cannot be used with policy_type=cspm; CSPM settings take service, cloud_platform and policy_id.'),
-    ({'policy_type': 'cspm', 'service': 'Route53'}, "Invalid CSPM service 'Route53'. Allowed values (case-insensitive): ACM, ACR,"),
-    ({'policy_type': 'response', 'filter': ''}, 'filter is empty; omit it to read every response policy.'),
-    ({'policy_type': 'response', 'ids': ['x']}, "Invalid policy id 'x'"),
-    ({'policy_type': 'prevention', 'names': ['']}, "Invalid policy name '': names must not be empty."),
-    ({'policy_type': 'cspm', 'policy_id': '257\n'}, "Invalid CSPM policy_id '257\\n'"),
-    ({'policy_type': 'firewall', 'ids': [pid(1)], 'names': ['a']}, 'mutually exclusive'),
-    ({'policy_type': 'ioa'}, 'value of policy_type must be one of'),
-])
+@pytest.mark.parametrize(
+    'args, text',
+    [
+        (
+            {'policy_type': 'prevention', 'cloud_platform': 'aws'},
+            'cloud_platform cannot be used with policy_type=prevention; service, cloud_platform and policy_id apply to policy_type=cspm only.',
+        ),
+        (
+            {'policy_type': 'cspm', 'names': ['x'], 'include_members': True},
+            'names, include_members cannot be used with policy_type=cspm; CSPM settings take service, cloud_platform and policy_id.',
+        ),
+        (
+            {'policy_type': 'cspm', 'service': 'Route53'},
+            "Invalid CSPM service 'Route53'. Allowed values (case-insensitive): ACM, ACR,",
+        ),
+        ({'policy_type': 'response', 'filter': ''}, 'filter is empty; omit it to read every response policy.'),
+        ({'policy_type': 'response', 'ids': ['x']}, "Invalid policy id 'x'"),
+        ({'policy_type': 'prevention', 'names': ['']}, "Invalid policy name '': names must not be empty."),
+        ({'policy_type': 'cspm', 'policy_id': '257\n'}, "Invalid CSPM policy_id '257\\n'"),
+        ({'policy_type': 'firewall', 'ids': [pid(1)], 'names': ['a']}, 'mutually exclusive'),
+        ({'policy_type': 'ioa'}, 'value of policy_type must be one of'),
+    ],
+)
 def test_bad_options_fail_before_any_api_call(session, run, args, text):
     result = run(**args)
     assert result['failed'] is True and text in result['msg']

@@ -1,4 +1,5 @@
 """Unit tests of the falcon_token module (and the FalconModule layer), HTTP faked at the requests Session."""
+
 import json
 
 import pytest
@@ -23,8 +24,14 @@ def falcon(fake, monkeypatch):
     # The cheap read that checks a cached token: valid unless a test says otherwise.
     session.add(CHECK, fake.make_response(200, fake.api_body(['device-1'])))
     monkeypatch.setattr(_http.requests, 'Session', lambda: session)
-    for name in ('FALCON_CLIENT_ID', 'FALCON_CLIENT_SECRET', 'FALCON_MEMBER_CID', 'FALCON_CLOUD', 'FALCON_BASE_URL',
-                 'FALCON_TOKEN_CACHE_DIR'):
+    for name in (
+        'FALCON_CLIENT_ID',
+        'FALCON_CLIENT_SECRET',
+        'FALCON_MEMBER_CID',
+        'FALCON_CLOUD',
+        'FALCON_BASE_URL',
+        'FALCON_TOKEN_CACHE_DIR',
+    ):
         monkeypatch.delenv(name, raising=False)
     return session
 
@@ -32,8 +39,10 @@ def falcon(fake, monkeypatch):
 @pytest.fixture
 def run(module_runner):
     """Run falcon_token with args; return (result dict, raw stdout)."""
+
     def runner(**args):
         return module_runner(falcon_token, **args)
+
     return runner
 
 
@@ -95,8 +104,16 @@ def test_present_needs_credentials_even_with_a_token(falcon, run):
 
 
 def test_refused_credentials(fake, monkeypatch, run):
-    session = fake.FakeSession().add(TOKEN, fake.make_response(403, {'meta': {'trace_id': 'tr-403'}, 'errors': [
-        {'code': 403, 'message': 'Failed to issue access token - Not Authorized'}]}))
+    session = fake.FakeSession().add(
+        TOKEN,
+        fake.make_response(
+            403,
+            {
+                'meta': {'trace_id': 'tr-403'},
+                'errors': [{'code': 403, 'message': 'Failed to issue access token - Not Authorized'}],
+            },
+        ),
+    )
     monkeypatch.setattr(_http.requests, 'Session', lambda: session)
     result, out = run()
     assert result['failed'] is True
@@ -136,7 +153,9 @@ def test_absent_check_mode_never_revokes(falcon, run):
 
 def test_absent_revokes_a_given_token(falcon, run):
     registered = run()[0]
-    result, out = run(state='absent', auth={'access_token': registered['access_token'], 'base_url': registered['base_url']})
+    result, out = run(
+        state='absent', auth={'access_token': registered['access_token'], 'base_url': registered['base_url']}
+    )
     assert result['changed'] is True
     assert falcon.calls_to(REVOKE)[0].form['token'] == registered['access_token']
     assert registered['access_token'] not in out
@@ -156,8 +175,20 @@ def test_absent_needs_credentials(falcon, run):
 def test_auth_from_a_registered_result_masks_only_its_token(falcon, run, fake):
     result = run()[0]
     # What register keeps of a falcon_token result (the plain values the module returned).
-    registered = dict((key, result[key]) for key in ('changed', 'issued', 'msg', 'access_token', 'token_type', 'cloud',
-                                                     'base_url', 'expires_in', 'expires_at'))
+    registered = dict(
+        (key, result[key])
+        for key in (
+            'changed',
+            'issued',
+            'msg',
+            'access_token',
+            'token_type',
+            'cloud',
+            'base_url',
+            'expires_in',
+            'expires_at',
+        )
+    )
     # auth is no_log, so Ansible would mask every value of the registered result (cloud, base_url, bearer, 1799 ...)
     # in the next result; only the token is secret.
     result, out = run(state='absent', auth=registered)
@@ -171,9 +202,15 @@ def test_auth_from_a_registered_result_masks_only_its_token(falcon, run, fake):
     assert again['cloud'] == 'us-1' and again['base_url'] == fake.BASE and again['token_type'] == 'bearer', again
 
 
-@pytest.mark.parametrize('cloud, base', [('us1', 'https://api.crowdstrike.com'), ('US-1', 'https://api.crowdstrike.com'),
-                                         ('gov1', 'https://api.laggar.gcw.crowdstrike.com'),
-                                         ('auto', 'https://api.crowdstrike.com')])
+@pytest.mark.parametrize(
+    'cloud, base',
+    [
+        ('us1', 'https://api.crowdstrike.com'),
+        ('US-1', 'https://api.crowdstrike.com'),
+        ('gov1', 'https://api.laggar.gcw.crowdstrike.com'),
+        ('auto', 'https://api.crowdstrike.com'),
+    ],
+)
 def test_cloud_aliases_pass_the_argspec(falcon, run, cloud, base):
     result = run(cloud=cloud)[0]
     assert result.get('failed') is not True, result['msg']
@@ -194,9 +231,13 @@ def test_present_checks_a_cached_token_and_replaces_a_revoked_one(falcon, run, f
     reused = run()[0]
     assert reused['changed'] is False and reused['access_token'] == first['access_token']
     check = falcon.calls_to(CHECK)[0]
-    assert check.headers['Authorization'] == 'Bearer ' + first['access_token'] and check.kwargs['params'] == {'limit': 1}
+    assert check.headers['Authorization'] == 'Bearer ' + first['access_token'] and check.kwargs['params'] == {
+        'limit': 1
+    }
     # The API revoked it since (someone ran state=absent elsewhere, or revoked it in the console).
-    falcon.routes[CHECK] = [fake.make_response(401, {'errors': [{'code': 401, 'message': 'access denied, invalid bearer token'}]})]
+    falcon.routes[CHECK] = [
+        fake.make_response(401, {'errors': [{'code': 401, 'message': 'access denied, invalid bearer token'}]})
+    ]
     renewed = run()[0]
     assert renewed['changed'] is True and renewed['issued'] is True
     assert renewed['access_token'] == 'tok-second-00000000000'
@@ -213,7 +254,9 @@ def test_present_check_mode_predicts_a_new_token_for_a_revoked_one(falcon, run, 
 
 def test_a_scope_refusal_still_proves_the_cached_token_valid(falcon, run, fake):
     first = run()[0]
-    falcon.routes[CHECK] = [fake.make_response(403, {'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]})]
+    falcon.routes[CHECK] = [
+        fake.make_response(403, {'errors': [{'code': 403, 'message': 'access denied, scope not permitted'}]})
+    ]
     again = run()[0]
     assert again['changed'] is False and again['access_token'] == first['access_token']
 
@@ -246,7 +289,11 @@ def test_every_module_warning_is_scrubbed_whoever_calls_warn(fake, cache_dir, ca
     result = json.loads(capsys.readouterr().out)
     # ansible-core 2.19 returns warnings as structured events, older versions as strings.
     # (Warnings of earlier tests in this process may be listed too: look at ours.)
-    texts = [json.dumps(w) for w in result['warnings'] if 'echoed by a library' in json.dumps(w) or 'and again' in json.dumps(w)]
+    texts = [
+        json.dumps(w)
+        for w in result['warnings']
+        if 'echoed by a library' in json.dumps(w) or 'and again' in json.dumps(w)
+    ]
     assert len(texts) == 2
     assert all(fake.CLIENT_SECRET not in t and '********' in t for t in texts), texts
 

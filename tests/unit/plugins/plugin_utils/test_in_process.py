@@ -1,4 +1,5 @@
 """FalconActionBase: when a task runs in the worker process, and that running there leaves the process as it was."""
+
 import os
 import types
 
@@ -52,8 +53,10 @@ def test_become_and_async_run_the_module():
     assert 'async' in action(async_val=30).in_process_reason({})
 
 
-@pytest.mark.parametrize('value, in_process', [(False, False), ('false', False), ('no', False), ('0', False),
-                                               (True, True), ('yes', True), ('', True)])
+@pytest.mark.parametrize(
+    'value, in_process',
+    [(False, False), ('false', False), ('no', False), ('0', False), (True, True), ('yes', True), ('', True)],
+)
 def test_switch_variable(value, in_process):
     reason = action().in_process_reason({_in_process.SWITCH_VAR: value})
     assert (reason is None) is in_process
@@ -71,7 +74,10 @@ def test_switch_environment_variable_and_the_variable_wins(monkeypatch):
 
 
 def test_module_import_name():
-    assert module_import_name('secops.falcon.falcon_token') == 'ansible_collections.secops.falcon.plugins.modules.falcon_token'
+    assert (
+        module_import_name('secops.falcon.falcon_token')
+        == 'ansible_collections.secops.falcon.plugins.modules.falcon_token'
+    )
 
 
 def test_environment_is_set_for_the_module_and_restored(monkeypatch):
@@ -90,7 +96,7 @@ def test_module_globals_are_set_and_restored():
         assert basic._ANSIBLE_ARGS == b'{"ANSIBLE_MODULE_ARGS": {}}' and basic._ANSIBLE_PROFILE == 'legacy'
         assert warnings.get_warning_messages() == ()  # a loop's earlier item never leaks its warnings into this one
         warnings.warn('from this task')
-    assert (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE) == saved
+    assert saved == (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE)
     assert warnings.get_warning_messages() == ()
 
 
