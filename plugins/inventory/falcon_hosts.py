@@ -127,6 +127,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - secops.falcon.common
   - secops.falcon.common.plugins
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
