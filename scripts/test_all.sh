@@ -51,6 +51,8 @@ matrix() {
 
 stage_lint() {
   banner "yamllint ($(yamllint --version))"; yamllint -s .
+  banner "ruff check + format --check ($(ruff --version))"; ruff check . && ruff format --check .
+  banner "pre-commit config"; pre-commit validate-config .pre-commit-config.yaml
   banner "ansible-lint (ansible-core $MAIN_CORE)"; ansible-lint --offline --nocolor -q
   banner "antsibull-docs lint"; antsibull-docs lint-collection-docs --plugin-docs .
   banner "antsibull-changelog lint"; antsibull-changelog lint

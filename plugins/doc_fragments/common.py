@@ -228,42 +228,9 @@ options:
         key: token_cache_dir
 """
 
-    # Read-only modules: check mode is the same as a normal run, no diff.
-    INFO_ATTRIBUTES = r"""
-attributes:
-  action_group:
-    description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
-    support: full
-    membership:
-      - secops.falcon.falcon
-  check_mode:
-    description: Can run in check mode and return the same information as a normal run (it only reads).
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
-"""
-
-    # Modules that change the platform: check mode predicts, diff shows the change.
-    ACTION_ATTRIBUTES = r"""
-attributes:
-  action_group:
-    description: Use C(group/secops.falcon.falcon) in C(module_defaults) to set the common options once.
-    support: full
-    membership:
-      - secops.falcon.falcon
-  check_mode:
-    description: Can run in check mode and return the changed status prediction without modifying the platform.
-    support: full
-  diff_mode:
-    description: Returns details on what has changed (or would change in check mode), in diff mode.
-    support: full
-"""
-
     # Attributes as parts that modules compose in extends_documentation_fragment (never concatenated in Python: the
     # yamllint sanity test reads each fragment as a literal). Every module takes attributes_action_group, plus one of
-    # attributes_read_only and attributes_changes. (INFO_ATTRIBUTES and ACTION_ATTRIBUTES above are the same texts in
-    # one piece, kept until every module composes the parts.)
+    # attributes_read_only (it only reads) and attributes_changes (check mode predicts, diff shows the change).
     ATTRIBUTES_ACTION_GROUP = r"""
 attributes:
   action_group:

@@ -122,7 +122,8 @@ options:
     type: str
 extends_documentation_fragment:
   - secops.falcon.common
-  - secops.falcon.common.action_attributes
+  - secops.falcon.common.attributes_action_group
+  - secops.falcon.common.attributes_changes
 author:
   - secops.falcon maintainers (!UNKNOWN)
 notes:

@@ -69,7 +69,8 @@ options:
     type: str
 extends_documentation_fragment:
   - secops.falcon.common
-  - secops.falcon.common.info_attributes
+  - secops.falcon.common.attributes_action_group
+  - secops.falcon.common.attributes_read_only
 author:
   - secops.falcon maintainers (!UNKNOWN)
 notes:

@@ -54,15 +54,14 @@ def test_secrets_have_no_ansible_cfg_key():
         assert COMMON_ARGSPEC[name].get('no_log') is True, name
 
 
-def test_the_attribute_parts_compose_to_the_one_piece_variants():
-    # INFO_ATTRIBUTES and ACTION_ATTRIBUTES stay only until every module composes the parts: they must not drift.
+def test_the_attribute_parts_are_disjoint_and_cover_the_three_attributes():
+    # A module composes attributes_action_group with attributes_read_only or attributes_changes.
     def attributes(text):
         return yaml.safe_load(text)['attributes']
 
     group = attributes(ModuleDocFragment.ATTRIBUTES_ACTION_GROUP)
-    assert dict(group, **attributes(ModuleDocFragment.ATTRIBUTES_READ_ONLY)) == attributes(
-        ModuleDocFragment.INFO_ATTRIBUTES
-    )
-    assert dict(group, **attributes(ModuleDocFragment.ATTRIBUTES_CHANGES)) == attributes(
-        ModuleDocFragment.ACTION_ATTRIBUTES
-    )
+    for part in (ModuleDocFragment.ATTRIBUTES_READ_ONLY, ModuleDocFragment.ATTRIBUTES_CHANGES):
+        assert not set(group) & set(attributes(part))
+        assert sorted(dict(group, **attributes(part))) == ['action_group', 'check_mode', 'diff_mode']
+    assert attributes(ModuleDocFragment.ATTRIBUTES_READ_ONLY)['diff_mode']['support'] == 'none'
+    assert attributes(ModuleDocFragment.ATTRIBUTES_CHANGES)['diff_mode']['support'] == 'full'
