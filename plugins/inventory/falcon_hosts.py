@@ -151,6 +151,7 @@ plugin: secops.falcon.falcon_hosts
 cloud: us-2
 last_seen_within: 7d
 
+---
 # linux_contained.falcon_hosts.yml: Linux servers in containment, secret from a vault lookup
 plugin: secops.falcon.falcon_hosts
 client_id: 0123456789abcdef0123456789abcdef
@@ -171,6 +172,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/falcon_hosts
 cache_timeout: 900
 
+---
 # mssp.falcon_hosts.yml: every child tenant of a Flight Control parent, one group per tenant
 plugin: secops.falcon.falcon_hosts
 member_cids: all
