@@ -1,15 +1,11 @@
 """falcon_alert through the real ansible-playbook against the emulator: four runs each (check, real, check, real)."""
 
 from falcon_emulator.clients import DEFAULT_CLIENT, READONLY_CLIENT
+from play_results import calls
 
 UPDATE = 'PATCH /alerts/entities/alerts/v3'
 COMBINED = 'POST /alerts/combined/alerts/v1'
 RUNS = ('check1', 'real1', 'check2', 'real2')
-
-
-def calls(emulator, key):
-    """How many requests the emulator saw for 'METHOD /path'."""
-    return emulator.counters()['calls'].get(key, 0)
 
 
 def env_for(emulator, client=DEFAULT_CLIENT):

@@ -1,30 +1,11 @@
 """falcon_alert_info through the real ansible-playbook against the emulator: selectors, errors, paging past 10,000."""
 
 from falcon_emulator.clients import DEFAULT_CLIENT, NOSCOPE_CLIENT
+from play_results import by_label, calls, connection
 
 COMBINED = 'POST /alerts/combined/alerts/v1'
 ENTITIES = 'POST /alerts/entities/alerts/v2'
 QUERY = 'GET /alerts/queries/alerts/v2'
-
-
-def calls(emulator, key):
-    """How many requests the emulator saw for 'METHOD /path'."""
-    return emulator.counters()['calls'].get(key, 0)
-
-
-def by_label(run):
-    """{label: result} of an alert_info_cases run."""
-    assert run.rc == 0 and run.results is not None, run.explain()
-    return dict((r['item']['label'], r) for r in run.results)
-
-
-def connection(emulator):
-    """Variables the playbook's module_defaults for the action group read."""
-    return {
-        'falcon_client_id': DEFAULT_CLIENT.client_id,
-        'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-        'falcon_base_url': emulator.url,
-    }
 
 
 def test_selectors_and_errors(falcon_emulator, run_playbook):

@@ -1,30 +1,11 @@
 """falcon_device_info through the real ansible-playbook against the emulator: selectors, errors, call counts."""
 
-from falcon_emulator.clients import DEFAULT_CLIENT, NOSCOPE_CLIENT
+from falcon_emulator.clients import NOSCOPE_CLIENT
+from play_results import by_label, calls, connection
 
 SCROLL = 'GET /devices/queries/devices-scroll/v1'
 QUERY = 'GET /devices/queries/devices/v1'
 DETAILS = 'POST /devices/entities/devices/v2'
-
-
-def calls(emulator, key):
-    """How many requests the emulator saw for 'METHOD /path'."""
-    return emulator.counters()['calls'].get(key, 0)
-
-
-def by_label(run):
-    """{label: result} of a device_info_cases run."""
-    assert run.rc == 0 and run.results is not None, run.explain()
-    return dict((r['item']['label'], r) for r in run.results)
-
-
-def connection(emulator):
-    """Variables the playbook's module_defaults for the action group read (instead of FALCON_* variables)."""
-    return {
-        'falcon_client_id': DEFAULT_CLIENT.client_id,
-        'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-        'falcon_base_url': emulator.url,
-    }
 
 
 def test_selectors_and_errors(falcon_emulator, run_playbook):

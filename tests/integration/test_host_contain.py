@@ -1,15 +1,12 @@
 """falcon_host_contain through the real ansible-playbook against the emulator: idempotency, batching, safety."""
 
 from falcon_emulator.clients import DEFAULT_CLIENT, READONLY_CLIENT
+from play_results import by_label_any_rc as by_label
+from play_results import calls
 
 ACTION = 'POST /devices/entities/devices-actions/v2'
 DETAILS = 'POST /devices/entities/devices/v2'
 ALL_PLATFORMS = "platform_name:['Windows','Mac','Linux']"
-
-
-def calls(emulator, key):
-    """How many requests the emulator saw for 'METHOD /path'."""
-    return emulator.counters()['calls'].get(key, 0)
 
 
 def env_for(emulator, client=DEFAULT_CLIENT):
@@ -115,12 +112,6 @@ def test_batch_refused_as_too_large_is_split(emulator_factory, run_playbook):
         'containment_pending',
         'contained',
     }
-
-
-def by_label(run):
-    """{label: result} of a host_contain_cases run."""
-    assert run.results is not None, run.explain()
-    return dict((r['item']['label'], r) for r in run.results)
 
 
 def test_refusals_and_errors_send_no_action(falcon_emulator, emulator_env, run_playbook):

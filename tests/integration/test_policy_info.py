@@ -1,12 +1,7 @@
 """falcon_policy_info through the real ansible-playbook against the emulator: families, members, CSPM, errors."""
 
 from falcon_emulator.clients import NOSCOPE_CLIENT
-
-
-def by_label(run):
-    """{label: result} of a policy_info_cases run."""
-    assert run.rc == 0 and run.results is not None, run.explain()
-    return dict((r['item']['label'], r) for r in run.results)
+from play_results import by_label
 
 
 def family(emulator, name):

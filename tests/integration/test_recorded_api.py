@@ -6,15 +6,12 @@ import threading
 import time
 
 from falcon_emulator.clients import DEFAULT_CLIENT
+from play_results import by_label_any_rc as by_label
+from play_results import calls, connection
 
 SCROLL = 'GET /devices/queries/devices-scroll/v1'
 DETAILS = 'POST /devices/entities/devices/v2'
 ACTION = 'POST /devices/entities/devices-actions/v2'
-
-
-def calls(emulator, key):
-    """How many requests the emulator saw for 'METHOD /path'."""
-    return emulator.counters()['calls'].get(key, 0)
 
 
 def env_for(emulator):
@@ -24,21 +21,6 @@ def env_for(emulator):
         'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
         'FALCON_BASE_URL': emulator.url,
     }
-
-
-def connection(emulator):
-    """The variables device_info_cases passes through module_defaults."""
-    return {
-        'falcon_client_id': DEFAULT_CLIENT.client_id,
-        'falcon_client_secret': DEFAULT_CLIENT.client_secret,
-        'falcon_base_url': emulator.url,
-    }
-
-
-def by_label(run):
-    """{label: result} of a *_cases run."""
-    assert run.results is not None, run.explain()
-    return dict((r['item']['label'], r) for r in run.results)
 
 
 def rename(emulator, names):
