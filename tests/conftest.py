@@ -11,6 +11,11 @@ REPO_ROOT = os.path.dirname(HERE)
 # tests/ for the shared playbook_runner, tests/emulator for the emulator package.
 sys.path[:0] = [HERE, os.path.join(HERE, 'emulator')]
 
+from env_guard import clear_connection_environment  # noqa: E402  (needs tests/ on sys.path, just above)
+
+# No FALCON_* setting or proxy of the machine reaches a test or any process it starts (tests/env_guard.py).
+clear_connection_environment(os.environ)
+
 # Fixtures that start the local Falcon API emulator (falcon_emulator, emulator_env ...).
 pytest_plugins = ['falcon_emulator.pytest_plugin']
 

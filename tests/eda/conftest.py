@@ -5,6 +5,7 @@ import os
 import sys
 
 import pytest
+from env_guard import clear_with_monkeypatch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from eda_fakes import CLIENT_ID, CLIENT_SECRET, SOURCE_FILE, AlertsApi, FakeSession  # noqa: E402  pylint: disable=wrong-import-position
@@ -49,12 +50,4 @@ def source_args(tmp_path):
 def _no_falcon_env(monkeypatch, tmp_path):
     """No FALCON_* settings or real cache directory of the user leak into a test."""
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg-cache'))
-    for name in (
-        'FALCON_CLIENT_ID',
-        'FALCON_CLIENT_SECRET',
-        'FALCON_MEMBER_CID',
-        'FALCON_CLOUD',
-        'FALCON_BASE_URL',
-        'FALCON_TOKEN_CACHE_DIR',
-    ):
-        monkeypatch.delenv(name, raising=False)
+    clear_with_monkeypatch(monkeypatch, os.environ)

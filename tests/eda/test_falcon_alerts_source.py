@@ -16,6 +16,7 @@ import pytest
 import requests
 from eda_fakes import (  # pylint: disable=wrong-import-order
     CLIENT_SECRET,
+    COLLECTION,
     SOURCE_FILE,
     FakeSession,
     ListQueue,
@@ -336,15 +337,20 @@ def test_refused_credentials_stop_the_source_without_the_secret(source_module, s
     assert CLIENT_SECRET not in str(err.value)
 
 
-def test_the_plugin_file_finds_the_core_without_a_collection_loader(tmp_path):
+def test_the_plugin_file_finds_the_core_without_a_collection_loader(tmp_path, collections_root):
     # ansible-rulebook runs the file with runpy in a plain Python: no collection finder, no ANSIBLE_COLLECTIONS_PATH.
+    # It runs from an installed collection, so take the file from the ansible_collections tree (a checkout outside
+    # one gets a linked tree from tests/conftest.py).
+    plugin_file = os.path.join(
+        collections_root, 'ansible_collections', 'secops', 'falcon', os.path.relpath(SOURCE_FILE, COLLECTION)
+    )
     script = (
         'import runpy, sys; plugin = runpy.run_path(sys.argv[1]); core = plugin["_core"]()[0]; '
         'print(core.__name__, core.__file__)'
     )
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PYTHON')))
     proc = subprocess.run(
-        [sys.executable, '-c', script, SOURCE_FILE],
+        [sys.executable, '-c', script, plugin_file],
         cwd=str(tmp_path),
         env=env,
         capture_output=True,

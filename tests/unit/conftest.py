@@ -6,6 +6,7 @@ import types
 
 import pytest
 import requests
+from env_guard import clear_with_monkeypatch
 from requests.structures import CaseInsensitiveDict
 
 CLIENT_ID = '0123456789abcdef0123456789abcdef'
@@ -161,15 +162,7 @@ class FakeSession:
 def _private_cache_home(tmp_path, monkeypatch):
     """Keep every unit test's default token cache (and FALCON_* settings) away from the real user's."""
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg-cache'))
-    for name in (
-        'FALCON_CLIENT_ID',
-        'FALCON_CLIENT_SECRET',
-        'FALCON_MEMBER_CID',
-        'FALCON_CLOUD',
-        'FALCON_BASE_URL',
-        'FALCON_TOKEN_CACHE_DIR',
-    ):
-        monkeypatch.delenv(name, raising=False)
+    clear_with_monkeypatch(monkeypatch, os.environ)
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,11 @@
 """Unit tests of the falcon_token module (and the FalconModule layer), HTTP faked at the requests Session."""
 
 import json
+import os
 
 import pytest
 from ansible.release import __version__ as CORE_VERSION
+from env_guard import clear_with_monkeypatch
 
 from ansible_collections.secops.falcon.plugins.module_utils import _http
 from ansible_collections.secops.falcon.plugins.modules import falcon_token
@@ -24,15 +26,7 @@ def falcon(fake, monkeypatch):
     # The cheap read that checks a cached token: valid unless a test says otherwise.
     session.add(CHECK, fake.make_response(200, fake.api_body(['device-1'])))
     monkeypatch.setattr(_http.requests, 'Session', lambda: session)
-    for name in (
-        'FALCON_CLIENT_ID',
-        'FALCON_CLIENT_SECRET',
-        'FALCON_MEMBER_CID',
-        'FALCON_CLOUD',
-        'FALCON_BASE_URL',
-        'FALCON_TOKEN_CACHE_DIR',
-    ):
-        monkeypatch.delenv(name, raising=False)
+    clear_with_monkeypatch(monkeypatch, os.environ)
     return session
 
 
