@@ -2,9 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """FQL (Falcon Query Language) builders and the errors that name a filter. Internal use only: not a public API."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError
+
+if TYPE_CHECKING:  # names of the annotations only (no import at run time: no cycle, nothing for the targets)
+    from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError
+
 
 # One filter travels in the query string of a GET, percent-encoded (a CJK character is 9 bytes there, a quote 3).
 # 6000 bytes keep the request line well under the common 8 KiB limit of proxies and gateways.
@@ -16,19 +23,19 @@ MAX_FILTER_VALUES = 500
 FILTER_STATUSES = (400, 500)
 
 
-def quote(value):
+def quote(value: str) -> str:
     """Return value as a single-quoted FQL string literal (backslash and quote escaped)."""
     text = str(value)
     # FQL string literals use backslash escapes, so escape the backslash first, then the quote.
     return "'" + text.replace('\\', '\\\\').replace("'", "\\'") + "'"
 
 
-def encoded_size(text):
+def encoded_size(text: str) -> int:
     """Return the bytes text takes in a query string (percent-encoded UTF-8, as requests sends it)."""
     return len(quote_plus(text))
 
 
-def any_of(field, values):
+def any_of(field: str, values: list[str]) -> str:
     """Return the FQL 'field is any of values' as OR'd single forms: field:'a',field:'b'.
 
     The single form is case-insensitive (a prefix match on text fields), the list form field:['a','b'] is exact and
@@ -55,7 +62,7 @@ def any_of_batches(field, values, max_bytes=MAX_FILTER_BYTES, max_values=MAX_FIL
         yield any_of(field, batch), batch
 
 
-def filter_error(err, fql):
+def filter_error(err: FalconError, fql: str) -> FalconError:
     """Return a FalconApiError naming the FQL filter when the API answered it 400 or 500, else err unchanged."""
     if not (isinstance(err, FalconApiError) and err.status in FILTER_STATUSES and fql):
         return err

@@ -2,8 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Hosts (devices) API helpers: id validation, queries, details, actions, waiting. Internal use only."""
 
+from __future__ import annotations
+
 import re
 import time
+from typing import TYPE_CHECKING
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconApiError,
@@ -15,6 +18,10 @@ from ansible_collections.secops.falcon.plugins.module_utils._fql import any_of_b
 from ansible_collections.secops.falcon.plugins.module_utils._ids import unique, validate_hex32_ids
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, scroll_pages
 from ansible_collections.secops.falcon.plugins.module_utils._parallel import bounded_map
+
+if TYPE_CHECKING:  # names of the annotations only (no import at run time: no cycle, nothing for the targets)
+    from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
+
 
 QUERY_PATH = '/devices/queries/devices/v1'
 SCROLL_PATH = '/devices/queries/devices-scroll/v1'
@@ -49,7 +56,7 @@ _sleep = time.sleep
 AID_IN_TEXT_RE = re.compile(r'\b[0-9a-fA-F]{32}\b')
 
 
-def validate_ids(ids, what='host id'):
+def validate_ids(ids: list[str], what: str = 'host id') -> list[str]:
     """Return device ids lowercased and de-duplicated; FalconConfigError names every malformed one."""
     return validate_hex32_ids(ids, what)
 
@@ -115,7 +122,7 @@ def _scroll(client, base, limit, stop_above, fql):
     return DeviceQuery(ids, max(total or 0, len(ids)))
 
 
-def get_devices(client, ids, fields=None):
+def get_devices(client: FalconClient, ids: list[str], fields: list[str] | None = None) -> list[dict]:
     """Return device records for ids in the order asked, skipping unknown ids (POST details, 5000 per call).
 
     fields: keep only these keys (plus device_id and hostname) of each record as it arrives, so a large selection
@@ -153,7 +160,9 @@ def _check_hostnames(hostnames):
     return unique(h.strip() for h in hostnames)
 
 
-def find_by_hostnames(client, hostnames, sort=None, fields=None):
+def find_by_hostnames(
+    client: FalconClient, hostnames: list[str], sort: str | None = None, fields: list[str] | None = None
+):
     """Return (devices whose hostname equals one of hostnames, case-insensitive; names not found).
 
     The real API's list form hostname:['a','b'] is exact and case-sensitive, so 'host-1' would miss 'HOST-1'; the
@@ -308,7 +317,7 @@ def _may_have_been_applied(err):
     return err.status is None or (isinstance(err.status, int) and err.status >= 500)
 
 
-def device_action(client, action, ids, batch_size=ACTION_BATCH):
+def device_action(client: FalconClient, action: str, ids: list[str], batch_size: int = ACTION_BATCH) -> ActionResult:
     """Run action (contain, lift_containment) on ids in batches; return an ActionResult with a fate for every id.
 
     A batch the API refuses as a whole (too large) is sent again in halves, and the smaller size is kept for the

@@ -6,6 +6,8 @@ The token lifecycle (given token, cache, minting, 308 discovery, 401 re-auth, re
 the client asks it for a token before each call and hands it a 401.
 """
 
+from __future__ import annotations
+
 import time
 import traceback
 
@@ -145,7 +147,16 @@ class FalconClient:
         """The access token this client currently uses (for adapters to mask in results), or None."""
         return self.auth.current_value
 
-    def request(self, method, path, params=None, json=None, data=None, ok=(200,), idempotent=None):
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: dict | None = None,
+        json: object = None,
+        data: object = None,
+        ok: tuple = (200,),
+        idempotent: bool | None = None,
+    ) -> FalconResponse:
         """Call the API with the bearer token; FalconApiError if the final status is not in ok."""
         method = method.upper()
         if idempotent is None:

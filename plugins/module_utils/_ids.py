@@ -2,9 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation of the ids users pass (host, policy and CSPM policy ids), in one place. Internal use only."""
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
+
+if TYPE_CHECKING:  # names of the annotations only (no import at run time: no cycle, nothing for the targets)
+    from collections.abc import Iterable
+
 
 # Full matches only: with re.match and '$', 'abc...\n' would pass (a trailing newline from a file or a YAML block).
 HEX32_RE = re.compile(r'[0-9a-fA-F]{32}')
@@ -12,7 +19,7 @@ CSPM_POLICY_ID_RE = re.compile(r'[0-9]+')
 HEX32_EXAMPLE = '0123456789abcdef' * 2
 
 
-def unique(values):
+def unique(values: Iterable[str]) -> list[str]:
     """Return values without duplicates, keeping the first occurrence's order."""
     seen = set()
     out = []
@@ -23,12 +30,12 @@ def unique(values):
     return out
 
 
-def is_hex32(value):
+def is_hex32(value: object) -> bool:
     """True when value is exactly 32 hexadecimal characters (nothing before or after)."""
     return isinstance(value, str) and HEX32_RE.fullmatch(value) is not None
 
 
-def validate_hex32_ids(ids, what):
+def validate_hex32_ids(ids: list, what: str) -> list[str]:
     """Return ids lowercased and de-duplicated (order kept); FalconConfigError names every malformed one."""
     bad = [i for i in ids if not is_hex32(i)]
     if bad:

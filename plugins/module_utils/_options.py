@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The common connection options (one argument spec) and their validation into ConnectionSettings. Internal use only."""
 
+from __future__ import annotations
+
 import ipaddress
 import math
 import os
@@ -60,7 +62,7 @@ _CID = re.compile(r'([0-9a-fA-F]{32})(?:-[0-9a-fA-F]{2})?')
 LOOPBACK_NAMES = frozenset(['localhost', 'localhost.localdomain', 'ip6-localhost'])
 
 
-def is_loopback_host(host):
+def is_loopback_host(host: str | None) -> bool:
     """Return True for 127.0.0.0/8, ::1 and localhost (the only hosts plain http may reach)."""
     if not host:
         return False
@@ -122,7 +124,7 @@ def _int_in_range(name, value, bounds, default):
     return number
 
 
-def normalise_member_cid(value):
+def normalise_member_cid(value: str | None) -> str | None:
     """Return the bare lower-case 32-hex CID of value (console form accepted); FalconConfigError names a bad value."""
     if value is None:
         return None

@@ -2,7 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pagination helpers: numeric offset, scroll token, and batching of entity ids. Internal use only."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
+
+if TYPE_CHECKING:  # names of the annotations only (no import at run time: no cycle, nothing for the targets)
+    from collections.abc import Iterable, Iterator
+
+    from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
 
 
 def _limit_check(limit):
@@ -14,7 +23,9 @@ def _limit_check(limit):
     return limit
 
 
-def iter_offset(client, path, params=None, page_size=5000, limit=None):
+def iter_offset(
+    client: FalconClient, path: str, params: dict | None = None, page_size: int = 5000, limit: int | None = None
+) -> Iterator[str]:
     """Yield resources across pages of a numeric-offset endpoint; stop at total, an empty page or limit."""
     limit = _limit_check(limit)
     if limit == 0:
@@ -48,7 +59,9 @@ def iter_offset(client, path, params=None, page_size=5000, limit=None):
             return
 
 
-def scroll_pages(client, path, params=None, page_size=10000, limit=None):
+def scroll_pages(
+    client: FalconClient, path: str, params: dict | None = None, page_size: int = 10000, limit: int | None = None
+) -> Iterator[list]:
     """Yield each answer of a scroll endpoint until total, limit, an empty page or an empty token.
 
     The real scroll token is a server-side cursor that may stay the same string on every page (NOTES 9.1), so a
@@ -101,7 +114,7 @@ def scroll_pages(client, path, params=None, page_size=10000, limit=None):
             previous_page = page
 
 
-def batched(items, size):
+def batched(items: Iterable, size: int) -> Iterator[list]:
     """Yield lists of at most size items (the API's per-call id limits)."""
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError('batch size must be a positive integer, got %r' % (size,))
