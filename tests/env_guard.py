@@ -10,11 +10,19 @@ PROXY_VARIABLES = tuple(
     name for base in ('http_proxy', 'https_proxy', 'all_proxy', 'no_proxy') for name in (base, base.upper())
 )
 FALCON_PREFIXES = ('FALCON_', 'SECOPS_FALCON_')
+# Settings of the test harness itself (set by scripts/test_all.sh and scripts/matrix.sh), not of a connection.
+HARNESS_VARIABLES = ('FALCON_EDA_VENV',)
+HARNESS_PREFIX = 'FALCON_TEST_'
 
 
 def connection_variables(environ):
-    """Names in environ that would steer a Falcon connection: FALCON_*, SECOPS_FALCON_* and the proxy variables."""
-    return sorted(name for name in environ if name.startswith(FALCON_PREFIXES) or name in PROXY_VARIABLES)
+    """Names in environ that would steer a Falcon connection: FALCON_*, SECOPS_FALCON_*, proxies (not FALCON_TEST_*)."""
+    return sorted(
+        name
+        for name in environ
+        if (name.startswith(FALCON_PREFIXES) or name in PROXY_VARIABLES)
+        and not (name.startswith(HARNESS_PREFIX) or name in HARNESS_VARIABLES)
+    )
 
 
 def clear_connection_environment(environ):

@@ -42,6 +42,18 @@ class PlayRun:
         return 'rc=%s\n--- stdout\n%s\n--- stderr\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
 
 
+def execution_path():
+    """How Falcon tasks run in these plays: FALCON_TEST_EXECUTION_PATH=module forces the module path everywhere.
+
+    By default a task on the controller runs in-process (plugins/plugin_utils/_in_process.py); the version matrix runs
+    the integration suite once more on the module path (scripts/matrix.sh), so both paths pass the whole suite.
+    """
+    path = os.environ.get('FALCON_TEST_EXECUTION_PATH', '') or 'in-process'
+    if path not in ('in-process', 'module'):
+        raise ValueError('FALCON_TEST_EXECUTION_PATH must be in-process or module, got %r' % (path,))
+    return path
+
+
 def playbook_env(falcon_env, collections_root, work_dir, extra_env=None):
     """The environment of a run: no inherited FALCON_* or ANSIBLE_* settings, only the emulator's and ours."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('FALCON_', 'ANSIBLE_')))
@@ -63,6 +75,8 @@ def playbook_env(falcon_env, collections_root, work_dir, extra_env=None):
         }
     )
     env.setdefault('FALCON_TOKEN_CACHE_DIR', os.path.join(work_dir, 'token-cache'))
+    if execution_path() == 'module':
+        env['SECOPS_FALCON_IN_PROCESS'] = 'false'  # a run that asks for a path itself (extra_env) still wins
     env.update(extra_env or {})
     return env
 
