@@ -146,12 +146,36 @@ def module_import_name(fqcn):
 
 def _clean_result(data):
     """The post-processing ActionBase._execute_module applies to a parsed module result."""
-    # pylint: disable=import-outside-toplevel
-    from ansible.vars.clean import remove_internal_keys
-
+    if hasattr(data, 'as_result_dict'):
+        # ansible-core 2.21: _parse_returned_data gives a task result object; _execute_module finishes it like this.
+        data.remove_internal_keys()
+        return data.as_result_dict(for_round_trip=True)
     data.pop('_ansible_suppress_tmpdir_delete', None)
-    remove_internal_keys(data)
+    _remove_internal_keys(data)
     return data
+
+
+def _remove_internal_keys(data):
+    """What ansible.vars.clean.remove_internal_keys does (ansible-core 2.19, 2.20); 2.21 removed that function."""
+    try:
+        from ansible.vars.clean import remove_internal_keys  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        remove_internal_keys = None
+    if remove_internal_keys is not None:
+        remove_internal_keys(data)
+        return
+    from ansible import constants as C  # pylint: disable=import-outside-toplevel
+
+    for key in list(data):
+        if (key.startswith('_ansible_') and key != '_ansible_parsed') or key in getattr(C, 'INTERNAL_RESULT_KEYS', ()):
+            del data[key]
+    for key in ('warnings', 'deprecations'):
+        if key in data and not data[key]:
+            del data[key]
+    facts = data.get('ansible_facts') or {}
+    for key in list(facts):
+        if key.startswith(('discovered_interpreter_', 'ansible_discovered_interpreter_')):
+            del facts[key]
 
 
 @contextlib.contextmanager
