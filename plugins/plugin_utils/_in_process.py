@@ -150,32 +150,12 @@ def _clean_result(data):
         # ansible-core 2.21: _parse_returned_data gives a task result object; _execute_module finishes it like this.
         data.remove_internal_keys()
         return data.as_result_dict(for_round_trip=True)
+    # ansible-core 2.19 and 2.20: a plain dict, cleaned the way their _execute_module cleans it.
+    from ansible.vars.clean import remove_internal_keys  # pylint: disable=import-outside-toplevel
+
     data.pop('_ansible_suppress_tmpdir_delete', None)
-    _remove_internal_keys(data)
+    remove_internal_keys(data)
     return data
-
-
-def _remove_internal_keys(data):
-    """What ansible.vars.clean.remove_internal_keys does (ansible-core 2.19, 2.20); 2.21 removed that function."""
-    try:
-        from ansible.vars.clean import remove_internal_keys  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        remove_internal_keys = None
-    if remove_internal_keys is not None:
-        remove_internal_keys(data)
-        return
-    from ansible import constants as C  # pylint: disable=import-outside-toplevel
-
-    for key in list(data):
-        if (key.startswith('_ansible_') and key != '_ansible_parsed') or key in getattr(C, 'INTERNAL_RESULT_KEYS', ()):
-            del data[key]
-    for key in ('warnings', 'deprecations'):
-        if key in data and not data[key]:
-            del data[key]
-    facts = data.get('ansible_facts') or {}
-    for key in list(facts):
-        if key.startswith(('discovered_interpreter_', 'ansible_discovered_interpreter_')):
-            del facts[key]
 
 
 @contextlib.contextmanager
