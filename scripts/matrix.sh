@@ -6,12 +6,13 @@
 #                target Python of the line (real pyenv interpreters first on PATH; each must have run)
 #   units        pytest tests/unit
 #   integration  pytest tests/integration and the secret-leak tests (real ansible-playbook against the emulator)
+#   secrets      the secret-leak tests alone, once on each execution path (the first patches of 2.16 and 2.17)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/matrix_lib.sh
 . "$ROOT/scripts/matrix_lib.sh"
-STAGE="${1:?usage: matrix.sh sanity|units|integration [ANSIBLE_CORE_VERSION ...]}"; shift
-case "$STAGE" in sanity|units|integration) ;; *) echo "ERROR: unknown stage '$STAGE' (sanity, units or integration)" >&2; exit 2;; esac
+STAGE="${1:?usage: matrix.sh sanity|units|integration|secrets [ANSIBLE_CORE_VERSION ...]}"; shift
+case "$STAGE" in sanity|units|integration|secrets) ;; *) echo "ERROR: unknown stage '$STAGE' (sanity, units, integration or secrets)" >&2; exit 2;; esac
 VENV="${VENV:-$ROOT/.venv}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False
@@ -69,6 +70,16 @@ run_integration() {  # CORE
     --timeout "${TEST_TIMEOUT:-900}" tests/integration tests/reliability/test_secrets.py
 }
 
+run_secrets() {  # CORE
+  local community path
+  community="$(bash "$ROOT/scripts/community_collections.sh" "$(matrix_field "$1" 4)")"
+  for path in in-process module; do
+    echo "secret-leak tests on ansible-core $1: Falcon tasks on the $path path (FALCON_TEST_EXECUTION_PATH)"
+    FALCON_TEST_EXECUTION_PATH="$path" FALCON_TEST_CALLBACK_COLLECTIONS="$community" offline python -m pytest -n 2 -q \
+      --timeout "${TEST_TIMEOUT:-900}" tests/reliability/test_secrets.py
+  done
+}
+
 for CORE in "${CORES[@]}"; do
   PYV="$(matrix_field "$CORE" 2)"
   TARGETS="$(matrix_field "$CORE" 3)"
@@ -86,6 +97,7 @@ for CORE in "${CORES[@]}"; do
       sanity) run_sanity "$CORE" "$PYV" "$TARGETS";;
       units) offline python -m pytest -n 2 -q --timeout "${UNIT_TIMEOUT:-60}" tests/unit;;
       integration) run_integration "$CORE";;
+      secrets) run_secrets "$CORE";;
     esac
   )
 done

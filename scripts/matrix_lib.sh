@@ -56,6 +56,26 @@ else
   offline() { "$@"; }
 fi
 
+# ansible_test_bootstrap SITE PYTHON: ansible-test's pip bootstrap of the ansible-core installed in SITE, offline
+# (toolchain gotcha 1): the wheels its first package pin names (pip; 2.16 and 2.17 add setuptools and wheel) downloaded
+# with PYTHON's pip into ~/.ansible/test/cache, and the get-pip shim there under the name ansible-test looks for.
+ansible_test_bootstrap() {
+  local cache="$HOME/.ansible/test/cache" pins pipv
+  pins="$("$2" - "$1/ansible_test/_internal/python_requirements.py" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding='utf-8').read()
+first = re.search(r"default_packages = dict\((.*?)\)", text, re.S)
+print(' '.join('%s==%s' % pin for pin in re.findall(r"(\w+)='([0-9.]+)'", first.group(1))))
+PY
+)"
+  mkdir -p "$cache"
+  # shellcheck disable=SC2086  # a space-separated list of pins
+  "$2" -m pip download -q --disable-pip-version-check --no-deps $pins -d "$cache" >&2
+  pipv="${pins%% *}"; pipv="${pipv#pip==}"
+  # shellcheck disable=SC2153  # ROOT: set by every script that sources this file
+  cp "$ROOT/.ci/ansible_test_get_pip.py" "$cache/get_pip_${pipv//./_}.py"
+}
+
 # banner TEXT: a stage heading with the seconds since the outermost script started (scripts/test_all.sh exports the
 # start to the scripts it calls), so CI logs show one clock.
 export MATRIX_T0="${MATRIX_T0:-$(date +%s)}"

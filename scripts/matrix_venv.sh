@@ -21,16 +21,8 @@ if [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$STAMP" ]; then
   rm -rf "$VENV"
   "$PY" -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "ansible-core==$CORE" -r "$ROOT/requirements-matrix.txt" >&2
-  # ansible-test's pip bootstrap, offline: the pip wheel this core pins and the shim (toolchain gotcha 1).
-  SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-  grep -oP "pip='\K[0-9.]+" "$SITE/ansible_test/_internal/python_requirements.py" > "$VENV/pip-version"
-  mkdir -p "$VENV/cache"
   echo "$STAMP" > "$VENV/.stamp"
 fi
-# ansible-test reads its get-pip from ~/.ansible/test/cache only: put this core's pip wheel and the shim there.
-PIPV="$(cat "$VENV/pip-version")"
-CACHE="$HOME/.ansible/test/cache"
-mkdir -p "$CACHE"
-[ -f "$CACHE/pip-$PIPV-py3-none-any.whl" ] || "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps "pip==$PIPV" -d "$CACHE" >&2
-cp "$ROOT/.ci/ansible_test_get_pip.py" "$CACHE/get_pip_${PIPV//./_}.py"
+# ansible-test reads its bootstrap wheels and get-pip from ~/.ansible/test/cache only (a cache shared by every core).
+ansible_test_bootstrap "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" "$VENV/bin/python"
 echo "$VENV"

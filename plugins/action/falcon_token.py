@@ -8,9 +8,10 @@ from ansible_collections.secops.falcon.plugins.plugin_utils._in_process import F
 class ActionModule(FalconActionBase):
     """Run falcon_token (in-process on the controller), then mark a result holding access_token as no_log.
 
-    ansible-core 2.19 strips _ansible_no_log from a module's own return (with a warning), but honours it in an action
-    plugin's result: the callback then prints "the output has been hidden" at every verbosity, while register still
-    stores the whole result. Results without a token (failures, state=absent) stay visible, so errors show.
+    ansible-core strips _ansible_no_log from a module's own return (2.19+, with a warning), but honours a censored
+    action result (FalconActionBase.censor): the callback then prints "the output has been hidden" at every verbosity,
+    loop items included, while register still stores the whole result. Results without a token (failures,
+    state=absent) stay visible, so errors show.
     """
 
     MODULE = 'secops.falcon.falcon_token'
@@ -20,5 +21,5 @@ class ActionModule(FalconActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         if result.get('access_token'):
-            result['_ansible_no_log'] = True
+            self.censor(result)
         return result

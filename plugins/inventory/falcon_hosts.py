@@ -151,34 +151,34 @@ plugin: secops.falcon.falcon_hosts
 cloud: us-2
 last_seen_within: 7d
 
----
+# -------------------- another inventory source, another file --------------------
 # linux_contained.falcon_hosts.yml: Linux servers in containment, secret from a vault lookup
-plugin: secops.falcon.falcon_hosts
-client_id: 0123456789abcdef0123456789abcdef
-client_secret: "{{ lookup('community.hashi_vault.hashi_vault', 'secret/data/falcon:client_secret') }}"
-filter: "platform_name:'Linux'+product_type_desc:'Server'"
-exclude_filter: "tags:'FalconGroupingTags/NoAnsible'"
-hostnames:
-  - "{{ falcon_hostname | lower }}"
-  - device_id
-ansible_host_from: local_ip
-keyed_groups:
-  - key: falcon_os_version
-    prefix: os
-compose:
-  ansible_user: "'ec2-user' if falcon_os_version is search('Amazon') else 'root'"
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/falcon_hosts
-cache_timeout: 900
+# plugin: secops.falcon.falcon_hosts
+# client_id: 0123456789abcdef0123456789abcdef
+# client_secret: "{{ lookup('community.hashi_vault.hashi_vault', 'secret/data/falcon:client_secret') }}"
+# filter: "platform_name:'Linux'+product_type_desc:'Server'"
+# exclude_filter: "tags:'FalconGroupingTags/NoAnsible'"
+# hostnames:
+#   - "{{ falcon_hostname | lower }}"
+#   - device_id
+# ansible_host_from: local_ip
+# keyed_groups:
+#   - key: falcon_os_version
+#     prefix: os
+# compose:
+#   ansible_user: "'ec2-user' if falcon_os_version is search('Amazon') else 'root'"
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: ~/.cache/falcon_hosts
+# cache_timeout: 900
 
----
+# -------------------- another inventory source, another file --------------------
 # mssp.falcon_hosts.yml: every child tenant of a Flight Control parent, one group per tenant
-plugin: secops.falcon.falcon_hosts
-member_cids: all
-fields: [all]
-duplicates: suffix
-builtin_groups: [platform, containment, tenant, stale]
+# plugin: secops.falcon.falcon_hosts
+# member_cids: all
+# fields: [all]
+# duplicates: suffix
+# builtin_groups: [platform, containment, tenant, stale]
 """
 
 from ansible.errors import AnsibleParserError
@@ -188,6 +188,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, scrub
 from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_OPTION_NAMES
+from ansible_collections.secops.falcon.plugins.plugin_utils._core_compat import refusal_below_floor
 from ansible_collections.secops.falcon.plugins.plugin_utils._inventory_build import InventoryPlan
 
 display = Display()
@@ -203,6 +204,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return super().verify_file(path) and path.endswith(('falcon_hosts.yml', 'falcon_hosts.yaml'))
 
     def parse(self, inventory, loader, path, cache=True):
+        refusal = refusal_below_floor()
+        if refusal is not None:  # before any request: an older core would show the secret (see _core_compat.FLOOR)
+            raise AnsibleParserError('%s: %s' % (self.NAME, refusal))
         super().parse(inventory, loader, path, cache=cache)
         self._read_config_data(path)
         try:

@@ -9,6 +9,7 @@ from ansible.utils.display import Display
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, scrub
 from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
 from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_OPTION_NAMES, ConnectionSettings
+from ansible_collections.secops.falcon.plugins.plugin_utils._core_compat import refusal_below_floor
 
 display = Display()
 
@@ -34,7 +35,13 @@ class FalconLookupBase(LookupBase):
         display.warning(scrub(msg))
 
     def falcon_run(self, func, *args, **kwargs):
-        """Call func; a FalconError becomes an AnsibleLookupError with the same (scrubbed) text."""
+        """Call func; a FalconError becomes an AnsibleLookupError with the same (scrubbed) text.
+
+        Below the supported ansible-core nothing is called: the lookup fails saying which core is needed.
+        """
+        refusal = refusal_below_floor()
+        if refusal is not None:
+            raise AnsibleLookupError(refusal)
         try:
             return func(*args, **kwargs)
         except FalconError as err:

@@ -11,16 +11,22 @@ Internal use only. An action plugin of this collection is three lines::
 Why main() and not a second entry point: the module's main() builds its AnsibleModule from the module's own argspec,
 so validation (types, choices, fallbacks to FALCON_* variables, mutually exclusive options, check mode, no_log
 masking, warnings) is the module's, unchanged, and modules need no change to gain the fast path. Only the two ends are
-swapped: the arguments go in where AnsiballZ would put them (ansible.module_utils.basic._ANSIBLE_ARGS, encoded with
-the same serialization profile), and the JSON the module prints is read back through ActionBase._parse_returned_data,
-exactly as for a module run, so both paths give the same result.
+swapped: the arguments go in where AnsiballZ would put them (ansible.module_utils.basic._ANSIBLE_ARGS, encoded as
+module_common encodes them), and the JSON the module prints is read back through ActionBase._parse_returned_data and
+cleaned as _execute_module cleans it, so both paths give the same result. How that is done differs between ansible-core
+releases: _core_compat.py checks the internals at plugin load and says where the path is not proven.
+
+The path is taken only where a module run would be the same thing: a local connection, no become, no async, and
+ansible_python_interpreter naming the controller's own Python (the module would otherwise run on another interpreter,
+with other libraries). Anywhere else, and on any core the path is not proven on, the module path runs, and -vvv says
+why.
 """
 
 import contextlib
 import importlib
 import io
-import json
 import os
+import sys
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -28,27 +34,30 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.secops.falcon.plugins.plugin_utils._core_compat import (
+    ADAPTER,
+    UNAVAILABLE,
+    refusal_below_floor,
+)
+
 try:
     # Imported here, at plugin load, on purpose: the strategy loads an action plugin's class in the main process before
     # it forks the workers, so each worker inherits these modules already imported (about 190 ms an interpreter spends
     # on ansible.module_utils.basic and requests before a module's first request).
-    from ansible.module_utils import basic as _basic
-    from ansible.module_utils.common import warnings as _warnings
-    from ansible.module_utils.common.json import Direction, get_module_encoder
+    from ansible.module_utils import basic as _basic  # noqa: F401 pylint: disable=unused-import
 
     from ansible_collections.secops.falcon.plugins.module_utils import _module  # noqa: F401 pylint: disable=unused-import
     from ansible_collections.secops.falcon.plugins.module_utils._errors import scrub
     from ansible_collections.secops.falcon.plugins.module_utils._http import HAS_REQUESTS
 
     IN_PROCESS_IMPORT_ERROR = None
-except ImportError as import_error:  # an ansible-core without these internals: the module path still works
+except ImportError as import_error:  # the controller cannot import the module code: the module path still works
     HAS_REQUESTS = False
     IN_PROCESS_IMPORT_ERROR = import_error
+    scrub = str
 
 display = Display()
 
-# The serialization profile ansible-core uses for a Python module that declares none (module_common: legacy metadata).
-PROFILE = 'legacy'
 # Turn the in-process path off: this variable (inventory, group_vars, extra vars) or this controller environment variable.
 SWITCH_VAR = 'secops_falcon_in_process'
 SWITCH_ENV = 'SECOPS_FALCON_IN_PROCESS'
@@ -65,6 +74,9 @@ class FalconActionBase(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         """The normal action's flow, with the module executed in-process where that is the same thing."""
+        refusal = refusal_below_floor()
+        if refusal is not None:
+            return {'failed': True, 'msg': refusal}
         result = super().run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
         result = merge_hash(result, self._execute_falcon_module(task_vars))
@@ -75,8 +87,14 @@ class FalconActionBase(ActionBase):
         task_vars = task_vars if task_vars is not None else {}
         reason = self.in_process_reason(task_vars)
         if reason is None:
-            display.vvv('%s: executing in the worker process (the task runs on the controller)' % self.MODULE)
-            return self._run_in_process(task_vars)
+            try:
+                payload, module = self._prepare_in_process(task_vars)
+            except Exception as err:  # pylint: disable=broad-except
+                # Nothing has run yet: the fast path never fails a task, the module path does the work.
+                reason = 'the in-process path could not start (%s: %s)' % (type(err).__name__, scrub(str(err)))
+            else:
+                display.vvv('%s: executing in the worker process (the task runs on the controller)' % self.MODULE)
+                return self._run_in_process(payload, module)
         display.vvv('%s: executing as a module (%s)' % (self.MODULE, reason))
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
         result = self._execute_module(
@@ -88,6 +106,8 @@ class FalconActionBase(ActionBase):
 
     def in_process_reason(self, task_vars):
         """None when the module may run in this process, else why it must run as a module."""
+        if ADAPTER is None:
+            return UNAVAILABLE
         if IN_PROCESS_IMPORT_ERROR is not None or not HAS_REQUESTS:
             return 'the controller cannot import the module code in-process'
         switch = (
@@ -103,6 +123,20 @@ class FalconActionBase(ActionBase):
             return 'become is set (the module must run as another user)'
         if self._task.async_val:
             return 'the task is async'
+        return self._interpreter_reason(task_vars)
+
+    def _interpreter_reason(self, task_vars):
+        """None when a module run would use this very Python, else why it would not.
+
+        In-process, the module runs in the controller's Python with its libraries (requests, CA bundle). A module run
+        uses ansible_python_interpreter, or the interpreter Ansible discovers when that is unset: where that is another
+        Python, only the module path gives what the user configured.
+        """
+        if 'ansible_python_interpreter' not in task_vars:
+            return 'ansible_python_interpreter is not set: a module runs on the interpreter Ansible discovers'
+        interpreter = self._templar.template(task_vars['ansible_python_interpreter'])
+        if not _same_file(to_text(interpreter), sys.executable):
+            return 'ansible_python_interpreter %s is not the controller\'s Python %s' % (interpreter, sys.executable)
         return None
 
     def _module_args(self, task_vars):
@@ -117,15 +151,16 @@ class FalconActionBase(ActionBase):
         self._compute_environment_string(environment)
         return dict((to_text(name), to_text(value)) for name, value in environment.items())
 
-    def _run_in_process(self, task_vars):
+    def _prepare_in_process(self, task_vars):
+        """(payload, module): the encoded arguments and the imported module, before anything of the module runs."""
+        payload = ADAPTER.encode(self._module_args(task_vars))
+        return payload, importlib.import_module(module_import_name(self.MODULE))
+
+    def _run_in_process(self, payload, module):
         """Call the module's main() here with the encoded arguments; return its result as _execute_module would."""
-        args = self._module_args(task_vars)
-        encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
-        payload = json.dumps({'ANSIBLE_MODULE_ARGS': args}, cls=encoder).encode('utf-8')
-        module = importlib.import_module(module_import_name(self.MODULE))
         output = io.StringIO()
         rc = 0
-        with _module_globals(payload), _environment(self._task_environment()), _preserved_cwd():
+        with ADAPTER.module_globals(payload), _environment(self._task_environment()), _preserved_cwd():
             try:
                 with contextlib.redirect_stdout(output):
                     module.main()
@@ -134,43 +169,33 @@ class FalconActionBase(ActionBase):
             except Exception as err:  # pylint: disable=broad-except
                 # A module run shows an unexpected exception as a MODULE FAILURE; say the same without a traceback.
                 return {'failed': True, 'msg': scrub('MODULE FAILURE: %s: %s' % (type(err).__name__, err))}
-        data = self._parse_returned_data({'rc': rc, 'stdout': output.getvalue(), 'stderr': ''}, PROFILE)
-        return _clean_result(data)
+        return ADAPTER.finish(self, {'rc': rc, 'stdout': output.getvalue(), 'stderr': ''})
+
+    def censor(self, result):
+        """Hide result from every display, loop items included, on every core; register still keeps all of it.
+
+        _ansible_no_log alone is not enough: 2.16.0 and 2.17.0 to 2.17.5 overwrite it with the task's no_log after
+        the action returns, and a loop's combined result (shown by the minimal, oneline and json callbacks) follows the
+        task's no_log, not its items'. The task's no_log set here reaches both: the strategy censors a result by the
+        task attributes the worker sends with it, and a loop ORs its items' no_log into the task's.
+        """
+        result['_ansible_no_log'] = True
+        self._task.no_log = True
+        return result
+
+
+def _same_file(one, other):
+    """True when the two paths name the same executable (a venv's python and python3 links included)."""
+    try:
+        return os.path.samefile(one, other) or os.path.realpath(one) == os.path.realpath(other)
+    except OSError:
+        return False
 
 
 def module_import_name(fqcn):
     """The Python import name of a module of this collection, from its FQCN (secops.falcon.falcon_token)."""
     namespace, collection, name = fqcn.split('.')
     return 'ansible_collections.%s.%s.plugins.modules.%s' % (namespace, collection, name)
-
-
-def _clean_result(data):
-    """The post-processing ActionBase._execute_module applies to a parsed module result."""
-    if hasattr(data, 'as_result_dict'):
-        # ansible-core 2.21: _parse_returned_data gives a task result object; _execute_module finishes it like this.
-        data.remove_internal_keys()
-        return data.as_result_dict(for_round_trip=True)
-    # ansible-core 2.19 and 2.20: a plain dict, cleaned the way their _execute_module cleans it.
-    from ansible.vars.clean import remove_internal_keys  # pylint: disable=import-outside-toplevel
-
-    data.pop('_ansible_suppress_tmpdir_delete', None)
-    remove_internal_keys(data)
-    return data
-
-
-@contextlib.contextmanager
-def _module_globals(payload):
-    """Give AnsibleModule these arguments (where AnsiballZ puts them) and fresh warning lists; restore afterwards."""
-    saved = (_basic._ANSIBLE_ARGS, _basic._ANSIBLE_PROFILE, getattr(_basic, '_PARSED_MODULE_ARGS', None))
-    _basic._ANSIBLE_ARGS, _basic._ANSIBLE_PROFILE = payload, PROFILE
-    _warnings._global_warnings.clear()
-    _warnings._global_deprecations.clear()
-    try:
-        yield
-    finally:
-        _basic._ANSIBLE_ARGS, _basic._ANSIBLE_PROFILE, _basic._PARSED_MODULE_ARGS = saved
-        _warnings._global_warnings.clear()
-        _warnings._global_deprecations.clear()
 
 
 @contextlib.contextmanager

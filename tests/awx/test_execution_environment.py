@@ -54,7 +54,9 @@ def test_ansible_builder_create_makes_a_complete_context(tmp_path):
     assert 'collection install $ANSIBLE_GALAXY_CLI_COLLECTION_OPTS -r requirements.yml' in dockerfile
     assert 'COPY _build/requirements.txt requirements.txt' in dockerfile
     assert 'COPY _build/bindep.txt bindep.txt' in dockerfile
-    assert 'ARG PYCMD="/usr/bin/python3.11"' in dockerfile
+    # AAP's own default EEs: Python 3.12 and ansible-core 2.16 (the collection's floor).
+    assert 'ARG PYCMD="/usr/bin/python3.12"' in dockerfile
+    assert 'ansible-core>=2.16.0,<2.17' in dockerfile
 
     requirements = (context / '_build' / 'requirements.txt').read_text().split('\n')
     names = [

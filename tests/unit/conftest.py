@@ -1,5 +1,6 @@
 """Unit-test helpers: a scripted stand-in for the requests Session (the one seam), and sleep/cache fixtures."""
 
+import contextlib
 import json
 import os
 import types
@@ -169,15 +170,19 @@ def _private_cache_home(tmp_path, monkeypatch):
 def _target_side_context(request, monkeypatch):
     """Run module and module_utils tests as target-side code, even after a lookup test imported controller code.
 
-    Importing any controller module (ansible.plugins, ansible.errors) sets ansible.module_utils._internal.is_controller
-    for the whole process; module warnings then go to the controller display instead of the module result. ansible-test
-    runs the two kinds in separate processes; plain pytest runs them in one.
+    On ansible-core 2.19+, importing any controller module (ansible.plugins, ansible.errors) sets
+    ansible.module_utils._internal.is_controller for the whole process; module warnings then go to the controller display
+    instead of the module result. ansible-test runs the two kinds in separate processes; plain pytest runs them in one.
+    Older cores have no such switch.
     """
     parts = request.node.path.parts
     if 'modules' in parts or 'module_utils' in parts:
-        from ansible.module_utils import _internal
-
-        monkeypatch.setattr(_internal, 'is_controller', False)
+        try:
+            from ansible.module_utils import _internal
+        except ImportError:  # ansible-core 2.16 and 2.17
+            return
+        if hasattr(_internal, 'is_controller'):  # 2.18 has the package but not the switch
+            monkeypatch.setattr(_internal, 'is_controller', False)
 
 
 @pytest.fixture
@@ -228,6 +233,33 @@ def fake():
     )
 
 
+def patch_module_args(args):
+    """A context that hands a module's main() these arguments, as AnsiballZ would, on every ansible-core."""
+    try:
+        from ansible.module_utils.testing import patch_module_args as core_patch  # ansible-core 2.19+
+    except ImportError:  # 2.16 to 2.18: main() reads the JSON payload from basic._ANSIBLE_ARGS
+        return _patched_ansible_args(args)
+    return core_patch(args)
+
+
+@pytest.fixture
+def module_args():
+    """patch_module_args: a context handing a module's main() its arguments, on every ansible-core."""
+    return patch_module_args
+
+
+@contextlib.contextmanager
+def _patched_ansible_args(args):
+    from ansible.module_utils import basic
+
+    saved = basic._ANSIBLE_ARGS
+    basic._ANSIBLE_ARGS = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode('utf-8')
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS = saved
+
+
 @pytest.fixture
 def module_runner(fake, cache_dir, capsys):
     """Run a module's main() with args plus the test credentials and cache dir; return (result dict, raw stdout).
@@ -235,8 +267,6 @@ def module_runner(fake, cache_dir, capsys):
     credentials=False leaves client_id/client_secret out; token_cache_dir=None leaves it out so the
     FALCON_TOKEN_CACHE_DIR fallback applies.
     """
-    from ansible.module_utils.testing import patch_module_args
-
     def runner(module, check_mode=False, diff=False, credentials=True, **args):
         if credentials:
             args.setdefault('client_id', fake.CLIENT_ID)

@@ -10,6 +10,7 @@ from ansible.plugins.loader import inventory_loader
 from ansible.template import Templar
 
 from ansible_collections.secops.falcon.plugins.module_utils import _http
+from ansible_collections.secops.falcon.plugins.plugin_utils import _core_compat
 
 SCROLL = '/devices/queries/devices-scroll/v1'
 DETAILS = '/devices/entities/devices/v2'
@@ -140,3 +141,10 @@ def test_member_cid_and_member_cids_are_exclusive(fake, parse):
     with pytest.raises(AnsibleParserError) as err:
         parse(FakeFalcon(fake, 1), member_cid='a' * 32, member_cids=['b' * 32])
     assert 'member_cid and member_cids' in str(err.value)
+
+
+def test_below_the_floor_the_inventory_refuses_before_any_request(fake, parse, monkeypatch):
+    monkeypatch.setattr(_core_compat, 'CORE_VERSION', '2.15.13')
+    with pytest.raises(AnsibleParserError, match=r'falcon_hosts: secops.falcon needs ansible-core 2\.16 or newer') as err:
+        parse(lambda call: pytest.fail('a request below the floor: %s' % call.path))
+    assert '2.15.13' in str(err.value)

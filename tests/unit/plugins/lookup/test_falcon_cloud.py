@@ -5,6 +5,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.secops.falcon.plugins.module_utils import _http
+from ansible_collections.secops.falcon.plugins.plugin_utils import _core_compat
 
 TOKEN = '/oauth2/token'
 
@@ -127,3 +128,10 @@ def test_empty_falcon_cloud_means_not_set(lookup, session, fake, cache_dir, monk
     session.add(TOKEN, fake.token_response(headers={'X-Cs-Region': 'us-1'}))
     result = lookup.run([], {}, client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
     assert result == [{'name': 'us-1', 'base_url': fake.BASE}]
+
+
+def test_below_the_floor_the_lookup_refuses_before_any_request(lookup, session, monkeypatch):
+    monkeypatch.setattr(_core_compat, 'CORE_VERSION', '2.15.13')
+    with pytest.raises(AnsibleLookupError, match=r'needs ansible-core 2\.16 or newer.*this is ansible-core 2\.15\.13'):
+        lookup.run(['autodiscover'], client_id='a' * 32, client_secret='b' * 40)
+    assert session.calls == []

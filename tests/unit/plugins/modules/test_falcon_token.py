@@ -267,14 +267,12 @@ def test_absent_with_a_given_token_and_a_named_cloud_revokes_there(falcon, run, 
     assert [c.url for c in falcon.calls] == [fake.EU_BASE + REVOKE]
 
 
-def test_every_module_warning_is_scrubbed_whoever_calls_warn(fake, cache_dir, capsys, monkeypatch):
-    from ansible.module_utils.testing import patch_module_args
-
+def test_every_module_warning_is_scrubbed_whoever_calls_warn(fake, cache_dir, capsys, monkeypatch, module_args):
     from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
 
     # The path the resource modules take (module.ansible.warn) as well as FalconModule.warn.
     args = dict(client_id=fake.CLIENT_ID, client_secret=fake.CLIENT_SECRET, token_cache_dir=cache_dir)
-    with patch_module_args(args):
+    with module_args(args):
         module = FalconModule({}, supports_check_mode=True)
         module.ansible.warn('echoed by a library: client_secret=%s' % fake.CLIENT_SECRET)
         module.warn('and again: %s' % fake.CLIENT_SECRET)
