@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """FalconModule: the thin layer between AnsibleModule and the core (common options, client, errors). Internal use only."""
 
+import re
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, register_secret, scrub
@@ -27,11 +29,28 @@ def _plain_values(data):
         yield str(data)
 
 
+# ansible-core's message for a value of the wrong type. Before 2.19 it names the type, not the value given.
+_UNCONVERTIBLE = re.compile(
+    r"^argument '([A-Za-z0-9_]+)' is of type <class '[a-z]+'> and we were unable to convert to "
+)
+
+
 class _ScrubbedAnsibleModule(AnsibleModule):
     """An AnsibleModule whose every warning is scrubbed of secrets, whoever calls warn()."""
 
     def warn(self, warning):
         super().warn(scrub(warning))
+
+    def fail_json(self, msg, **kwargs):
+        """fail_json; an unconvertible option's message gets the value given (never for a no_log option)."""
+        match = _UNCONVERTIBLE.match(msg) if isinstance(msg, str) else None
+        if match:
+            name = match.group(1)
+            spec = (getattr(self, 'argument_spec', None) or {}).get(name) or {}
+            value = (getattr(self, 'params', None) or {}).get(name)
+            if not spec.get('no_log') and isinstance(value, str) and repr(value) not in msg:
+                msg = '%s (got %r)' % (msg, value)
+        super().fail_json(msg=msg, **kwargs)
 
 
 class FalconModule:

@@ -3,6 +3,7 @@
 """Bounded parallel reads: overlap a few independent read calls of one task. Internal use only."""
 
 import collections
+import itertools
 import os
 
 try:
@@ -18,6 +19,8 @@ DEFAULT_CONCURRENCY = 4
 # Eight calls in flight per task with 10 forks is at most 80 concurrent calls: at ~100 ms each that is well under
 # the 6000 requests a minute per CID (NOTES 9.5) only for short bursts, so more than this is refused, not allowed.
 MAX_CONCURRENCY = 8
+# The end of an iterator, for a look ahead of one item.
+_END = object()
 
 
 def read_concurrency(environ=None):
@@ -48,6 +51,13 @@ def bounded_map(func, items, concurrency=None):
         for item in items:
             yield func(item)
         return
+    items = iter(items)
+    first, second = next(items, _END), next(items, _END)
+    if second is _END:  # one call (the common case of a task naming a few hosts): no thread to start and join
+        if first is not _END:
+            yield func(first)
+        return
+    items = itertools.chain((first, second), items)
     pending = collections.deque()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         try:

@@ -267,6 +267,7 @@ def module_runner(fake, cache_dir, capsys):
     credentials=False leaves client_id/client_secret out; token_cache_dir=None leaves it out so the
     FALCON_TOKEN_CACHE_DIR fallback applies.
     """
+
     def runner(module, check_mode=False, diff=False, credentials=True, **args):
         if credentials:
             args.setdefault('client_id', fake.CLIENT_ID)

@@ -145,6 +145,8 @@ def test_member_cid_and_member_cids_are_exclusive(fake, parse):
 
 def test_below_the_floor_the_inventory_refuses_before_any_request(fake, parse, monkeypatch):
     monkeypatch.setattr(_core_compat, 'CORE_VERSION', '2.15.13')
-    with pytest.raises(AnsibleParserError, match=r'falcon_hosts: secops.falcon needs ansible-core 2\.16 or newer') as err:
+    with pytest.raises(
+        AnsibleParserError, match=r'falcon_hosts: secops.falcon needs ansible-core 2\.16 or newer'
+    ) as err:
         parse(lambda call: pytest.fail('a request below the floor: %s' % call.path))
     assert '2.15.13' in str(err.value)

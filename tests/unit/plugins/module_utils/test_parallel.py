@@ -85,3 +85,11 @@ def test_read_concurrency_refuses_bad_values(raw):
     with pytest.raises(FalconConfigError) as err:
         read_concurrency({CONCURRENCY_ENV: raw})
     assert CONCURRENCY_ENV in str(err.value) and repr(raw) in str(err.value) and '1 to 8' in str(err.value)
+
+
+def test_a_single_call_runs_in_the_calling_thread_and_none_runs_nothing():
+    """Most tasks name a few hosts: one details call, which needs no thread to start and join."""
+    threads = []
+    assert list(bounded_map(lambda item: threads.append(threading.current_thread()) or item, [7], 4)) == [7]
+    assert threads == [threading.main_thread()]
+    assert list(bounded_map(lambda item: pytest.fail('called'), iter([]), 4)) == []

@@ -1,5 +1,7 @@
 """Unit tests of falcon_device_info: selectors, projection, messages and option errors (HTTP faked at the Session)."""
 
+import json
+
 import pytest
 
 from ansible_collections.secops.falcon.plugins.module_utils import _http
@@ -132,3 +134,16 @@ def test_api_error_carries_status_and_trace_id(fake, session, run):
     assert result['failed'] is True and result['status'] == 403 and result['trace_id'] == 'trace-403'
     assert 'access denied, scope not permitted' in result['msg']
     assert result['api_errors'] == [{'code': 403, 'message': 'access denied, scope not permitted'}]
+
+
+def test_a_value_of_the_wrong_type_is_named_on_every_core(run):
+    """ansible-core before 2.19 names only the type it got: the module adds the value (the option is not no_log)."""
+    result = run(limit='abc')
+    assert result['failed'] is True
+    assert "argument 'limit'" in result['msg'] and 'int' in result['msg'] and "'abc'" in result['msg']
+
+
+def test_a_secret_of_the_wrong_type_is_never_shown(run):
+    result = run(client_secret=['Secret-in-a-list-000000000000000000000001'])
+    assert result['failed'] is True
+    assert 'Secret-in-a-list' not in json.dumps(result)

@@ -221,7 +221,7 @@ def test_module_globals_are_set_and_restored():
     payload = adapter.encode({})
     assert payload == b'{"ANSIBLE_MODULE_ARGS": {}}'
     with adapter.module_globals(payload):
-        assert basic._ANSIBLE_ARGS == payload
+        assert payload == basic._ANSIBLE_ARGS
         if adapter.flavour != 'legacy':
             assert basic._ANSIBLE_PROFILE == 'legacy'
         assert warnings.get_warning_messages() == ()  # a loop's earlier item never leaks its warnings into this one
@@ -264,3 +264,13 @@ def test_a_module_runs_in_process_through_this_cores_own_internals(fake, monkeyp
     if _core_compat.ADAPTER.flavour == 'legacy':
         # No data tagging: like _execute_module, every API value comes back unsafe (never rendered as a template).
         assert isinstance(result['access_token'], AnsibleUnsafe)
+
+
+def test_an_action_plugin_imports_its_module_when_it_loads(monkeypatch):
+    """The main process loads the plugin before it forks: every worker inherits the module already imported."""
+    name = module_import_name('secops.falcon.falcon_policy_info')
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    type('ActionModule', (FalconActionBase,), {'MODULE': 'secops.falcon.falcon_policy_info'})
+    assert name in sys.modules
+    # A module that cannot be imported does not stop the plugin from loading: its tasks deal with it.
+    type('ActionModule', (FalconActionBase,), {'MODULE': 'secops.falcon.no_such_module'})
