@@ -4,7 +4,7 @@ Usage: python bench/run.py [--quick] [--only NAME ...]
 
 --quick scales the work down (smaller plays, no 100k-host run, no sliding-window wait) so the whole run takes a few
 minutes; the full run follows docs/performance.md. Numbers are ratios against baselines measured in the same run
-(ansible.builtin.ping, FalconPy, a play without 429s); nothing here asserts a time.
+(ansible.builtin.ping or debug, FalconPy, a play without 429s); nothing here asserts a time.
 """
 
 import argparse
@@ -13,6 +13,7 @@ import time
 
 import bench_common as bc
 import falconpy_reference
+import fleet_play
 import parallel_reads
 import per_task
 import rate_limit
@@ -24,6 +25,7 @@ import vendor
 BENCHMARKS = [
     ('token_matrix', token_matrix.run),
     ('per_task', per_task.run),
+    ('fleet_play', fleet_play.run),
     ('scale', scale.run),
     ('parallel_reads', parallel_reads.run),
     ('rate_limit', rate_limit.run),
