@@ -3,26 +3,12 @@
 import os
 
 from falcon_emulator.clients import DEFAULT_CLIENT
+from integration.hostile_hosts import make_hostile
 from integration.inventory_cases.inventory_run import UNSAFE_KEY, falcon_env, run_inventory, run_play, write_config
 
 
-def _hostile(emulator, marker_dir, count=2):
-    """Give the first hosts Jinja in hostname, site and tags that would create marker files if ever evaluated."""
-    tenant = emulator.app.tenant()
-    markers = []
-    with tenant.lock:
-        for index, host in enumerate(tenant.hosts[:count]):
-            paths = [os.path.join(str(marker_dir), 'pwned-%d-%s' % (index, what)) for what in ('name', 'site', 'tag')]
-            host.hostname = "{{ lookup('pipe', 'touch %s') }}" % paths[0]
-            host.site = "{%% if lookup('pipe', 'touch %s') %%}{%% endif %%}" % paths[1]
-            host.tags = ("FalconGroupingTags/{{ lookup('pipe', 'touch %s') }}" % paths[2],)
-            markers.extend(paths)
-        tenant.changed()
-    return markers
-
-
 def test_jinja_in_device_fields_is_never_evaluated(falcon_emulator, collections_root, tmp_path):
-    markers = _hostile(falcon_emulator, tmp_path)
+    markers = make_hostile(falcon_emulator, tmp_path)
     config = write_config(
         tmp_path,
         'hostile',
