@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # names of the annotations only (no import at run time: no cy
 HEX32_RE = re.compile(r'[0-9a-fA-F]{32}')
 CSPM_POLICY_ID_RE = re.compile(r'[0-9]+')
 HEX32_EXAMPLE = '0123456789abcdef' * 2
+# How many malformed ids an error names: enough to see the mistake, not a screen of 20,000.
+NAMED_BAD_IDS = 5
 
 
 def unique(values: Iterable[str]) -> list[str]:
@@ -39,9 +41,11 @@ def validate_hex32_ids(ids: list, what: str) -> list[str]:
     """Return ids lowercased and de-duplicated (order kept); FalconConfigError names every malformed one."""
     bad = [i for i in ids if not is_hex32(i)]
     if bad:
+        named = ', '.join(repr(b) for b in bad[:NAMED_BAD_IDS])
+        if len(bad) > NAMED_BAD_IDS:
+            named += ' and %d more (%d of the %d given are malformed)' % (len(bad) - NAMED_BAD_IDS, len(bad), len(ids))
         raise FalconConfigError(
-            'Invalid %s %s: each must be exactly 32 hexadecimal characters (e.g. %s).'
-            % (what, ', '.join(repr(b) for b in bad), HEX32_EXAMPLE)
+            'Invalid %s %s: each must be exactly 32 hexadecimal characters (e.g. %s).' % (what, named, HEX32_EXAMPLE)
         )
     return unique(i.lower() for i in ids)
 

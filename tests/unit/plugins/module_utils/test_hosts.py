@@ -62,6 +62,17 @@ def test_validate_ids_names_every_bad_id():
     assert '32 hexadecimal characters' in err.value.message
 
 
+def test_many_bad_ids_are_counted_not_listed():
+    """20,000 malformed ids (a wrong column pasted in) give a readable message: five named, the rest counted."""
+    bad = ['bad-%05d' % n for n in range(20000)]
+    with pytest.raises(FalconConfigError) as err:
+        validate_ids([aid(1)] + bad)
+    message = err.value.message
+    assert "'bad-00000'" in message and "'bad-00004'" in message and "'bad-00005'" not in message
+    assert 'and 19995 more (20000 of the 20001 given are malformed)' in message
+    assert len(message) < 300
+
+
 # -- queries ----------------------------------------------------------------------------------------------------------
 
 
