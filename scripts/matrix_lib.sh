@@ -69,11 +69,17 @@ print(' '.join('%s==%s' % pin for pin in re.findall(r"(\w+)='([0-9.]+)'", first.
 PY
 )"
   mkdir -p "$cache"
-  # shellcheck disable=SC2086  # a space-separated list of pins
-  "$2" -m pip download -q --disable-pip-version-check --no-deps $pins -d "$cache" >&2
   pipv="${pins%% *}"; pipv="${pipv#pip==}"
-  # shellcheck disable=SC2153  # ROOT: set by every script that sources this file
-  cp "$ROOT/.ci/ansible_test_get_pip.py" "$cache/get_pip_${pipv//./_}.py"
+  (
+    flock 8  # several cores' venvs may be made at once (scripts/test_all.sh prefetches them): one writer at a time
+    local pin missing=()
+    for pin in $pins; do  # only what is not there yet: ansible-test may be reading the others right now
+      compgen -G "$cache/${pin%%==*}-${pin#*==}-*.whl" >/dev/null || missing+=("$pin")
+    done
+    [ "${#missing[@]}" -eq 0 ] || "$2" -m pip download -q --disable-pip-version-check --no-deps "${missing[@]}" -d "$cache" >&2
+    # shellcheck disable=SC2153  # ROOT: set by every script that sources this file
+    cp "$ROOT/.ci/ansible_test_get_pip.py" "$cache/.get_pip.tmp" && mv "$cache/.get_pip.tmp" "$cache/get_pip_${pipv//./_}.py"
+  ) 8>"$cache/.lock"
 }
 
 # banner TEXT: a stage heading with the seconds since the outermost script started (scripts/test_all.sh exports the

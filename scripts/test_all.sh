@@ -78,6 +78,7 @@ stage_build() {
 }
 
 stage_integration() {
+  wait_prefetch
   banner "molecule, every role against the emulator (ansible-core $MAIN_CORE, $(python -V))"
   offline python scripts/with_emulator.py --hosts 60 --containment-delay 0.5 -- molecule test --all
   banner "ansible-rulebook venv for the Event-Driven Ansible tests (requirements-eda.txt; Java $(java -version 2>&1 | sed -n '1s/.*version "\([^"]*\)".*/\1/p'))"
@@ -99,7 +100,29 @@ stage_integration() {
 # of .ci/matrix.txt that list secrets. The integration lines ran them already.
 stage_secrets() { matrix secrets; }
 
+# prefetch: with `all`, make every matrix venv, the community collections and the EDA venv in the background while the
+# first stages run (mostly downloads: they overlap the CPU-bound lint). Each matrix venv is built under its own lock,
+# so a stage that needs one meanwhile waits for it; the integration stage waits for the whole prefetch.
+PREFETCH_PID=""
+prefetch() {
+  local log core
+  log="$(mktemp)"
+  (
+    for core in $(matrix_lines | awk '{ print $1 }'); do
+      [ "$core" = "$MAIN_CORE" ] || bash "$ROOT/scripts/matrix_venv.sh" "$core" >/dev/null
+      bash "$ROOT/scripts/community_collections.sh" "$(matrix_field "$core" 4)" >/dev/null
+    done
+    bash "$ROOT/scripts/eda_venv.sh" >/dev/null
+  ) >"$log" 2>&1 &
+  PREFETCH_PID=$!
+  echo "prefetching the matrix venvs, community collections and the EDA venv in the background (pid $PREFETCH_PID, log $log)"
+}
+
+# A failed prefetch is not fatal here: the stage that needs the venv builds it again and reports what went wrong.
+wait_prefetch() { [ -z "$PREFETCH_PID" ] || wait "$PREFETCH_PID" || echo "prefetch failed: the stages build what they need"; PREFETCH_PID=""; }
+
 setup_main_venv
+[ -z "${ALL:-}" ] || prefetch
 for stage in "$@"; do
   declare -F "stage_$stage" >/dev/null || { echo "ERROR: unknown stage '$stage' (lint, sanity, unit, build, integration, secrets or all)" >&2; exit 2; }
   started=$SECONDS
