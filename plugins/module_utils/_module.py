@@ -4,6 +4,7 @@
 
 import re
 
+from ansible.module_utils.ansible_release import __version__ as _CORE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, register_secret, scrub
@@ -35,11 +36,35 @@ _UNCONVERTIBLE = re.compile(
 )
 
 
+# ansible-core before 2.21 echoes a module's arguments in its result (invocation.module_args).
+_ECHOES_ARGS = tuple(int(part) for part in re.findall(r'\d+', _CORE_VERSION)[:2]) < (2, 21)
+# The password of a proxy URL (scheme://user:password@host): the part of the proxy option that is a secret.
+_PROXY_PASSWORD = re.compile(r'^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:)(?P<password>[^/@]*)(?P<tail>@.*)$')
+
+
+def masked_proxy(url):
+    """url with the password of its user part masked; url itself when it carries none."""
+    match = _PROXY_PASSWORD.match(url) if isinstance(url, str) else None
+    if not match or not match.group('password'):
+        return url
+    return match.group('head') + '********' + match.group('tail')
+
+
 class _ScrubbedAnsibleModule(AnsibleModule):
     """An AnsibleModule whose every warning is scrubbed of secrets, whoever calls warn()."""
 
     def warn(self, warning):
         super().warn(scrub(warning))
+
+    def _with_masked_invocation(self, kwargs):
+        """kwargs with an invocation whose proxy URL hides its password (the option itself is not no_log)."""
+        params = getattr(self, 'params', None) or {}
+        if _ECHOES_ARGS and 'invocation' not in kwargs and masked_proxy(params.get('proxy')) != params.get('proxy'):
+            kwargs['invocation'] = {'module_args': dict(params, proxy=masked_proxy(params['proxy']))}
+        return kwargs
+
+    def exit_json(self, **kwargs):
+        super().exit_json(**self._with_masked_invocation(kwargs))
 
     def fail_json(self, msg, **kwargs):
         """fail_json; an unconvertible option's message gets the value given (never for a no_log option)."""
@@ -50,7 +75,7 @@ class _ScrubbedAnsibleModule(AnsibleModule):
             value = (getattr(self, 'params', None) or {}).get(name)
             if not spec.get('no_log') and isinstance(value, str) and repr(value) not in msg:
                 msg = '%s (got %r)' % (msg, value)
-        super().fail_json(msg=msg, **kwargs)
+        super().fail_json(msg=msg, **self._with_masked_invocation(kwargs))
 
 
 class FalconModule:
@@ -65,6 +90,10 @@ class FalconModule:
         # Ansible masks no_log values in results but not in warnings: the scrubber must know them before any warning.
         for value in self.ansible.no_log_values:
             register_secret(value)
+        proxy = self.ansible.params.get('proxy')
+        if masked_proxy(proxy) != proxy:
+            # Errors of requests quote the proxy URL: its password is a secret like the client secret.
+            register_secret(_PROXY_PASSWORD.match(proxy).group('password'))
         # Set by modules that must return a token (falcon_token): the token is then not masked in the result.
         self.returns_token = False
         self._client = None

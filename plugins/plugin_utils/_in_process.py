@@ -63,6 +63,10 @@ display = Display()
 # Turn the in-process path off: this variable (inventory, group_vars, extra vars) or this controller environment variable.
 SWITCH_VAR = 'secops_falcon_in_process'
 SWITCH_ENV = 'SECOPS_FALCON_IN_PROCESS'
+# Secrets a task may give in its environment, and the no_log option each one stands for. On the module path
+# ansible-core puts the task's environment on the remote /bin/sh -c command line, where -vvv shows it and any local
+# user reads it from ps: the action plugin passes them as module arguments instead (no_log, in the module's payload).
+SECRET_ENVIRONMENT = (('FALCON_CLIENT_SECRET', 'client_secret'),)
 # Connection plugins that run commands on the controller itself.
 LOCAL_CONNECTIONS = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
 
@@ -114,9 +118,17 @@ class FalconActionBase(ActionBase):
                 return self._run_in_process(payload, module)
         display.vvv('%s: executing as a module (%s)' % (self.MODULE, reason))
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
-        result = self._execute_module(
-            module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars, wrap_async=wrap_async
-        )
+        module_args = self._args_with_environment_secrets()
+        self._secrets_off_command_line = True
+        try:
+            result = self._execute_module(
+                module_name=self.MODULE,
+                module_args=module_args,
+                task_vars=task_vars,
+                wrap_async=wrap_async,
+            )
+        finally:
+            self._secrets_off_command_line = False
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
@@ -161,6 +173,32 @@ class FalconActionBase(ActionBase):
         args = dict(self._task.args)
         self._update_module_args(self.MODULE, args, task_vars)
         return args
+
+    def _args_with_environment_secrets(self):
+        """The task's arguments, plus each secret of the task's environment as the option it stands for.
+
+        An option given as an argument wins over its environment variable in the module, so such a variable is simply
+        not passed on.
+        """
+        args = dict(self._task.args)
+        environment = self._task_environment()
+        for variable, option in SECRET_ENVIRONMENT:
+            if environment.get(variable) and args.get(option) is None:
+                args[option] = environment[variable]
+        return args
+
+    def _compute_environment_string(self, raw_environment_out=None):
+        """The environment as ActionBase builds it, without SECRET_ENVIRONMENT while a module run is prepared."""
+        if not getattr(self, '_secrets_off_command_line', False):
+            return super()._compute_environment_string(raw_environment_out)
+        environment = {}
+        super()._compute_environment_string(environment)
+        for variable, _option in SECRET_ENVIRONMENT:
+            environment.pop(variable, None)
+        if isinstance(raw_environment_out, dict):
+            raw_environment_out.clear()
+            raw_environment_out.update(environment)
+        return self._connection._shell.env_prefix(**environment)
 
     def _task_environment(self):
         """The task's environment: (templated), as text, as the module's shell would export it."""

@@ -295,3 +295,29 @@ def test_client_warnings_reach_the_callback_as_they_happen(fake, settings_factor
     client = _http.FalconClient(settings_factory(validate_certs=False), session=fake.FakeSession(), warn=seen.append)
     assert any('validate_certs is false' in w for w in seen) and client.warnings == []
     assert client.token_value is None
+
+
+def test_proxy_password_is_masked_in_invocation(falcon, run):
+    """The proxy option is not no_log, but the password of its URL is a secret."""
+    result, out = run(proxy='http://squid:pr0xy-passw0rd@127.0.0.1:3128')
+    assert 'pr0xy-passw0rd' not in out
+    if ECHOES_ARGS:
+        assert result['invocation']['module_args']['proxy'] == 'http://squid:********@127.0.0.1:3128'
+    else:
+        assert 'invocation' not in result
+
+
+@pytest.mark.parametrize(
+    'url, masked',
+    [
+        ('http://u:secret@proxy:3128', 'http://u:********@proxy:3128'),
+        ('https://u:s3cr3t@proxy/', 'https://u:********@proxy/'),
+        ('http://proxy:3128', 'http://proxy:3128'),
+        ('http://user@proxy:3128', 'http://user@proxy:3128'),
+        (None, None),
+    ],
+)
+def test_masked_proxy(url, masked):
+    from ansible_collections.secops.falcon.plugins.module_utils._module import masked_proxy
+
+    assert masked_proxy(url) == masked
