@@ -22,7 +22,7 @@ class Templar:
         self.values = values
 
     def template(self, value):
-        return self.values.get(value, value)
+        return self.values.get(value, value) if isinstance(value, str) else value
 
 
 def action(connection='ansible.builtin.local', become=False, async_val=0, templar_values=None):
@@ -31,7 +31,7 @@ def action(connection='ansible.builtin.local', become=False, async_val=0, templa
     plugin.MODULE = 'secops.falcon.falcon_device_info'
     plugin._connection = types.SimpleNamespace(_load_name=connection, transport=connection)
     plugin._play_context = types.SimpleNamespace(become=become)
-    plugin._task = types.SimpleNamespace(async_val=async_val, no_log=False)
+    plugin._task = types.SimpleNamespace(async_val=async_val, no_log=False, environment=None)
     plugin._templar = Templar(templar_values or {})
     return plugin
 
@@ -148,7 +148,7 @@ def test_a_failure_before_the_module_runs_falls_back_to_the_module_path(monkeypa
     plugin = action()
     plugin._task.args = {'limit': 1}
     plugin._connection.has_native_async = False
-    plugin._connection._shell = types.SimpleNamespace(tmpdir=None)
+    plugin._connection._shell = types.SimpleNamespace(tmpdir=None, env_prefix=lambda **env: '')
     ran = []
     said = []
 
@@ -166,6 +166,38 @@ def test_a_failure_before_the_module_runs_falls_back_to_the_module_path(monkeypa
         'secops.falcon.falcon_device_info: executing as a module (the in-process path could not start '
         '(ValueError: cannot encode))'
     ]
+
+
+def test_the_module_path_takes_the_secret_off_the_command_line(monkeypatch):
+    """FALCON_CLIENT_SECRET of the task's environment: a module argument, not part of the /bin/sh -c line."""
+    plugin = action(connection='ssh')
+    plugin._task.args = {'limit': 1}
+    plugin._task.environment = [{'FALCON_CLIENT_SECRET': 'env-secret-0123456789', 'HTTPS_PROXY': 'http://p:3128'}]
+    plugin._connection.has_native_async = False
+    plugin._connection._shell = types.SimpleNamespace(
+        tmpdir=None, env_prefix=lambda **env: ' '.join('%s=%s' % item for item in sorted(env.items()))
+    )
+    seen = []
+
+    def execute_module(**kwargs):
+        raw = {}
+        seen.append((kwargs['module_args'], plugin._compute_environment_string(raw), raw))
+        return {'changed': False}
+
+    monkeypatch.setattr(plugin, '_execute_module', execute_module)
+    monkeypatch.setattr(plugin, '_remove_tmp_path', lambda path: None)
+    plugin._execute_falcon_module(task_vars())
+    ((args, command_environment, raw),) = seen
+    assert args == {'limit': 1, 'client_secret': 'env-secret-0123456789'}
+    assert command_environment == 'HTTPS_PROXY=http://p:3128' and raw == {'HTTPS_PROXY': 'http://p:3128'}
+    # An explicit argument wins in the module anyway: the variable is dropped, the argument left as given.
+    plugin._task.args = {'client_secret': 'arg-secret-0123456789'}
+    seen.clear()
+    plugin._execute_falcon_module(task_vars())
+    assert seen[0][0] == {'client_secret': 'arg-secret-0123456789'}
+    assert 'env-secret' not in seen[0][1]
+    # Outside a module run (the in-process path reads the environment itself) nothing is taken away.
+    assert 'FALCON_CLIENT_SECRET=env-secret-0123456789' in plugin._compute_environment_string()
 
 
 def test_below_the_floor_every_plugin_refuses_before_anything_runs():
