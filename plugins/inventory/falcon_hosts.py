@@ -68,15 +68,24 @@ options:
   duplicates:
     description:
       - What to do when devices share the name the first entry of O(hostnames) gives (a re-imaged machine leaves its
-        old sensor behind).
+        old sensor behind; an administrator of any endpoint can also rename it to the name of another).
+      - V(safe) (the default) never gives one device's name and address to another. The device first seen
+        (C(first_seen)) keeps the name, its C(ansible_host) and its device id. It passes them to a later device only
+        when it is stale (not seen within O(stale_after)) B(and) both report the same C(platform_name) and
+        C(serial_number) (a field absent on either record does not agree); the stale record is then left out and its
+        id listed in C(falcon_duplicate_device_ids). Every other device of that name is kept apart as
+        C(<name>~<first 8 characters of its device id>) (the whole id should that name be taken) with B(no)
+        C(ansible_host), so a play cannot connect to it by a name it may not have; its own addresses stay in the
+        C(falcon_) variables and C(falcon_name_held_by) gives the device id that holds the name.
       - V(newest) keeps the device seen last and leaves out the others; V(suffix) keeps them all, the older ones named
-        C(<name>_<device_id>); V(fail) fails the parse.
+        C(<name>_<device_id>); V(fail) fails the parse. With V(newest) and V(suffix) the device seen last takes the
+        name and C(ansible_host), even an impostor; choose them only where no endpoint administrator is untrusted.
       - Either way a warning names them, and the kept hosts join the C(duplicates) group.
       - Devices that share a fallback name (for example one NAT address) are different machines, always kept as
         C(<name>_<device_id>).
     type: str
-    default: newest
-    choices: [newest, suffix, fail]
+    default: safe
+    choices: [safe, newest, suffix, fail]
   ansible_host_from:
     description:
       - The API field (or template, as in O(hostnames)) that sets C(ansible_host).
@@ -136,6 +145,10 @@ notes:
     client secret over the cloud or base URL, client id, member CIDs, filters, hidden hosts and fields, so another
     selection or tenant never reads this one's answer, and a caller without the secret never finds it.
   - A cached answer is not rewritten when it is read, so it expires O(cache_timeout) after it was fetched.
+  - A cached answer is signed (HMAC-SHA256 with a key derived from the client secret, cloud or base URL and client
+    id), and only a valid signature is trusted; an edited, unsigned or foreign entry is a cache miss (the API is read
+    again, with a warning). With a file-based cache plugin (C(ansible.builtin.jsonfile) ...) the directory is made
+    0700 and the entries 0600; a directory or entry owned by another user or writable by group or others is not used.
   - Host variables for credentials set in the inventory file (C(client_secret) ...) are not set on the hosts; give the
     play its credentials the usual way (environment, C(module_defaults), a vault).
 author:
@@ -181,13 +194,14 @@ last_seen_within: 7d
 # builtin_groups: [platform, containment, tenant, stale]
 """
 
-from ansible.errors import AnsibleParserError
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, scrub
 from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_OPTION_NAMES
+from ansible_collections.secops.falcon.plugins.plugin_utils import _inventory_cache as inventory_cache
 from ansible_collections.secops.falcon.plugins.plugin_utils._core_compat import refusal_below_floor
 from ansible_collections.secops.falcon.plugins.plugin_utils._inventory_build import InventoryPlan
 
@@ -198,6 +212,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     """The secops.falcon.falcon_hosts inventory plugin."""
 
     NAME = 'secops.falcon.falcon_hosts'
+
+    def __init__(self):
+        super().__init__()
+        # Cache keys stored by this parse, whose files update_cache_if_changed makes private once written.
+        self._written_cache_keys = []
 
     def verify_file(self, path):
         """Only files named *falcon_hosts.yml or *falcon_hosts.yaml."""
@@ -231,26 +250,71 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return options
 
     def _cached_or_fetched(self, plan, cache):
-        """The answer from the inventory cache when allowed and present, else from the API (then stored)."""
+        """The answer from the inventory cache when allowed, present and signed, else from the API (then stored)."""
         user_cache = self.get_option('cache')
         key = plan.cache_key()
         read_cache = user_cache and cache
         write_cache = user_cache and not cache
+        if user_cache:
+            refusal = inventory_cache.secure_directory(self._cache, key)
+            if refusal:
+                display.warning('%s: the inventory cache is not used: %s.' % (self.NAME, refusal))
+                read_cache = write_cache = False
         if read_cache:
-            try:
-                data = self._cache[key]
-            except KeyError:
-                write_cache = True
-            else:
+            data = self._signed_entry(plan, key)
+            if data is not None:
                 for message in data.get('warnings', []):
                     display.warning(message)
                 return data
+            write_cache = True
         data = plan.fetch(display.warning)
         if write_cache:
             # Only a fresh answer is stored: a read never rewrites the entry, so it expires cache_timeout after it
-            # was fetched.
-            self._cache[key] = data
+            # was fetched. update_cache_if_changed (below) writes it, then makes the file private.
+            self._cache[key] = inventory_cache.seal(inventory_cache.signing_key(plan.settings), key, data)
+            self._written_cache_keys.append(key)
         return data
+
+    def _signed_entry(self, plan, key):
+        """The cached answer if the entry is ours and its signature holds; None (a miss, so a refetch) otherwise."""
+        refusal = inventory_cache.entry_refusal(self._cache, key)
+        if refusal:
+            display.warning('%s: %s: it is not read, the API is read again.' % (self.NAME, refusal))
+            return None
+        try:
+            entry = self._cache[key]
+        except KeyError:
+            display.vvv('%s: no cached answer for this source: reading the API.' % self.NAME)
+            return None
+        except AnsibleError as exc:  # the cache plugin found the file corrupt (and removed it)
+            display.warning('%s: the cached inventory is not used (%s): the API is read again.' % (self.NAME, exc))
+            return None
+        try:
+            return inventory_cache.unseal(inventory_cache.signing_key(plan.settings), key, entry)
+        except ValueError as exc:
+            display.warning(
+                '%s: the cached inventory is not used, %s: the API is read again and the entry replaced.'
+                % (self.NAME, exc)
+            )
+            return None
+
+    def update_cache_if_changed(self):
+        """Write the cache (Ansible calls this after parse), then make new entry files 0600."""
+        super().update_cache_if_changed()
+        self._secure_written_entries()
+
+    def set_cache_plugin(self):
+        """Write the cache, then make new entry files 0600."""
+        super().set_cache_plugin()
+        self._secure_written_entries()
+
+    def _secure_written_entries(self):
+        """chmod 0600 the entries this parse stored (the jsonfile plugin writes them 0644; the directory is 0700)."""
+        for key in self._written_cache_keys:
+            problem = inventory_cache.secure_entry(self._cache, key)
+            if problem:
+                display.warning('%s: %s.' % (self.NAME, problem))
+        del self._written_cache_keys[:]
 
     def _populate(self, plan, data):
         """Add hosts, variables and groups from the (cached or fresh) answer."""

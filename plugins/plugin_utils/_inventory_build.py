@@ -12,7 +12,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._options import Conn
 from ansible_collections.secops.falcon.plugins.plugin_utils import _inventory_options as opts
 from ansible_collections.secops.falcon.plugins.plugin_utils._inventory_fetch import Selection, children_of, fetch_tenant
 from ansible_collections.secops.falcon.plugins.plugin_utils._inventory_groups import builtin_groups
-from ansible_collections.secops.falcon.plugins.plugin_utils._inventory_names import assign_names, field_value
+from ansible_collections.secops.falcon.plugins.plugin_utils._inventory_names import SAFE, assign_names, field_value
 
 DEFAULT_FIELDS = (
     'device_id',
@@ -57,6 +57,9 @@ GROUPING_FIELDS = (
     'groups',
     'reduced_functionality_mode',
     'last_seen',
+    # The duplicate rule tells a re-imaged machine from an impostor by these.
+    'first_seen',
+    'serial_number',
 )
 
 
@@ -97,9 +100,7 @@ class InventoryPlan:
         self.hostnames = self._entries('hostnames', get_option('hostnames') or ['hostname', 'device_id'])
         host_from = get_option('ansible_host_from')
         self.ansible_host_from = self._entries('ansible_host_from', [host_from])[0] if host_from else None
-        self.duplicates = opts.choice_option(
-            'duplicates', get_option('duplicates') or 'newest', opts.DUPLICATES_CHOICES
-        )
+        self.duplicates = opts.choice_option('duplicates', get_option('duplicates') or SAFE, opts.DUPLICATES_CHOICES)
         self.vars_prefix = opts.prefix_option('vars_prefix', get_option('vars_prefix'))
         self.group_prefix = opts.prefix_option('group_prefix', get_option('group_prefix'))
         self.kinds = opts.builtin_groups_option(get_option('builtin_groups'))
@@ -237,6 +238,7 @@ class InventoryPlan:
             render_entry,
             self.duplicates,
             tenant_of=lambda record: context[id(record)].get('cid'),
+            stale_before=stale_before,
         )
         for message in warnings:
             warn(scrub(message))
@@ -245,7 +247,11 @@ class InventoryPlan:
             variables = self.variables(device.record, tenant.get('host_groups'), tenant)
             if device.skipped:
                 variables[self.vars_prefix + 'duplicate_device_ids'] = device.skipped
-            if self.ansible_host_from:
+            if device.held_by:
+                variables[self.vars_prefix + 'name_held_by'] = device.held_by
+            if self.ansible_host_from and not device.held_by:
+                # A device kept apart from a contested name gets no address: a play reaches it only once someone
+                # decides which machine it is (its own addresses stay in the falcon_ variables).
                 address = (
                     render_entry(self.ansible_host_from, device.record)
                     if _is_template(self.ansible_host_from)

@@ -17,7 +17,8 @@ CID_RE = re.compile(r'^[0-9a-f]{32}$')
 CONSOLE_CID_RE = re.compile(r'^([0-9a-fA-F]{32})(-[0-9A-Za-z]{2})?$')
 PREFIX_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 FIELD_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$')
-DUPLICATES_CHOICES = ('newest', 'suffix', 'fail')
+# safe (the default) keeps colliding names apart unless a stale record is being replaced (_inventory_names).
+DUPLICATES_CHOICES = ('safe', 'newest', 'suffix', 'fail')
 BUILTIN_GROUPS = (
     'platform',
     'product_type',

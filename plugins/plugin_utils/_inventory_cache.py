@@ -1,0 +1,124 @@
+# Copyright: secops.falcon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Signed falcon_hosts cache entries, and the file permissions of a file-based cache plugin. Internal use only.
+
+A cached answer decides which address a play connects to and which device id a containment targets, so it is only
+trusted when it carries an HMAC-SHA256 made with a key derived from the credentials: anyone able to edit the file
+but without the client secret cannot forge one, and a bad or missing signature is a cache miss (the API is read
+again). The entry holds the device records only, never the secret, the signing key or a token.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import stat
+
+ENTRY_FORMAT = 'secops.falcon.falcon_hosts.signed.v1'
+KEY_LABEL = 'secops.falcon inventory cache signing v1'
+
+
+def signing_key(settings):
+    """A key of its own for the cache: HMAC-SHA256 keyed by the client secret (or the token given instead) over a
+    label, the cloud or base URL, client id and member CID. It is never the secret itself, and never stored."""
+    secret = settings.client_secret or settings.access_token or ''
+    message = '\n'.join(
+        [KEY_LABEL, settings.base_url or '', settings.cloud or '', settings.client_id or '', settings.member_cid or '']
+    )
+    return hmac.new(secret.encode('utf-8'), message.encode('utf-8'), hashlib.sha256).digest()
+
+
+def _mac(key, cache_key, payload):
+    """The signature of payload stored under cache_key (bound in, so an entry cannot be moved to another key)."""
+    return hmac.new(key, ('%s\n%s' % (cache_key, payload)).encode('utf-8'), hashlib.sha256).hexdigest()
+
+
+def seal(key, cache_key, data):
+    """The entry to store for data: its JSON text and the signature of that exact text."""
+    payload = json.dumps(data, sort_keys=True, separators=(',', ':'))
+    return {'format': ENTRY_FORMAT, 'payload': payload, 'hmac': _mac(key, cache_key, payload)}
+
+
+def unseal(key, cache_key, entry):
+    """The data of an entry; ValueError (a cache miss) when it is not a signed entry or its signature is wrong."""
+    if not isinstance(entry, dict) or entry.get('format') != ENTRY_FORMAT:
+        raise ValueError('it is not a signed entry (written by an older version, or edited)')
+    payload, mac = entry.get('payload'), entry.get('hmac')
+    if not isinstance(payload, str) or not isinstance(mac, str):
+        raise ValueError('its signature is missing')
+    if not hmac.compare_digest(mac, _mac(key, cache_key, payload)):
+        raise ValueError('its signature does not match (edited, or written with other credentials)')
+    data = json.loads(payload)
+    if not isinstance(data, dict):
+        raise ValueError('its content is not an inventory answer')
+    return data
+
+
+def _file_paths(cache, cache_key):
+    """(directory, entry path) of a file-based cache plugin (jsonfile, yaml, pickle ...); (None, None) otherwise."""
+    plugin = getattr(cache, '_plugin', None)
+    directory = getattr(plugin, '_cache_dir', None)
+    name_of = getattr(plugin, '_get_cache_file_name', None)
+    if not directory or name_of is None:
+        return None, None
+    return os.path.abspath(directory), name_of(cache_key)
+
+
+def _unsafe(info, what, path):
+    """Why a file or directory of the cache may not be trusted (another owner, others may write it); None if fine."""
+    if info.st_uid != os.geteuid():
+        return '%s %s is owned by uid %d, not by uid %d that runs the inventory' % (
+            what,
+            path,
+            info.st_uid,
+            os.geteuid(),
+        )
+    if info.st_mode & 0o022:
+        return '%s %s is writable by group or others (mode %04o)' % (what, path, stat.S_IMODE(info.st_mode))
+    return None
+
+
+def secure_directory(cache, cache_key):
+    """Make the cache directory 0700 when it is ours; return why it may not be used (None when it may)."""
+    directory, _path = _file_paths(cache, cache_key)
+    if directory is None:
+        return None
+    try:
+        info = os.stat(directory)
+        if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != 0o700:
+            # The device records are the fleet's map: nobody else needs to list or read them.
+            os.chmod(directory, 0o700)
+            info = os.stat(directory)
+    except OSError as exc:
+        return 'the cache directory %s cannot be used: %s' % (directory, exc.strerror or exc)
+    if not stat.S_ISDIR(info.st_mode):
+        return 'the cache directory %s is not a directory' % directory
+    return _unsafe(info, 'the cache directory', directory)
+
+
+def entry_refusal(cache, cache_key):
+    """Why the entry file may not be read (not a regular file, another owner, writable by others); None if fine."""
+    _directory, path = _file_paths(cache, cache_key)
+    if path is None:
+        return None
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None  # absent: a plain miss
+    if not stat.S_ISREG(info.st_mode):
+        return 'the cache entry %s is not a regular file' % path
+    return _unsafe(info, 'the cache entry', path)
+
+
+def secure_entry(cache, cache_key):
+    """Make the entry file 0600 once the cache plugin has written it (jsonfile makes it 0644)."""
+    _directory, path = _file_paths(cache, cache_key)
+    if path is None:
+        return None
+    try:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+            os.chmod(path, 0o600)
+    except OSError as exc:
+        return 'could not make the cache entry %s private: %s' % (path, exc.strerror or exc)
+    return None
