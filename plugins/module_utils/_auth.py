@@ -252,9 +252,17 @@ class TokenProvider:
             )
         target = target.split('?', 1)[0]
         base = target[: -len(TOKEN_PATH)]
-        # The client secret is re-posted to the target: only to a real cloud, or (emulator, gateway) a URL we would
-        # accept as base_url; never from a real cloud to anywhere else.
+        # The client secret is re-posted to the target: only to a real cloud, or from a custom base_url (emulator,
+        # gateway) to the same host by the same scheme (another port is another cloud of the same gateway); never
+        # from a real cloud to anywhere else.
         if self.settings.custom_base_url:
+            refusal = _other_host(self.settings.base_url, base)
+            if refusal:
+                raise FalconAuthError(
+                    'The token endpoint redirected to %s, %s than base_url %s: refusing to send the client secret '
+                    'there.' % (scrub(base), refusal, self.settings.base_url),
+                    status=response.status,
+                )
             try:
                 check_url(base, what='The token endpoint redirected to')
             except FalconConfigError as err:
@@ -294,3 +302,13 @@ class TokenProvider:
         err = self._transport.answer_error(FalconAuthError, 'POST', TOKEN_PATH, response, reason, prefix=message)
         err.hint = ' '.join(hints) or None
         return err
+
+
+def _other_host(configured, target):
+    """How target differs from the configured base URL in where the secret would go (None when it does not)."""
+    want, got = urlsplit(configured), urlsplit(target)
+    if (got.hostname or '').lower() != (want.hostname or '').lower():
+        return 'another host'
+    if got.scheme.lower() != want.scheme.lower():
+        return 'another scheme'
+    return None

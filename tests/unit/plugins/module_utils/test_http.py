@@ -283,6 +283,23 @@ def test_308_on_custom_base_url(fake, settings_factory):
     assert len(evil.calls) == 1
 
 
+@pytest.mark.parametrize(
+    'base_url, target, why',
+    [
+        # Both are URLs base_url itself would accept: still not where the secret was meant to go.
+        ('https://falcon-gw.example.test', 'https://collector.example.test/oauth2/token', 'another host'),
+        ('http://127.0.0.1:9001', 'http://localhost:9002/oauth2/token', 'another host'),
+        ('https://127.0.0.1:9001', 'http://127.0.0.1:9002/oauth2/token', 'another scheme'),
+    ],
+)
+def test_308_from_custom_base_url_stays_on_its_host(fake, settings_factory, base_url, target, why):
+    session = fake.FakeSession().add(TOKEN, redirect(target, 'eu-1'))
+    with pytest.raises(FalconAuthError) as info:
+        client_for(settings_factory(base_url=base_url, token_cache=False), session).issue_token()
+    assert why in str(info.value) and 'refusing to send the client secret' in str(info.value)
+    assert len(session.calls) == 1  # the secret went nowhere else
+
+
 def test_redirect_loop_is_bounded(fake, settings_factory):
     session = fake.FakeSession().add(TOKEN, redirect(fake.BASE + TOKEN, 'us-1'))
     with pytest.raises(FalconAuthError, match='more than'):
