@@ -4,7 +4,7 @@ import time
 
 import pytest
 import requests
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ReadTimeoutError
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconApiError,
@@ -420,6 +420,15 @@ def test_retries_zero_means_one_attempt(fake, session, settings_factory, sleeps)
 
 def test_connection_refused_is_retried_even_for_writes(fake, session, settings_factory, sleeps):
     session.add('/w', refused(), fake.make_response(200, fake.api_body()))
+    client_for(settings_factory(), session).request('POST', '/w', json={})
+    assert len(session.calls_to('/w')) == 2
+
+
+def test_dns_failure_is_retried_even_for_writes(fake, session, settings_factory, sleeps):
+    """A name that did not resolve proves nothing was sent: a write is repeated like after a refused connect."""
+    reason = NameResolutionError('api.crowdstrike.com', None, OSError('[Errno -3] Temporary failure in name resolution'))
+    failure = requests.exceptions.ConnectionError(MaxRetryError(None, 'https://api.crowdstrike.com/w', reason=reason))
+    session.add('/w', failure, fake.make_response(200, fake.api_body()))
     client_for(settings_factory(), session).request('POST', '/w', json={})
     assert len(session.calls_to('/w')) == 2
 

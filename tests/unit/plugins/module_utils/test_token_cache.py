@@ -214,6 +214,15 @@ def test_token_renewed_inside_the_window(cache_dir):
     assert minted and token.access_token == issued[-1] and len(issued) == 3
 
 
+def test_an_expired_cached_token_is_never_returned_even_as_stale(cache_dir):
+    """include_stale means 'inside the renew window', not 'expired': an expired token would only earn a 401."""
+    issued = []
+    store = cache(cache_dir)
+    store.get_or_mint(minter(issued, age=1800))  # expired a second ago
+    assert store.peek() is None
+    assert store.peek(include_stale=True) is None
+
+
 def test_token_fresh_arithmetic():
     now = time.time()
     token = Token('t' * 20, START, expires_in=1799, issued_at=now)
