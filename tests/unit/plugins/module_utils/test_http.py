@@ -426,7 +426,9 @@ def test_connection_refused_is_retried_even_for_writes(fake, session, settings_f
 
 def test_dns_failure_is_retried_even_for_writes(fake, session, settings_factory, sleeps):
     """A name that did not resolve proves nothing was sent: a write is repeated like after a refused connect."""
-    reason = NameResolutionError('api.crowdstrike.com', None, OSError('[Errno -3] Temporary failure in name resolution'))
+    reason = NameResolutionError(
+        'api.crowdstrike.com', None, OSError('[Errno -3] Temporary failure in name resolution')
+    )
     failure = requests.exceptions.ConnectionError(MaxRetryError(None, 'https://api.crowdstrike.com/w', reason=reason))
     session.add('/w', failure, fake.make_response(200, fake.api_body()))
     client_for(settings_factory(), session).request('POST', '/w', json={})
