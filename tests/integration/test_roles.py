@@ -128,6 +128,32 @@ def test_refused_containment_is_reported_then_fails(falcon_emulator, emulator_en
     } == {'normal'}
 
 
+def test_unusable_report_directory_is_refused_before_any_containment(
+    falcon_emulator, emulator_env, collections_root, tmp_path
+):
+    """The report could not be written: the role says so and contains nothing, instead of failing afterwards."""
+    not_a_dir = tmp_path / 'reports'
+    not_a_dir.write_text('a file where the directory should be')
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'incident_response.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={
+            'falcon_incident_response_hostnames': ['host-00001'],
+            'falcon_incident_response_incident_id': 'INC-DIR',
+            'falcon_incident_response_report_dir': str(not_a_dir),
+        },
+        timeout=PLAY_TIMEOUT,
+    )
+    assert play.rc != 0, play.explain()
+    assert 'is not a writable' in play.stdout and 'nothing was contained or lifted' in play.stdout, play.explain()
+    assert not any(
+        call.startswith('POST /devices/entities/devices-actions') for call in falcon_emulator.counters()['calls']
+    )
+    assert {d['status'] for d in falcon_emulator.devices() if d['hostname'].lower() == 'host-00001'} == {'normal'}
+
+
 def test_report_lists_hosts_acted_on_when_the_status_read_fails(
     falcon_emulator, emulator_env, collections_root, tmp_path
 ):
