@@ -334,6 +334,23 @@ def test_policy_audit_refuses_an_empty_baseline(falcon_emulator, emulator_env, c
     assert falcon_emulator.counters()['calls'] == {}
 
 
+def test_policy_audit_refuses_a_mistyped_baseline_path(falcon_emulator, emulator_env, collections_root, tmp_path):
+    """A path to nothing is named as such, not taken for an empty baseline."""
+    missing = str(tmp_path / 'polciy_baseline.yml')
+    play = run_playbook(
+        os.path.join(PLAYBOOKS, 'policy_audit.yml'),
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars={'policy_baseline_file': missing, 'falcon_policy_audit_report_dir': str(tmp_path / 'reports')},
+        timeout=PLAY_TIMEOUT,
+    )
+    assert play.rc != 0, play.explain()
+    assert 'does not exist' in play.stdout and 'polciy_baseline.yml' in play.stdout, play.explain()
+    assert 'The baseline is empty' not in play.stdout
+    assert falcon_emulator.counters()['calls'] == {}
+
+
 def test_policy_audit_entry_that_selects_nothing_is_not_compliant(
     falcon_emulator, emulator_env, collections_root, tmp_path
 ):
