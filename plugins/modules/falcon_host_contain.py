@@ -536,9 +536,15 @@ def run(module):
     outcome = Outcome(target, total, not_found_items(params, not_found))
     outcome.reason = params['reason']
     if devices is None or len(devices) > params['max_hosts']:
+        # A list of ids longer than max_hosts is refused before it is looked up: it names ids, matched or not.
+        selection = (
+            'The selection lists %d host ids' % total
+            if params['ids'] and devices is None
+            else 'The selection matches %d hosts' % total
+        )
         module.fail(
-            'The selection matches %d hosts, more than max_hosts=%d; nothing was sent. Narrow the selection '
-            'or raise max_hosts on purpose.' % (total, params['max_hosts']),
+            '%s, more than max_hosts=%d; nothing was sent. Narrow the selection or raise max_hosts on purpose.'
+            % (selection, params['max_hosts']),
             **outcome.result(),
         )
     if not_found and params['fail_on_error']:

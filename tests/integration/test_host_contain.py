@@ -147,7 +147,7 @@ def test_refusals_and_errors_send_no_action(falcon_emulator, emulator_env, run_p
     refused = results['max_hosts']
     assert refused['failed'] is True and refused['changed'] is False
     assert refused['msg'].startswith('The selection matches 50 hosts, more than max_hosts=25; nothing was sent.')
-    assert 'more than max_hosts=2' in results['max_hosts ids']['msg']
+    assert results['max_hosts ids']['msg'].startswith('The selection lists 3 host ids, more than max_hosts=2;')
 
     missing = results['unknown id']
     assert missing['failed'] is True and missing['changed'] is False

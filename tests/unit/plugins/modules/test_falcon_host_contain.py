@@ -262,6 +262,16 @@ def test_max_hosts_refuses_before_reading_details(api_factory, run):
     assert run(filter="platform_name:'Linux'", max_hosts=30)['changed'] is True
 
 
+def test_max_hosts_for_an_id_list_does_not_claim_the_ids_match(api_factory, run):
+    """Ids beyond max_hosts are refused unread: the message counts ids listed, not hosts matched."""
+    api = api_factory(['normal'] * 2)
+    result = run(ids=[aid(0), aid(1), 'f' * 32], max_hosts=2)
+    assert result['failed'] is True
+    assert result['msg'].startswith('The selection lists 3 host ids, more than max_hosts=2; nothing was sent.')
+    assert 'matches' not in result['msg']
+    assert not [c for c in api.session.calls if c.path == ACTION]
+
+
 @pytest.mark.parametrize(
     'args, text',
     [
