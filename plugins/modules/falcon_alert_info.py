@@ -107,6 +107,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._alerts import (
     validate_composite_ids,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
+from ansible_collections.secops.falcon.plugins.module_utils._text import plural
 
 ARGUMENT_SPEC = dict(
     ids=dict(type='list', elements='str'),
@@ -117,11 +118,6 @@ ARGUMENT_SPEC = dict(
 MUTUALLY_EXCLUSIVE = [('ids', 'filter'), ('ids', 'sort'), ('ids', 'limit')]
 
 
-def plural(count, word='alert'):
-    """Return '1 alert' / '2 alerts'."""
-    return '%d %s%s' % (count, word, '' if count == 1 else 's')
-
-
 def run(module):
     """Read the selected alerts and exit."""
     params = module.params
@@ -129,14 +125,14 @@ def run(module):
     if params['ids'] is not None:
         ids = validate_composite_ids(params['ids'])
         alerts, not_found = get_alerts(client, ids) if ids else ([], [])
-        msg = 'Found %s%s.' % (plural(len(alerts)), ' (%d not found)' % len(not_found) if not_found else '')
+        msg = 'Found %s%s.' % (plural(len(alerts), 'alert'), ' (%d not found)' % len(not_found) if not_found else '')
         module.exit(alerts=alerts, total=len(alerts), not_found=not_found, msg=msg)
     if params['limit'] is not None and params['limit'] < 1:
         module.fail('limit must be 1 or more, got %d. Leave it out to read every match.' % params['limit'])
     fql = params['filter'].strip() if params['filter'] else None
     sort = params['sort'].strip() if params['sort'] else None
     search = search_alerts(client, fql=fql, sort=sort, limit=params['limit'])
-    msg = 'Found %s' % plural(search.total)
+    msg = 'Found %s' % plural(search.total, 'alert')
     if len(search.alerts) < search.total:
         msg += ', returning the first %d' % len(search.alerts)
     module.exit(alerts=search.alerts, total=search.total, not_found=[], msg=msg + '.')
