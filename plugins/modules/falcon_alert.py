@@ -11,10 +11,16 @@ description:
   - Declares the state of the selected alerts of the Falcon Alerts API; only what is given is managed.
   - Idempotent. Every alert is read first and only the differences are sent (one update call per set of alerts that
     need the same actions, 1000 alerts a call). C(changed) comes from comparing the alerts before and after, so a
-    second run reports no change. A comment is appended only when the alert does not already carry the same text,
-    so a re-run never duplicates it.
+    second run reports no change.
+  - "Comments: the alert record the API returns has no comments (the spec's C(DetectsExternalAlert) has no such field),
+    so nothing here reads comments back. A O(comment) given with other options goes with the changes the task makes:
+    it is appended to an alert only in the same update that changes it, so a re-run that changes nothing appends
+    nothing. A comment-only task (no other option given) appends the comment on every run and always reports
+    changed, because the API cannot tell whether it was appended before; check mode reports changed and sends
+    nothing."
   - Check mode predicts the change per alert and sends nothing. With C(--diff) each changed alert's status,
-    assignee, tags, comments and visibility are shown before and after.
+    assignee, tags and visibility are shown
+    before and after; a comment sent shows as C(comment) in the after state.
   - "Safety: an empty selection never means every alert. Giving neither O(ids) nor O(filter) is an error, and so is
     an empty filter. The O(max_alerts) guard refuses, before anything is sent, a filter that matches more alerts."
   - "Failures: an id that matches no alert fails the task before anything is sent. An alert the API refuses (or
@@ -66,8 +72,10 @@ options:
     default: false
   comment:
     description:
-      - A comment the alerts must carry. It is appended to an alert that has no comment with this exact text, and
-        never appended twice.
+      - A comment to append, sent in the same update as the changes the task makes to an alert. With other options,
+        an alert already in the wanted state gets no comment, so a re-run appends nothing.
+      - "Given alone (no other option), the comment is appended to every selected alert on every run and the task
+        reports changed: the API returns no comments, so whether it was appended before cannot be known."
     type: str
   show_in_ui:
     description: Whether the alerts are shown in the Falcon console (false hides them).
@@ -200,17 +208,6 @@ def plural(count, word='alert'):
     return '%d %s%s' % (count, word, '' if count == 1 else 's')
 
 
-def comment_texts(record):
-    """The texts of an alert's comments (entries may be strings or objects with a comment or value)."""
-    out = []
-    for item in record.get('comments') or []:
-        if isinstance(item, dict):
-            item = item.get('comment', item.get('value'))
-        if isinstance(item, str):
-            out.append(item)
-    return out
-
-
 class Wanted:
     """The declared state, validated, and what it takes to bring one alert there."""
 
@@ -224,6 +221,26 @@ class Wanted:
         self.purge = params['purge_tags']
         self.comment = params['comment']
         self.show_in_ui = params['show_in_ui']
+
+    def comment_only(self):
+        """True when the task gives a comment and nothing else to manage."""
+        return (
+            self.comment is not None
+            and self.status is None
+            and params_none(self.assignee, self.tags, self.show_in_ui)
+            and not (self.unassign or self.remove or self.purge)
+        )
+
+    def plan(self, record):
+        """The actions to send to record: its changes, with the comment going along (always, for a comment-only task).
+
+        Comments cannot be read back (the alert record has none), so a comment never decides by itself whether an
+        alert needs an update, except in a comment-only task, where sending it is the whole point.
+        """
+        actions = self.actions(record)
+        if self.comment is not None and (actions or self.comment_only()):
+            actions.append(('append_comment', self.comment))
+        return actions
 
     def problems(self):
         """Messages for option values that cannot be applied."""
@@ -248,7 +265,7 @@ class Wanted:
         return out
 
     def actions(self, record):
-        """The (name, value) actions that bring record to the declared state (empty when it is there)."""
+        """The (name, value) state actions that bring record to the declared state (no comment; empty when there)."""
         actions = []
         if self.status is not None and record.get('status') != self.status:
             actions.append(('update_status', self.status))
@@ -263,8 +280,6 @@ class Wanted:
         for tag in self.tags or []:
             if tag not in current:
                 actions.append(('add_tag', tag))
-        if self.comment is not None and self.comment not in comment_texts(record):
-            actions.append(('append_comment', self.comment))
         if self.show_in_ui is not None and record.get('show_in_ui') is not self.show_in_ui:
             actions.append(('show_in_ui', 'true' if self.show_in_ui else 'false'))
         return actions
@@ -290,7 +305,6 @@ class Wanted:
             'status': record.get('status'),
             'assigned_to': assignee,
             'tags': list(record.get('tags') or []),
-            'comments': comment_texts(record),
             'show_in_ui': record.get('show_in_ui'),
         }
 
@@ -309,7 +323,7 @@ class Wanted:
             elif name == 'add_tag':
                 view['tags'].append(value)
             elif name == 'append_comment':
-                view['comments'].append(value)
+                view['comment'] = value
             elif name == 'show_in_ui':
                 view['show_in_ui'] = value == 'true'
         return view
@@ -412,7 +426,7 @@ def run(module):
         'total': 0,
     }
     records = select(module, client, result)
-    plan = dict((r['composite_id'], wanted.actions(r)) for r in records)
+    plan = dict((r['composite_id'], wanted.plan(r)) for r in records)
     plan = dict((k, v) for k, v in plan.items() if v)
     before = dict((r['composite_id'], wanted.view(r)) for r in records if r['composite_id'] in plan)
     result['unchanged'] = [r['composite_id'] for r in records if r['composite_id'] not in plan]
@@ -435,13 +449,19 @@ def run(module):
             if record is None:
                 failed[composite_id] = 'the alert could not be read back after the update'
                 continue
+            # Only fields the record really has are checked: a comment cannot be read back.
             left = wanted.actions(record)
             if left:
                 failed[composite_id] = 'the API accepted the update but the alert still needs %s' % ', '.join(
                     n for n, _v in left
                 )
-            if wanted.view(record) != before[composite_id]:
-                after[composite_id] = wanted.view(record)
+            view = wanted.view(record)
+            commented = ('append_comment', wanted.comment) in plan[composite_id]
+            if commented:
+                # The API accepted the comment; it is not in the record, so the after state says it was sent.
+                view['comment'] = wanted.comment
+            if commented or view != before[composite_id]:
+                after[composite_id] = view
                 updated.append(composite_id)
         result['alerts'] = [latest.get(r['composite_id'], r) for r in records]
     result['updated'] = updated

@@ -41,7 +41,8 @@ def assert_idempotent(results, updated):
 
 
 def test_take_an_alert_in_hand(falcon_emulator, emulator_env, run_playbook):
-    """Status, assignee by user id, tags, comment and visibility: one update call, predicted right, comment never doubled."""
+    """Status, assignee by user id, tags, comment and visibility on spec-only records: one update call, the rerun
+    unchanged and appending nothing."""
     alert = falcon_emulator.add_alert(severity=95, tags=['auto-old'])
     cid = alert['composite_id']
     falcon_emulator.reset_counters()
@@ -68,20 +69,20 @@ def test_take_an_alert_in_hand(falcon_emulator, emulator_env, run_playbook):
         'status': 'new',
         'assigned_to': None,
         'tags': ['auto-old'],
-        'comments': [],
         'show_in_ui': True,
     }
     assert diff['after'][cid] == {
         'status': 'in_progress',
         'assigned_to': 'sec-automation@example.com',
         'tags': ['auto-old', 'auto-contained'],
-        'comments': ['Host contained by automation.'],
         'show_in_ui': True,
+        'comment': 'Host contained by automation.',
     }
     assert '+        "in_progress"' in run.stdout or '"status": "in_progress"' in run.stdout
     now = record(falcon_emulator, cid)
     assert now['status'] == 'in_progress' and now['assigned_to_name'] == 'SOC Automation'
-    assert [c['comment'] for c in now['comments']] == ['Host contained by automation.']
+    assert 'comments' not in now
+    assert falcon_emulator.alert_comments()[cid] == ['Host contained by automation.']
     assert results['real1']['alerts'][0] == now
     assert results['real1']['msg'] == 'Updated 1 alert.'
     assert results['check1']['msg'] == 'Would update 1 alert.'
@@ -179,3 +180,15 @@ def test_bad_input_fails_clearly_before_any_call(falcon_emulator, emulator_env, 
             assert results[name]['failed'] is True, (options, name)
             assert message in results[name]['msg'], (options, results[name]['msg'])
     assert calls(falcon_emulator, UPDATE) == 0
+
+
+def test_comment_only_appends_on_every_real_run(falcon_emulator, emulator_env, run_playbook):
+    """A comment-only task: every run reports changed (check mode sends nothing); each real run appends once."""
+    alert = falcon_emulator.add_alert(severity=50)
+    cid = alert['composite_id']
+    falcon_emulator.reset_counters()
+    run = four_runs(run_playbook, env_for(falcon_emulator), ids=[cid], comment='Seen by automation.')
+    for name in RUNS:
+        assert run.results[name]['changed'] is True and run.results[name]['updated'] == [cid], name
+    assert calls(falcon_emulator, UPDATE) == 2
+    assert falcon_emulator.alert_comments()[cid] == ['Seen by automation.'] * 2

@@ -47,6 +47,15 @@ def alert_records(app, cid=None):
         return [a.to_dict() for a in alert_store(app, tenant).alerts]
 
 
+def alert_comments(app, cid=None):
+    """{composite id: comments append_comment wrote} of a CID (the API's records do not carry them)."""
+    from .alert_store import alert_store  # pylint: disable=import-outside-toplevel
+
+    tenant = _known_tenant(app, cid)
+    with tenant.lock:
+        return {a.composite_id: [c['comment'] for c in a.comments] for a in alert_store(app, tenant).alerts}
+
+
 def add_alert(app, cid=None, device_id=None, severity=90, **fields):
     """Inject a new alert on a host of a CID (default: its first host); return its record. ValueError on bad input."""
     from .alert_store import alert_store  # pylint: disable=import-outside-toplevel

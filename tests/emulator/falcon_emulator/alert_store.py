@@ -133,10 +133,13 @@ def find_user(value):
 class Alert:
     """One alert: a mutable record dict plus epoch times (rendered to ISO 8601 by to_dict)."""
 
-    __slots__ = ('record', 'created', 'updated', 'timestamp')
+    # comments: what append_comment wrote. The spec's record (DetectsExternalAlert) has no comments field, so they
+    # are kept beside the record and shown only under the alert_comments_field setting.
+    __slots__ = ('record', 'created', 'updated', 'timestamp', 'comments')
 
     def __init__(self, record, created, timestamp):
         self.record = record
+        self.comments = []
         self.created = created
         self.updated = created
         self.timestamp = timestamp
@@ -146,9 +149,11 @@ class Alert:
         """The alert's composite id."""
         return self.record['composite_id']
 
-    def to_dict(self):
-        """The alert as the API returns it (a copy)."""
+    def to_dict(self, comments_field=False):
+        """The alert as the API returns it (a copy); comments_field adds the non-spec comments list."""
         out = copy.deepcopy(self.record)
+        if comments_field:
+            out['comments'] = copy.deepcopy(self.comments)
         out['created_timestamp'] = iso_ms(self.created)
         out['updated_timestamp'] = iso_ms(self.updated)
         out['timestamp'] = iso_ms(self.timestamp)
@@ -196,7 +201,6 @@ def make_alert(cid, host, number, seq, pattern, severity, created):
         'confidence': 80 + number % 21,
         'status': 'new',
         'tags': [],
-        'comments': [],
         'show_in_ui': True,
         'seen': False,
         'email_sent': False,

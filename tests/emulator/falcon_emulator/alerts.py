@@ -102,7 +102,9 @@ def get_alerts(app, request, tenant):
     include_hidden = _bool_arg(request.arg('include_hidden', 'true'), 'include_hidden')
     store = alert_store(app, tenant)
     found = [store.by_id[i] for i in ids if i in store.by_id]
-    return ok(request, [a.to_dict() for a in found if include_hidden or a.record['show_in_ui']], DETECTS)
+    comments = app.config.alert_comments_field
+    shown = [a.to_dict(comments) for a in found if include_hidden or a.record['show_in_ui']]
+    return ok(request, shown, DETECTS)
 
 
 def _encode_after(sort, key):
@@ -158,7 +160,7 @@ def combined_alerts(app, request, tenant):
     pagination = {'total': total, 'limit': limit}
     if len(found) > limit:
         pagination['after'] = _encode_after(sort, sort_key(sort[0])(page[-1]))
-    return ok(request, [a.to_dict() for a in page], DETECTS, pagination=pagination)
+    return ok(request, [a.to_dict(app.config.alert_comments_field) for a in page], DETECTS, pagination=pagination)
 
 
 def _action_list(body):
@@ -192,8 +194,9 @@ def _action_list(body):
     return removals + [p for p in out if p not in removals]
 
 
-def _apply(record, name, value, now, author):
-    """Apply one action to an alert record; return True when it changed something."""
+def _apply(alert, name, value, now, author):
+    """Apply one action to an alert; return True when it changed something."""
+    record = alert.record
     before = json.dumps(record, sort_keys=True)
     if name == 'update_status':
         record['status'] = value
@@ -209,7 +212,8 @@ def _apply(record, name, value, now, author):
     elif name == 'remove_tags_by_prefix':
         record['tags'] = [t for t in record['tags'] if not t.startswith(value)]
     elif name == 'append_comment':
-        record['comments'].append({'comment': value, 'created_timestamp': now, 'created_by': author})
+        alert.comments.append({'comment': value, 'created_timestamp': now, 'created_by': author})
+        return True
     elif name == 'show_in_ui':
         record['show_in_ui'] = value
     return json.dumps(record, sort_keys=True) != before
@@ -229,7 +233,7 @@ def update_alerts(app, request, tenant):
         if alert is None:
             errors.append({'code': 404, 'message': 'Alert %s was not found' % composite_id, 'id': composite_id})
             continue
-        changed = [_apply(alert.record, name, value, stamp, author) for name, value in actions]
+        changed = [_apply(alert, name, value, stamp, author) for name, value in actions]
         if any(changed):
             # updated_timestamp moves only when something changed (UNVERIFIED: a no-op action may bump it too).
             alert.updated = now

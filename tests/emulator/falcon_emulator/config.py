@@ -47,6 +47,7 @@ RUNTIME_KEYS = frozenset(
         'scroll_bad_filter_status',
         'unknown_client_status',
         'rate_limit_retry_grace',
+        'alert_comments_field',
     ]
 )
 # Settings that must be one of a few values: name -> allowed values.
@@ -105,6 +106,8 @@ class EmulatorConfig:
     # Per-call id caps of devices-actions: a dict action_name -> int (actions left out keep their default), one int
     # for every action, or None (no cap). Over the cap the whole batch is refused with 400.
     action_max_ids: Optional[Any] = dataclasses.field(default_factory=lambda: dict(DEFAULT_ACTION_MAX_IDS))
+    # The spec's alert record (DetectsExternalAlert, NOTES 9.8) has no comments field; True adds one (not the API).
+    alert_comments_field: bool = False
     faults: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
     bind: str = '127.0.0.1'
     port: int = 0
@@ -177,6 +180,8 @@ def check_runtime(values):
         _number('api_rate_limit', values['api_rate_limit'], 1, allow_none=True)
     if 'rate_limit_retry_grace' in values:
         _number('rate_limit_retry_grace', values['rate_limit_retry_grace'], 0)
+    if 'alert_comments_field' in values and not isinstance(values['alert_comments_field'], bool):
+        raise ValueError('alert_comments_field must be true or false, got %r' % (values['alert_comments_field'],))
     for name, allowed in CHOICES.items():
         if name in values and (isinstance(values[name], bool) or values[name] not in allowed):
             raise ValueError('%s must be one of %s, got %r' % (name, ', '.join(str(a) for a in allowed), values[name]))

@@ -4,7 +4,7 @@ import dataclasses
 import shutil
 import threading
 
-from .admin import add_alert, alert_records, apply_config, device_records
+from .admin import add_alert, alert_comments, alert_records, apply_config, device_records
 from .app import App
 from .config import CLOUDS, EmulatorConfig
 from .server import start_listener
@@ -103,6 +103,10 @@ class Emulator:
     def alerts(self, cid=None):
         """Current alert records (list of dicts) of a CID (default: DEFAULT_CLIENT's CID), in creation order."""
         return alert_records(self.app, cid)
+
+    def alert_comments(self, cid=None):
+        """{composite id: [comment text]} that append_comment wrote (kept beside the records, as the API does)."""
+        return alert_comments(self.app, cid)
 
     def add_alert(self, cid=None, device_id=None, severity=90, **fields):
         """Inject a new alert (status new) on a host (default: the CID's first host); return its record."""

@@ -168,3 +168,31 @@ def test_update_is_not_retried_on_a_5xx(fake, session, client, sleeps):
     result = update_alerts(client, [alert_id(1)], [('append_comment', 'once')])
     assert result.failed == {alert_id(1): '503: busy'}
     assert len(session.calls_to(UPDATE)) == 1 and sleeps == []
+
+
+def test_a_batch_refused_with_400_is_halved_and_the_smaller_size_kept(fake, session, client):
+    """The 1000 cap is a guess: a whole-batch 400 sends the same ids again in halves, and later batches stay small."""
+    too_many = fake.make_response(400, fake.api_body(errors=[{'code': 400, 'message': 'too many ids'}]))
+
+    def answer(call):
+        if call.path.endswith('/oauth2/token'):
+            return fake.token_response()
+        batch = call.kwargs['json']['composite_ids']
+        return too_many if len(batch) > 300 else fake.make_response(200, fake.api_body(batch))
+
+    session.handler = answer
+    ids = [alert_id(n) for n in range(1, 1201)]
+    result = update_alerts(client, ids, [('add_tag', 't')])
+    assert result.failed == {} and result.updated == ids
+    sizes = [len(c.kwargs['json']['composite_ids']) for c in session.calls_to(UPDATE)]
+    assert sizes == [1000, 500, 250, 250, 250, 250, 200]
+
+
+def test_a_400_even_for_one_alert_stops_the_rest(fake, session, client):
+    """A 400 that halving cannot cure (a bad action value) ends after one single-alert try, not one call per id."""
+    bad = fake.make_response(400, fake.api_body(errors=[{'code': 400, 'message': 'Unknown user'}]))
+    session.handler = lambda call: fake.token_response() if call.path.endswith('/oauth2/token') else bad
+    ids = [alert_id(n) for n in range(1, 9)]
+    result = update_alerts(client, ids, [('assign_to_name', 'nobody')])
+    assert result.updated == [] and len(result.failed) == 8
+    assert len(session.calls_to(UPDATE)) == 4  # 8, 4, 2, 1

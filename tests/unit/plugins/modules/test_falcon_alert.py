@@ -63,7 +63,7 @@ class FakeAlertsApi:
         elif name == 'remove_tag':
             record['tags'].remove(value)
         elif name == 'append_comment':
-            record['comments'].append({'value': value})
+            pass  # accepted, but the record has no comments field (DetectsExternalAlert)
         elif name == 'assign_to_user_id':
             record['assigned_to_uuid'], record['assigned_to_uid'], record['assigned_to_name'] = JANE
         elif name == 'unassign':
@@ -78,7 +78,6 @@ def make_alert(number, **fields):
         'composite_id': alert_id(number),
         'status': 'new',
         'tags': [],
-        'comments': [],
         'show_in_ui': True,
         'assigned_to_uuid': '',
         'assigned_to_uid': '',
@@ -117,24 +116,43 @@ def test_alerts_needing_the_same_actions_share_one_call(api, session, module_run
 
 
 def test_check_mode_sends_nothing_and_predicts(api, session, module_runner):
-    """Check mode: no update call, the diff shows the predicted state."""
+    """Check mode: no update call, the diff shows the predicted state and the comment that would be sent."""
     result, _out = module_runner(
         falcon_alert, check_mode=True, diff=True, ids=[alert_id(1)], comment='seen', show_in_ui=False
     )
     assert result['changed'] is True and session.calls_to(UPDATE) == []
-    assert result['diff']['after'][alert_id(1)]['comments'] == ['seen']
+    assert result['diff']['after'][alert_id(1)]['comment'] == 'seen'
     assert result['diff']['after'][alert_id(1)]['show_in_ui'] is False
-    assert api.alerts[alert_id(1)]['comments'] == []
 
 
-def test_comment_in_any_shape_is_never_appended_twice(api, session, module_runner):
-    """A comment already present as a string, a {value} or a {comment} object counts as there."""
-    api.alerts[alert_id(1)]['comments'] = ['seen']
-    api.alerts[alert_id(2)]['comments'] = [{'value': 'seen'}]
-    api.alerts[alert_id(3)]['comments'] = [{'comment': 'seen'}]
-    result, _out = module_runner(falcon_alert, ids=[alert_id(1), alert_id(2), alert_id(3)], comment='seen')
-    assert result['changed'] is False and session.calls_to(UPDATE) == []
-    assert sorted(result['unchanged']) == sorted([alert_id(1), alert_id(2), alert_id(3)])
+def sent_actions(session):
+    """The action names of every update call, in order."""
+    return [[p['name'] for p in c.kwargs['json']['action_parameters']] for c in session.calls_to(UPDATE)]
+
+
+def test_comment_goes_with_the_changes_and_a_rerun_appends_nothing(api, session, module_runner):
+    """On records without comments: status+comment changes once; the rerun sends nothing and is unchanged."""
+    first, _out = module_runner(falcon_alert, ids=[alert_id(1)], status='in_progress', comment='seen')
+    assert first['changed'] is True and first['failed_alerts'] == []
+    assert sent_actions(session) == [['update_status', 'append_comment']]
+    again, _out = module_runner(falcon_alert, ids=[alert_id(1)], status='in_progress', comment='seen')
+    assert again['changed'] is False and again['unchanged'] == [alert_id(1)]
+    assert len(session.calls_to(UPDATE)) == 1
+
+
+def test_comment_only_always_appends(api, session, module_runner):
+    """A comment-only task appends on every run (changed), and does not fail for a comment it cannot read back."""
+    for _run in range(2):
+        result, _out = module_runner(falcon_alert, diff=True, ids=[alert_id(1)], comment='seen')
+        assert result['changed'] is True and result['updated'] == [alert_id(1)] and result['failed_alerts'] == []
+        assert result['diff']['after'][alert_id(1)]['comment'] == 'seen'
+    assert sent_actions(session) == [['append_comment'], ['append_comment']]
+
+
+def test_comment_only_in_check_mode_reports_changed_and_sends_nothing(api, session, module_runner):
+    """Check mode of a comment-only task: changed, nothing sent."""
+    result, _out = module_runner(falcon_alert, check_mode=True, ids=[alert_id(1)], comment='seen')
+    assert result['changed'] is True and session.calls_to(UPDATE) == []
 
 
 def test_assignee_matches_uuid_uid_or_name(api, session, module_runner):
