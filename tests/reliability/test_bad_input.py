@@ -64,7 +64,7 @@ CASES = [
         'contain 30 ids over max_hosts',
         'host_contain',
         {'ids': huge_unknown_ids(30)},
-        ['30 hosts', 'max_hosts=25', 'nothing was sent'],
+        ['lists 30 host ids', 'max_hosts=25', 'nothing was sent'],
     ),
     ('huge id list', 'device_info', {'ids': huge_unknown_ids(12000)}, None),
     # The devices scroll answers bad filters with 500 (NOTES 9.5): retried as a read, then reported naming the filter.
