@@ -8,10 +8,10 @@ Plain blocking code on the shared core (FalconClient); the event source runs it 
 import calendar
 import hashlib
 import json
-import math
 import os
 import random
 import re
+import stat
 import tempfile
 import time
 import uuid
@@ -24,8 +24,13 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconError,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._fql import quote
-from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC, default_cache_dir
+from ansible_collections.secops.falcon.plugins.module_utils._options import (
+    COMMON_ARGSPEC,
+    _int_in_range,
+    default_cache_dir,
+)
 from ansible_collections.secops.falcon.plugins.module_utils._retry import RATE_LIMITED, RETRY_STATUSES
+from ansible_collections.secops.falcon.plugins.module_utils._token_cache import prepare_cache_dir
 
 COMBINED_PATH = '/alerts/combined/alerts/v1'
 # The combined endpoint returns full records, at most 1000 a call, and pages with an `after` token past 10,000
@@ -40,30 +45,69 @@ EVENT_NAMESPACE = uuid.UUID('5f0e6b1c-9a43-5d2e-8f47-2c1a0b9e7d31')
 
 # Source arguments besides the connection options. access_token and auth are left out on purpose: a token lives
 # 30 minutes, a source runs for months; the client id and secret let the core renew it (through the token cache).
-STREAM_DEFAULTS = dict(filter=None, min_severity=None, interval=30, lookback=120, state_file=None, max_backoff=300)
+STREAM_DEFAULTS = dict(
+    filter=None, min_severity=None, interval=30, lookback=120, initial_lookback=3600, state_file=None, max_backoff=300
+)
 CONNECTION_NAMES = tuple(n for n in COMMON_ARGSPEC if n not in ('access_token', 'auth'))
 ALLOWED_ARGS = tuple(sorted(set(STREAM_DEFAULTS) | set(CONNECTION_NAMES)))
 INTERVAL_RANGE = (1, 86400)
 LOOKBACK_RANGE = (0, 86400)
+INITIAL_LOOKBACK_RANGE = (0, 7 * 86400)
 BACKOFF_RANGE = (1, 3600)
 SEVERITY_RANGE = (0, 100)
+# A saved watermark later than now by more than this is a clock error or a hand edit (a watermark in 2999 silently
+# stopped every alert): it is clamped to now, with a warning.
+MAX_CLOCK_SKEW = 300
+# Never follow a symlink planted at the state file's path; never block on a FIFO there.
+_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
+_NONBLOCK = getattr(os, 'O_NONBLOCK', 0)
 
 _TIME_RE = re.compile(r'^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?$', re.I)
 
-SUMMARY_KEYS = (
-    'composite_id',
-    'severity',
-    'severity_name',
-    'status',
-    'product',
-    'name',
-    'display_name',
-    'tactic',
-    'technique',
-    'created_timestamp',
-    'updated_timestamp',
-    'tags',
-    'assigned_to_name',
+# What an event may carry. ansible-rulebook writes the event into a playbook's (or job template's) extra vars with a
+# plain YAML dump, and ansible-core 2.19+ templates extra vars: any event value holding template syntax would run.
+# So the event holds only values that cannot: each must match its pattern (none admits a brace) or fixed set, and a
+# value that does not is left out. Free text (hostname, names, descriptions, tags, command lines) is never in an
+# event; a playbook reads it with falcon_alert_info, whose results are never templated.
+# Matched whole (fullmatch: `$` would let a trailing newline through).
+_HEX_ID = re.compile(r'[0-9a-f]{32}')
+_COMPOSITE_ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9:._-]{0,255}')
+_PRODUCT = re.compile(r'[a-z][a-z0-9_-]{0,31}')
+_MITRE_ID = re.compile(r'[A-Z]{1,4}[0-9]{4}(\.[0-9]{3})?')
+_ISO_TIME = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})')
+ALERT_STATUSES = ('new', 'in_progress', 'reopened', 'closed')
+SEVERITY_NAMES = ('Informational', 'Low', 'Medium', 'High', 'Critical')
+
+
+def _is_int(value):
+    """True for a real int (bool is an int to Python, not to us)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _matches(pattern):
+    """A check: True for a str that pattern matches whole."""
+    return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _one_of(allowed):
+    """A check: True for a str among allowed."""
+    return lambda value: isinstance(value, str) and value in allowed
+
+
+# Alert field (the event's key too) and its check; a check is True only for a value that cannot hold template syntax.
+SUMMARY_FIELDS = (
+    ('composite_id', _matches(_COMPOSITE_ID)),
+    ('severity', lambda v: _is_int(v) and SEVERITY_RANGE[0] <= v <= SEVERITY_RANGE[1]),
+    ('severity_name', _one_of(SEVERITY_NAMES)),
+    ('status', _one_of(ALERT_STATUSES)),
+    ('product', _matches(_PRODUCT)),
+    ('tactic_id', _matches(_MITRE_ID)),
+    ('technique_id', _matches(_MITRE_ID)),
+    ('pattern_id', _is_int),
+    ('created_timestamp', _matches(_ISO_TIME)),
+    ('updated_timestamp', _matches(_ISO_TIME)),
+    ('cid', _matches(_HEX_ID)),
+    ('agent_id', _matches(_HEX_ID)),
 )
 
 
@@ -101,23 +145,6 @@ def format_time(epoch):
 # -- configuration -------------------------------------------------------------------------------------------------
 
 
-def _whole(name, value, bounds, default):
-    """Return value as an int within bounds; FalconConfigError names the value and the range."""
-    if value is None or value == '':
-        return default
-    number = None
-    if not isinstance(value, bool):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = None
-    if number is None or not math.isfinite(number) or number != int(number) or not bounds[0] <= number <= bounds[1]:
-        raise FalconConfigError(
-            '%s must be a whole number from %d to %d, got %r.' % (name, bounds[0], bounds[1], value)
-        )
-    return int(number)
-
-
 def connection_options(args, environ=None):
     """The connection option values of source args, with the FALCON_* environment fallbacks modules have."""
     environ = os.environ if environ is None else environ
@@ -137,13 +164,17 @@ def connection_options(args, environ=None):
 class StreamConfig:
     """The validated stream arguments of the source (what to poll, how often, where the state lives)."""
 
-    def __init__(self, filter_text, min_severity, interval, lookback, state_file, max_backoff):
+    def __init__(  # pylint: disable=too-many-arguments
+        self, filter_text, min_severity, interval, lookback, state_file, max_backoff, initial_lookback=0
+    ):
         self.filter = filter_text
         self.min_severity = min_severity
         self.interval = interval
         self.lookback = lookback
         self.state_file = state_file
         self.max_backoff = max_backoff
+        # Seconds before now that a start without a state file sends alerts from (0: none, the newest is the start).
+        self.initial_lookback = initial_lookback
 
     @classmethod
     def from_args(cls, args, settings):
@@ -161,10 +192,18 @@ class StreamConfig:
         if text is not None and not isinstance(text, str):
             raise FalconConfigError('filter must be an FQL string, for example "status:\'new\'", got %r.' % (text,))
         text = text.strip() if text else None
-        severity = _whole('min_severity', args.get('min_severity'), SEVERITY_RANGE, None)
-        interval = _whole('interval', args.get('interval'), INTERVAL_RANGE, STREAM_DEFAULTS['interval'])
-        lookback = _whole('lookback', args.get('lookback'), LOOKBACK_RANGE, STREAM_DEFAULTS['lookback'])
-        max_backoff = _whole('max_backoff', args.get('max_backoff'), BACKOFF_RANGE, STREAM_DEFAULTS['max_backoff'])
+        severity = _int_in_range('min_severity', args.get('min_severity'), SEVERITY_RANGE, None)
+        interval = _int_in_range('interval', args.get('interval'), INTERVAL_RANGE, STREAM_DEFAULTS['interval'])
+        lookback = _int_in_range('lookback', args.get('lookback'), LOOKBACK_RANGE, STREAM_DEFAULTS['lookback'])
+        max_backoff = _int_in_range(
+            'max_backoff', args.get('max_backoff'), BACKOFF_RANGE, STREAM_DEFAULTS['max_backoff']
+        )
+        initial_lookback = _int_in_range(
+            'initial_lookback',
+            args.get('initial_lookback'),
+            INITIAL_LOOKBACK_RANGE,
+            STREAM_DEFAULTS['initial_lookback'],
+        )
         state_file = args.get('state_file')
         if state_file is not None and not isinstance(state_file, str):
             raise FalconConfigError('state_file must be a file path, got %r.' % (state_file,))
@@ -174,7 +213,7 @@ class StreamConfig:
             state_file = default_state_file(settings, text, severity)
         if os.path.isdir(state_file):
             raise FalconConfigError('state_file %r is a directory: give the path of a file.' % state_file)
-        return cls(text, severity, interval, lookback, state_file, max_backoff)
+        return cls(text, severity, interval, lookback, state_file, max_backoff, initial_lookback)
 
 
 def default_state_file(settings, filter_text, min_severity):
@@ -200,14 +239,28 @@ class StreamState:
 
     @classmethod
     def load(cls, path):
-        """Read the state file; a missing one is a first start. FalconConfigError names a file that cannot be used."""
+        """Read the state file; a missing one is a first start. FalconConfigError names a file that cannot be used.
+
+        The file decides what is sent (a watermark far ahead sends nothing), so, as the token cache, only a file of
+        ours, in a directory of ours, that nobody else can write is used.
+        """
+        _check_private_folder(path)
         try:
-            with open(path) as handle:
-                raw = handle.read()
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
         except FileNotFoundError:
             return cls(path)
         except OSError as exc:
             raise FalconConfigError('Cannot read the state_file %s: %s.' % (path, exc.strerror or exc))
+        try:
+            _check_private_file(path, os.fstat(fd))
+            with os.fdopen(fd) as handle:
+                fd = None
+                raw = handle.read()
+        except OSError as exc:
+            raise FalconConfigError('Cannot read the state_file %s: %s.' % (path, exc.strerror or exc))
+        finally:
+            if fd is not None:
+                os.close(fd)
         try:
             data = json.loads(raw)
         except ValueError:
@@ -219,8 +272,8 @@ class StreamState:
             or not isinstance(data.get('seen'), dict)
         ):
             raise FalconConfigError(
-                'The state_file %s is not a falcon_alerts state (version %d). Remove it to start '
-                'again from the newest alert (alerts raised meanwhile are then not sent).' % (path, STATE_VERSION)
+                'The state_file %s is not a falcon_alerts state (version %d). Remove it to start again '
+                'from initial_lookback (the alerts of its last seconds are then sent).' % (path, STATE_VERSION)
             )
         seen = dict((str(k), str(v)) for k, v in data['seen'].items() if parse_time(str(v)) is not None)
         return cls(path, data['watermark'], seen, exists=True)
@@ -261,14 +314,55 @@ class StreamState:
         """Record an alert version as handed on."""
         self.seen[composite_id] = updated
 
-    def advance(self, newest, lookback):
-        """Move the watermark to newest (never back) and forget versions older than the lookback window."""
+    def advance(self, newest, lookback, now=None):
+        """Move the watermark to newest (never back, never past now + skew) and forget versions before the lookback."""
         if newest is not None and (self.watermark is None or parse_time(newest) > parse_time(self.watermark)):
             self.watermark = newest
+        self.clamp(now)
         if self.watermark is None:
             return
         floor = parse_time(self.watermark) - lookback
         self.seen = dict((k, v) for k, v in self.seen.items() if (parse_time(v) or 0) >= floor)
+
+    def clamp(self, now=None):
+        """Bring a watermark later than now + MAX_CLOCK_SKEW back to now; return the watermark it was, or None.
+
+        An alert stamped in the future, or a hand-edited state file, would otherwise stop every later alert.
+        """
+        now = time.time() if now is None else now
+        if self.watermark is None or parse_time(self.watermark) <= now + MAX_CLOCK_SKEW:
+            return None
+        was, self.watermark = self.watermark, format_time(now)
+        return was
+
+
+def _check_private_folder(path):
+    """Create the state file's directory (0700) if needed; refuse one another user owns or may write to."""
+    try:
+        prepare_cache_dir(os.path.dirname(path) or '.')
+    except FalconConfigError as err:
+        # The token cache's check, reused; its text names its own option, so say which file this is about.
+        raise FalconConfigError(
+            'Refusing the state_file %s, whose directory must be yours and private as the token cache\'s is: %s'
+            % (path, err)
+        ) from None
+
+
+def _check_private_file(path, info):
+    """Refuse a state file that is not a regular file of ours, or that others may read or write (we write 0600)."""
+    if not stat.S_ISREG(info.st_mode):
+        raise FalconConfigError('The state_file %s is not a regular file: give the path of a file.' % path)
+    if info.st_uid != os.geteuid():
+        raise FalconConfigError(
+            'The state_file %s is owned by uid %d, not by uid %d that runs the source: refusing a watermark another '
+            'user controls. Remove it (the source then starts from initial_lookback) or choose another state_file.'
+            % (path, info.st_uid, os.geteuid())
+        )
+    if info.st_mode & 0o077:
+        raise FalconConfigError(
+            'The state_file %s is open to group or others (mode %04o): refusing a watermark others may have '
+            'changed. Run chmod 600 on it if its content is yours, or remove it.' % (path, stat.S_IMODE(info.st_mode))
+        )
 
 
 def _unlink(path):
@@ -359,12 +453,19 @@ class AlertPoller:
             token = None
         return alerts, token
 
-    def baseline(self):
-        """First start: take the newest matching alert as the watermark and mark its window seen; send nothing.
+    def baseline(self, now=None):
+        """Start without a state file; send nothing yet. Returns how many alert versions were marked seen.
 
-        The API's own timestamps set the starting point, so a skewed local clock can neither replay nor skip.
-        Returns how many alert versions were marked seen.
+        With initial_lookback, the watermark is now less initial_lookback: the next poll sends the alerts updated since
+        (an activation that restarted without its disk misses none of them; a re-sent one is met by the playbook's
+        re-check). With 0, the newest matching alert is the watermark and its window is marked seen: by the API's own
+        timestamps, so a skewed local clock can neither replay nor skip.
         """
+        if self.config.initial_lookback:
+            now = time.time() if now is None else now
+            self.state.watermark = format_time(now - self.config.initial_lookback)
+            self.state.save()
+            return 0
         text = self.query_filter()
         body = {'limit': 1, 'sort': 'updated_timestamp|desc'}
         if text:
@@ -377,7 +478,7 @@ class AlertPoller:
             for alert in self.fresh(self.iter_since(self.since())):
                 self.state.remember(alert['composite_id'], alert['updated_timestamp'])
                 marked += 1
-        self.state.advance(None, self.config.lookback)
+        self.state.advance(None, self.config.lookback, now)
         self.state.save()
         return marked
 
@@ -412,13 +513,21 @@ def newest_time(alerts, current=None):
 
 
 def make_event(alert):
-    """The event for one alert version: the record, a flat summary, and meta.uuid from (composite id, updated time)."""
+    """The event of one alert version: {summary: only values that cannot hold template syntax, meta: {uuid}}.
+
+    No free text and no raw record: see SUMMARY_FIELDS. A value failing its check is left out, so a rule's
+    `is defined` test sees it missing. meta.uuid is derived from (composite id, updated time).
+    """
+    summary = {}
     device = alert.get('device') if isinstance(alert.get('device'), dict) else {}
-    summary = dict((key, alert.get(key)) for key in SUMMARY_KEYS)
-    summary['device_id'] = device.get('device_id') or alert.get('agent_id')
-    summary['hostname'] = device.get('hostname')
+    for key, check in SUMMARY_FIELDS:
+        if check(alert.get(key)):
+            summary[key] = alert[key]
+    device_id = device.get('device_id') or alert.get('agent_id')
+    if _matches(_HEX_ID)(device_id):
+        summary['device_id'] = device_id
     key = '%s|%s' % (alert['composite_id'], alert.get('updated_timestamp'))
-    return {'alert': alert, 'summary': summary, 'meta': {'uuid': str(uuid.uuid5(EVENT_NAMESPACE, key))}}
+    return {'summary': summary, 'meta': {'uuid': str(uuid.uuid5(EVENT_NAMESPACE, key))}}
 
 
 __all__ = [

@@ -131,6 +131,7 @@ def write_files(work, state_file, venv):
             {
                 'falcon_min_severity': 90,
                 'falcon_poll_interval': 1,
+                'falcon_initial_lookback': 0,
                 'falcon_state_file': state_file,
                 'falcon_protect_filter': PROTECT_FILTER,
             },

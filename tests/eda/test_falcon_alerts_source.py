@@ -90,10 +90,10 @@ def test_event_uuid_is_derived_from_the_alert_version():
     assert (
         first['meta']['uuid']
         == again['meta']['uuid']
-        == str(uuid.uuid5(stream.EVENT_NAMESPACE, '%s|%s' % (first['alert']['composite_id'], at(0))))
+        == str(uuid.uuid5(stream.EVENT_NAMESPACE, '%s|%s' % (first['summary']['composite_id'], at(0))))
     )
     assert updated['meta']['uuid'] != first['meta']['uuid']
-    assert first['summary']['device_id'] == 'd' * 32 and first['summary']['hostname'] == 'host-00001'
+    assert first['summary']['device_id'] == 'd' * 32 and 'hostname' not in first['summary']
     assert first['summary']['severity'] == 90 and first['summary']['status'] == 'new'
 
 
@@ -103,10 +103,10 @@ def test_event_uuid_is_derived_from_the_alert_version():
 @pytest.mark.parametrize(
     'extra, message',
     [
-        ({'min_severity': 101}, 'min_severity must be a whole number from 0 to 100, got 101'),
-        ({'min_severity': 'high'}, "min_severity must be a whole number from 0 to 100, got 'high'"),
-        ({'interval': 0}, 'interval must be a whole number from 1 to 86400, got 0'),
-        ({'lookback': -1}, 'lookback must be a whole number from 0 to 86400, got -1'),
+        ({'min_severity': 101}, 'min_severity must be a whole number from 0 to 100 (got 101)'),
+        ({'min_severity': 'high'}, "min_severity must be a whole number from 0 to 100 (got 'high')"),
+        ({'interval': 0}, 'interval must be a whole number from 1 to 86400 (got 0)'),
+        ({'lookback': -1}, 'lookback must be a whole number from 0 to 86400 (got -1)'),
         ({'filter': ['status']}, 'filter must be an FQL string'),
         ({'poll_every': 5}, 'Unknown falcon_alerts argument(s) poll_every; allowed: base_url, ca_path'),
         ({'access_token': 'x' * 40}, 'give client_id and client_secret so it can be renewed'),
@@ -152,9 +152,10 @@ def test_default_state_file_is_per_query_under_the_cache_dir(tmp_path):
 
 
 def test_a_state_file_that_is_not_ours_stops_the_source(source_module, source_args, alerts_api, monkeypatch):
-    os.makedirs(os.path.dirname(source_args['state_file']))
+    os.makedirs(os.path.dirname(source_args['state_file']), mode=0o700)
     with open(source_args['state_file'], 'w', encoding='utf-8') as handle:
         handle.write('{"watermark": 3')
+    os.chmod(source_args['state_file'], 0o600)
     with pytest.raises(stream.AlertSourceError) as err:
         run_source(source_module, source_args, monkeypatch=monkeypatch)
     assert 'is not a falcon_alerts state' in str(err.value) and source_args['state_file'] in str(err.value)
@@ -192,7 +193,7 @@ def test_each_alert_version_is_sent_once_across_restarts(source_module, source_a
     new = alert(2, at(20))
     alerts_api.alerts.append(new)
     queue = run_source(source_module, source_args, pauses=2, monkeypatch=monkeypatch)[0]
-    assert [e['alert'] for e in queue.events] == [new]
+    assert [e['summary']['composite_id'] for e in queue.events] == [new['composite_id']]
     assert queue.events[0]['summary']['composite_id'] == new['composite_id']
     assert read_state(source_args)['watermark'] == at(20)
 
@@ -203,7 +204,7 @@ def test_each_alert_version_is_sent_once_across_restarts(source_module, source_a
     # The same alert updated is a new version: sent again, with another uuid.
     alerts_api.alerts[-1] = dict(new, updated_timestamp=at(30), status='in_progress')
     queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
-    assert [e['alert']['status'] for e in queue.events] == ['in_progress']
+    assert [e['summary']['status'] for e in queue.events] == ['in_progress']
     assert queue.events[0]['meta']['uuid'] == str(
         uuid.uuid5(stream.EVENT_NAMESPACE, new['composite_id'] + '|' + at(30))
     )
@@ -218,7 +219,7 @@ def test_alerts_raised_while_stopped_or_indexed_late_are_not_skipped(
     # and one older than the lookback window (out of reach by design).
     alerts_api.alerts += [alert(2, at(200)), alert(3, at(90)), alert(4, at(-100))]
     queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
-    assert sorted(e['alert']['composite_id'] for e in queue.events) == sorted(
+    assert sorted(e['summary']['composite_id'] for e in queue.events) == sorted(
         [alert(2, at(200))['composite_id'], alert(3, at(90))['composite_id']]
     )
 
@@ -230,7 +231,7 @@ def test_an_alert_repeated_on_a_page_boundary_is_sent_once(source_module, source
     original = alerts_api.answer
     alerts_api.answer = lambda body: dict(original(body), resources=[twice, twice])
     queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
-    assert [e['alert']['composite_id'] for e in queue.events] == [twice['composite_id']]
+    assert [e['summary']['composite_id'] for e in queue.events] == [twice['composite_id']]
 
 
 def test_a_kill_mid_poll_neither_replays_nor_skips(source_module, source_args, alerts_api, monkeypatch):
@@ -241,7 +242,9 @@ def test_a_kill_mid_poll_neither_replays_nor_skips(source_module, source_args, a
         asyncio.run(source_module.main(ListQueue(stop_at=3), dict(source_args)))
     queue = run_source(source_module, source_args, monkeypatch=monkeypatch)[0]
     # Events 1 and 2 were handed on (and recorded) before the kill at the third.
-    assert [e['alert']['composite_id'] for e in queue.events] == [alert(n, at(n))['composite_id'] for n in (12, 13, 14)]
+    assert [e['summary']['composite_id'] for e in queue.events] == [
+        alert(n, at(n))['composite_id'] for n in (12, 13, 14)
+    ]
 
 
 def test_min_severity_is_a_server_side_filter(source_module, source_args, alerts_api, monkeypatch):
@@ -249,7 +252,7 @@ def test_min_severity_is_a_server_side_filter(source_module, source_args, alerts
     run_source(source_module, args, monkeypatch=monkeypatch)
     alerts_api.alerts = [alert(1, at(1), severity=50), alert(2, at(2), severity=80)]
     queue = run_source(source_module, args, monkeypatch=monkeypatch)[0]
-    assert [e['alert']['severity'] for e in queue.events] == [80]
+    assert [e['summary']['severity'] for e in queue.events] == [80]
     assert all(b['filter'].startswith("(status:'new')+severity:>=80") for b in alerts_api.bodies)
     assert all(b['sort'] == 'created_timestamp|asc' for b in alerts_api.bodies if 'after' in b or b['limit'] > 1)
 
@@ -284,7 +287,7 @@ def test_transient_failures_are_retried_with_backoff_for_ever(
     )
     caplog.set_level(logging.WARNING, logger='secops.falcon.falcon_alerts')
     queue, waits = run_source(source_module, source_args, pauses=5, monkeypatch=monkeypatch)
-    assert [e['alert']['composite_id'] for e in queue.events] == [alert(1, at(1))['composite_id']]
+    assert [e['summary']['composite_id'] for e in queue.events] == [alert(1, at(1))['composite_id']]
     interval = source_args['interval']
     backoffs = waits[:4]
     assert [

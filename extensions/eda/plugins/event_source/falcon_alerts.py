@@ -13,20 +13,26 @@ short_description: Poll CrowdStrike Falcon alerts (Alerts API) and send one even
 description:
   - Polls C(POST /alerts/combined/alerts/v1) every O(interval) seconds with a server-side FQL filter (O(filter) and
     O(min_severity)), sorted on C(created_timestamp), which never changes, so paging cannot skip an alert.
-  - Each alert version, that is a (C(composite_id), C(updated_timestamp)) pair, is sent once. The watermark (the
-    newest C(updated_timestamp) sent) and the versions seen near it are kept in O(state_file), written atomically
-    with mode 0600, so a restart neither sends an alert again nor misses one raised while the source was stopped.
-  - On a first start (no O(state_file) yet) nothing is sent for alerts that already exist; the newest matching alert
-    becomes the watermark. Remove the state file to start over that way.
+  - Each alert version, that is a (C(composite_id), C(updated_timestamp)) pair, is sent at least once. The watermark
+    (the newest C(updated_timestamp) sent) and the versions seen near it are kept in O(state_file), written atomically
+    with mode 0600; a state file (or its directory) that another user owns or may write to is refused, and a
+    watermark more than 5 minutes ahead of the local clock is brought back to now with a warning.
+  - Without a state file (a first start, or an EDA controller activation restarted without its disk) the source
+    sends the alerts updated in the last O(initial_lookback) seconds; with O(initial_lookback=0) it sends nothing for
+    existing alerts and the newest matching alert becomes the watermark.
   - Every poll asks again for the O(lookback) seconds before the watermark, so an alert the API makes visible a little
     late is still sent (and one already sent is not sent twice).
   - Lost connections, rate limits (429) and server errors (5xx) are retried for ever, waiting longer each time up to
     O(max_backoff) seconds. Bad arguments, refused credentials, a missing C(alerts:read) scope and a filter the API
     cannot parse stop the source with a message that names the problem.
-  - "Each event is C({alert: <the alert record, API field names>, summary: {composite_id, severity, severity_name,
-    status, product, name, display_name, tactic, technique, created_timestamp, updated_timestamp, tags,
-    assigned_to_name, device_id, hostname}, meta: {uuid}}). C(meta.uuid) is a UUID derived from the composite id and
-    updated time: the same alert version always has the same id."
+  - "Each event is C({summary: {composite_id, severity, severity_name, status, product, tactic_id, technique_id,
+    pattern_id, created_timestamp, updated_timestamp, cid, agent_id, device_id}, meta: {uuid}}). C(meta.uuid) is a
+    UUID derived from the composite id and updated time: the same alert version always has the same id."
+  - The event holds no text from the alert (no hostname, names, descriptions, tags or command lines) and not the
+    alert record, because ansible-rulebook passes the event to playbooks and job templates as extra vars, which ansible-core
+    templates, so such text could run as a template. Each value is checked against a strict pattern or fixed set
+    (ids, hexadecimal device ids, numbers, ISO 8601 times) and left out if it does not match. Read the alert's text
+    with M(secops.falcon.falcon_alert_info) and C(summary.composite_id); module results are never templated.
   - Runs on the collection's shared core, as its modules do, so the token is cached (encrypted, shared with
     playbooks of the same API client) and renewed before it expires, and O(cloud), O(proxy) and TLS options work alike.
   - Needs the Python libraries requests and ansible-core (for the collection's core) where ansible-rulebook runs.
@@ -49,6 +55,12 @@ options:
       - Seconds before the watermark that every poll reads again (0 to 86400), for alerts indexed late.
     type: int
     default: 120
+  initial_lookback:
+    description:
+      - Without a state file, send the alerts updated in these last seconds (0 to 604800, by the local clock; the
+        O(lookback) window before them is read too). V(0) sends nothing for existing alerts.
+    type: int
+    default: 3600
   state_file:
     description:
       - Where the watermark is kept. Its directory is created with mode 0700 if missing.
@@ -86,8 +98,15 @@ options:
     description: A CA bundle file or directory to verify the API's certificate with.
     type: str
   proxy:
-    description: An http(s) proxy URL for every request (the environment's proxy variables are not used).
+    description:
+      - An http(s) proxy URL for every request. Wins over the proxy environment variables and O(use_proxy).
     type: str
+  use_proxy:
+    description:
+      - Use the proxy named by E(HTTPS_PROXY), E(HTTP_PROXY) or E(ALL_PROXY) (upper or lower case), except for the
+        hosts E(NO_PROXY) lists. V(false) ignores those variables; O(proxy) is used either way.
+    type: bool
+    default: true
   timeout:
     description: Seconds one HTTP request may take (1 to 600).
     type: int
@@ -117,6 +136,7 @@ EXAMPLES = r"""
     min_severity: 90
     interval: 30
     state_file: /var/lib/eda/falcon_alerts.json
+    initial_lookback: 7200
 
 - secops.falcon.falcon_alerts:
     cloud: eu-1
@@ -181,6 +201,16 @@ class _Source:
             )
         self.config = stream.StreamConfig.from_args(self.args, settings)
         state = stream.StreamState.load(self.config.state_file)
+        was = state.clamp()
+        if was is not None:
+            LOG.warning(
+                'falcon_alerts: the watermark %s in %s is in the future (more than %d s ahead of this clock), so no '
+                'alert would be sent: starting from now, %s, instead.',
+                was,
+                self.config.state_file,
+                stream.MAX_CLOCK_SKEW,
+                state.watermark,
+            )
         self.client = self.http.FalconClient(settings)
         for warning in self.client.warnings:
             LOG.warning(warning)
@@ -240,6 +270,25 @@ class _Source:
         except self.stream.FalconError as err:
             LOG.error('falcon_alerts could not save its state: %s', err)
 
+    async def start_without_state(self):
+        """No state file (first start, or an activation restarted without its disk): set the starting watermark."""
+        marked = await self.call(self.poller.baseline)
+        if self.config.initial_lookback:
+            LOG.info(
+                'falcon_alerts has no state in %s: sending the alerts updated in the last %d s (initial_lookback), '
+                'from the watermark %s',
+                self.config.state_file,
+                self.config.initial_lookback,
+                self.poller.state.watermark,
+            )
+        else:
+            LOG.info(
+                'falcon_alerts has no state in %s: %d existing alert(s) marked as seen; starts from the watermark %s',
+                self.config.state_file,
+                marked,
+                self.poller.state.watermark,
+            )
+
     async def run(self):
         """Configure, baseline on a first start, then poll every interval until cancelled."""
         try:
@@ -247,14 +296,14 @@ class _Source:
         except self.stream.FalconError as err:
             raise self.stream.AlertSourceError('secops.falcon.falcon_alerts: %s' % err) from None
         try:
-            if not self.poller.state.exists:
-                marked = await self.call(self.poller.baseline)
+            if self.poller.state.exists:
                 LOG.info(
-                    'falcon_alerts first start: %d existing alert(s) marked as seen; watermark %s (state in %s)',
-                    marked,
+                    'falcon_alerts starts from the watermark %s (state in %s)',
                     self.poller.state.watermark,
                     self.config.state_file,
                 )
+            else:
+                await self.start_without_state()
             while True:
                 sent = await self.poll()
                 if sent:
