@@ -152,7 +152,7 @@ def playbook_binaries():
     return binaries
 
 
-@pytest.mark.parametrize('core, binary', playbook_binaries(), ids=[c for c, _ in playbook_binaries()])
+@pytest.mark.parametrize('core, binary', playbook_binaries(), ids=[core for core, _binary in playbook_binaries()])
 def test_a_playbook_templating_every_event_field_runs_nothing_hostile(tmp_path, core, binary):
     marker = tmp_path / 'pwned'
     events = [stream.make_event(hostile_alert(marker)), stream.make_event(legit_alert())]
@@ -308,4 +308,4 @@ def test_the_rulebooks_need_only_values_the_event_has():
         with open(path, encoding='utf-8') as handle:
             rule = yaml.safe_load(handle)[0]['rules'][0]
         used = set(word.split('.')[2] for word in rule['condition'].split() if word.startswith('event.summary.'))
-        assert used <= {key for key, _ in stream.SUMMARY_FIELDS} | {'device_id'}, (name, used)
+        assert used <= {key for key, _pattern in stream.SUMMARY_FIELDS} | {'device_id'}, (name, used)
