@@ -54,9 +54,23 @@ def unseal(key, cache_key, entry):
     return data
 
 
+def _stored_key(plugin, cache_key):
+    """(the plugin that writes files, the key it writes cache_key under).
+
+    From ansible-core 2.19 the loader wraps a cache plugin in a proxy that stores every key under a schema prefix
+    (s1_ ...) and every value inside an envelope of its own; the file is named after that stored key, so the
+    permission checks must look at that name, not at ours.
+    """
+    wrapped = getattr(plugin, '__wrapped__', None)
+    to_stored = getattr(type(plugin), '_get_key', None)
+    if wrapped is None or to_stored is None:
+        return plugin, cache_key
+    return wrapped, to_stored(cache_key)
+
+
 def _file_paths(cache, cache_key):
     """(directory, entry path) of a file-based cache plugin (jsonfile, yaml, pickle ...); (None, None) otherwise."""
-    plugin = getattr(cache, '_plugin', None)
+    plugin, cache_key = _stored_key(getattr(cache, '_plugin', None), cache_key)
     directory = getattr(plugin, '_cache_dir', None)
     name_of = getattr(plugin, '_get_cache_file_name', None)
     if not directory or name_of is None:

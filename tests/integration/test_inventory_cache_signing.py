@@ -29,6 +29,26 @@ def _entry(cache_dir):
     return os.path.join(str(cache_dir), names[0])
 
 
+# From ansible-core 2.19 the cache plugin's loader wraps each value: {"__payload__": "<the value as JSON>"}.
+CORE_ENVELOPE = '__payload__'
+
+
+def _read_entry(path):
+    """Our signed entry from the file, and whether the core wrapped it in its envelope."""
+    with open(path, encoding='utf-8') as handle:
+        stored = json.load(handle)
+    if set(stored) == {CORE_ENVELOPE}:
+        return json.loads(stored[CORE_ENVELOPE]), True
+    return stored, False
+
+
+def _write_entry(path, entry, wrapped):
+    """Write an (edited) entry back in the envelope it was read from."""
+    stored = {CORE_ENVELOPE: json.dumps(entry)} if wrapped else entry
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(stored, handle)
+
+
 def _mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -41,8 +61,7 @@ def test_new_cache_files_are_private_and_signed(falcon_emulator, collections_roo
     assert done.rc == 0, done.explain()
     path = _entry(cache)
     assert _mode(str(cache)) == 0o700 and _mode(path) == 0o600
-    with open(path, encoding='utf-8') as handle:
-        entry = json.load(handle)
+    entry, _wrapped = _read_entry(path)
     assert sorted(entry) == ['format', 'hmac', 'payload']
     assert DEFAULT_CLIENT.client_secret not in entry['payload'] and DEFAULT_CLIENT.client_secret not in entry['hmac']
 
@@ -55,14 +74,12 @@ def test_an_edited_entry_is_refetched_and_the_edit_never_used(falcon_emulator, c
     assert first.rc == 0, first.explain()
     name, hostvars = sorted(first.hosts().items())[0]
     path = _entry(cache)
-    with open(path, encoding='utf-8') as handle:
-        entry = json.load(handle)
+    entry, wrapped = _read_entry(path)
     assert hostvars['ansible_host'] in entry['payload']
     # Redirect the host's address and remap its device id, as an attacker who can write the file would.
     entry['payload'] = entry['payload'].replace(hostvars['ansible_host'], REDIRECT)
     entry['payload'] = entry['payload'].replace(hostvars['falcon_device_id'], 'f' * 32)
-    with open(path, 'w', encoding='utf-8') as handle:
-        json.dump(entry, handle)
+    _write_entry(path, entry, wrapped)
     falcon_emulator.reset_counters()
     second = run_inventory(config, env, collections_root, tmp_path)
     assert second.rc == 0, second.explain()

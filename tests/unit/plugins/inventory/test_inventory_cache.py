@@ -115,3 +115,25 @@ def test_a_cache_plugin_without_files_is_left_alone():
     assert cache.secure_directory(_Memory(), 'k') is None
     assert cache.entry_refusal(_Memory(), 'k') is None
     assert cache.secure_entry(_Memory(), 'k') is None
+
+
+class _SchemaProxy:
+    """As ansible-core 2.19+ wraps a cache plugin: the file is named after a schema-prefixed key."""
+
+    def __init__(self, plugin):
+        self.__wrapped__ = plugin
+
+    @classmethod
+    def _get_key(cls, key):
+        return 's1_' + key
+
+
+def test_the_files_of_a_wrapped_cache_plugin_are_found_by_their_stored_name(tmp_path):
+    adjudicator = _Adjudicator(tmp_path)
+    adjudicator._plugin = _SchemaProxy(_FilePlugin(tmp_path))
+    stored = tmp_path / 's1_k1'
+    stored.write_text('{}')
+    os.chmod(str(stored), 0o666)
+    assert 'writable by group or others' in cache.entry_refusal(adjudicator, 'k1')
+    assert cache.secure_entry(adjudicator, 'k1') is None
+    assert stat.S_IMODE(os.stat(str(stored)).st_mode) == 0o600
