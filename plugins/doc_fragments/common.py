@@ -12,7 +12,9 @@ class ModuleDocFragment:
 options:
   client_id:
     description:
-      - The OAuth2 API client ID (Falcon console, Support and resources, API clients and keys).
+      - The OAuth2 API client ID (Falcon console, Support and resources, API clients and keys), 32 hexadecimal
+        characters. Any other value is refused before a token is requested, without being shown (it is most often
+        the secret in the wrong field).
       - Required unless O(access_token) or O(auth) is given.
       - If not set, the environment variable E(FALCON_CLIENT_ID) is used.
     type: str

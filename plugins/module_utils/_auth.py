@@ -23,7 +23,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     register_secret,
     scrub,
 )
-from ansible_collections.secops.falcon.plugins.module_utils._options import check_url
+from ansible_collections.secops.falcon.plugins.module_utils._options import check_url, is_client_id
 from ansible_collections.secops.falcon.plugins.module_utils._token import Token
 from ansible_collections.secops.falcon.plugins.module_utils._token_cache import open_token_store
 
@@ -276,7 +276,8 @@ class TokenProvider:
         return target
 
     def _token_error(self, response, url):
-        """The FalconAuthError for a refused token request, with the reason and hint that fit the answer (NOTES 9.5)."""
+        """The FalconAuthError for a refused token request, with the reason and hint that fit the answer
+        (API behaviour 9.5)."""
         settings = self.settings
         base = url[: -len(TOKEN_PATH)]
         said = ' '.join(str(item.get('message') or '') for item in response.errors if isinstance(item, dict)).lower()
@@ -298,7 +299,9 @@ class TokenProvider:
             hints.append(
                 'Check client_id and client_secret, and that the API client is enabled and allowed from this address.'
             )
-        message = 'Falcon refused to issue a token for client_id %s at %s' % (settings.client_id, base)
+        # ConnectionSettings.from_options refuses a malformed id; settings built otherwise still never show one.
+        shown_id = settings.client_id if is_client_id(settings.client_id) else '(not shown: not a client id)'
+        message = 'Falcon refused to issue a token for client_id %s at %s' % (shown_id, base)
         err = self._transport.answer_error(FalconAuthError, 'POST', TOKEN_PATH, response, reason, prefix=message)
         err.hint = ' '.join(hints) or None
         return err

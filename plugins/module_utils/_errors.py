@@ -6,6 +6,9 @@ import re
 import threading
 
 MASK = '********'
+# Values shorter than this are never masked: no Falcon secret or token is that short (a client secret has 40
+# characters), and masking every "a" of a message for access_token=a makes the message unreadable.
+MIN_SECRET_LENGTH = 8
 
 # Values (client secrets, tokens) this process has seen; any text leaving the core is scrubbed of them.
 _SECRETS = set()
@@ -22,6 +25,9 @@ _PATTERNS = (
     ),
     re.compile(r'(?i)\b' + _SECRET_KEYS + r'(["\']?\s*=\s*["\']?)[^\s"\'&,;}]+'),
     re.compile(r'(?i)\b' + _SECRET_KEYS + r'(["\']?\s*:\s*["\'])[^"\']+'),
+    # The token endpoint echoes the id it was sent ("... for clientID=<id>."): when client_id and client_secret are
+    # swapped that is the secret. Our own messages name a checked client_id; the API's echo is never needed.
+    re.compile(r'(clientID)(\s*=\s*)[^\s"\'&,;}.]+', re.IGNORECASE),
 )
 
 
@@ -30,7 +36,7 @@ def register_secret(value):
     if isinstance(value, bytes):
         value = value.decode('utf-8', 'replace')
     # Very short values would mask ordinary words; real secrets and tokens are far longer.
-    if isinstance(value, str) and len(value) >= 8:
+    if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
         # Libraries quote bad header values in repr form ('abc\\r\\n'): mask that spelling too.
         escaped = repr(value)[1:-1]
         with _SECRETS_LOCK:

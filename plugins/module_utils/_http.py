@@ -31,6 +31,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._retry import (
     backoff,
     rate_limit_wait,
 )
+from ansible_collections.secops.falcon.plugins.module_utils._scopes import missing_scope_hint
 from ansible_collections.secops.falcon.plugins.module_utils._version import USER_AGENT
 
 try:
@@ -201,7 +202,7 @@ class FalconClient:
     def token_accepted(self, token):
         """True unless the API answers 401 to token (expired or revoked): one cheap read, retried like any read.
 
-        Any other answer proves the token valid, a 403 for a missing scope included (NOTES 6.2, 6.3).
+        Any other answer proves the token valid, a 403 for a missing scope included (API behaviour 6.2, 6.3).
         """
         response = self._authorized('GET', TOKEN_CHECK_PATH, token, TOKEN_CHECK_PARAMS, None, None, True)
         if response.status == 401:
@@ -365,7 +366,9 @@ class FalconClient:
             text += ' - %s' % reason
         if not response.is_json:
             text += ' with a non-JSON body (%s): %s' % (response.content_type, response.snippet())
-        return cls(text, status=response.status, trace_id=response.trace_id, errors=response.errors)
+        # A 403 of the gateway does not say which scope is missing: name the one this endpoint needs.
+        hint = missing_scope_hint(method, path, response.status)
+        return cls(text, status=response.status, trace_id=response.trace_id, errors=response.errors, hint=hint)
 
 
 class _Answer:

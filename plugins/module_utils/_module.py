@@ -7,13 +7,22 @@ import re
 from ansible.module_utils.ansible_release import __version__ as _CORE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconError, register_secret, scrub
+from ansible_collections.secops.falcon.plugins.module_utils._errors import (
+    MIN_SECRET_LENGTH,
+    FalconError,
+    register_secret,
+    scrub,
+)
 from ansible_collections.secops.falcon.plugins.module_utils._http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     FalconClient,
 )
-from ansible_collections.secops.falcon.plugins.module_utils._options import COMMON_ARGSPEC, ConnectionSettings
+from ansible_collections.secops.falcon.plugins.module_utils._options import (
+    COMMON_ARGSPEC,
+    ConnectionSettings,
+    is_client_id,
+)
 
 # access_token and auth are two spellings of the same thing.
 COMMON_MUTUALLY_EXCLUSIVE = [('access_token', 'auth')]
@@ -42,6 +51,10 @@ _ECHOES_ARGS = tuple(int(part) for part in re.findall(r'\d+', _CORE_VERSION)[:2]
 _PROXY_PASSWORD = re.compile(r'^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:)(?P<password>[^/@]*)(?P<tail>@.*)$')
 
 
+# What ansible-core shows in invocation for the value of a no_log option.
+_NO_LOG_PLACEHOLDER = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+
+
 def masked_proxy(url):
     """url with the password of its user part masked; url itself when it carries none."""
     match = _PROXY_PASSWORD.match(url) if isinstance(url, str) else None
@@ -57,10 +70,21 @@ class _ScrubbedAnsibleModule(AnsibleModule):
         super().warn(scrub(warning))
 
     def _with_masked_invocation(self, kwargs):
-        """kwargs with an invocation whose proxy URL hides its password (the option itself is not no_log)."""
+        """kwargs with an invocation whose proxy URL hides its password (the option itself is not no_log).
+
+        A no_log option too short to be masked everywhere (FalconModule._unmask_short_values) is still hidden here.
+        """
         params = getattr(self, 'params', None) or {}
-        if _ECHOES_ARGS and 'invocation' not in kwargs and masked_proxy(params.get('proxy')) != params.get('proxy'):
-            kwargs['invocation'] = {'module_args': dict(params, proxy=masked_proxy(params['proxy']))}
+        if not _ECHOES_ARGS or 'invocation' in kwargs:
+            return kwargs
+        shown = dict(params, proxy=masked_proxy(params.get('proxy')))
+        spec = getattr(self, 'argument_spec', None) or {}
+        for name, opts in spec.items():
+            value = params.get(name)
+            if opts.get('no_log') and isinstance(value, str) and len(value) < MIN_SECRET_LENGTH:
+                shown[name] = _NO_LOG_PLACEHOLDER
+        if shown != dict(params, proxy=params.get('proxy')):
+            kwargs['invocation'] = {'module_args': shown}
         return kwargs
 
     def exit_json(self, **kwargs):
@@ -87,6 +111,8 @@ class FalconModule:
         exclusive = list(ansible_module_kwargs.pop('mutually_exclusive', None) or []) + COMMON_MUTUALLY_EXCLUSIVE
         self.ansible = _ScrubbedAnsibleModule(argument_spec=spec, mutually_exclusive=exclusive, **ansible_module_kwargs)
         self._unmask_auth_metadata(spec)
+        self._unmask_short_values()
+        self._mask_malformed_client_id()
         # Ansible masks no_log values in results but not in warnings: the scrubber must know them before any warning.
         for value in self.ansible.no_log_values:
             register_secret(value)
@@ -119,6 +145,22 @@ class FalconModule:
             if value not in secrets:
                 self.ansible.no_log_values.discard(value)
 
+    def _unmask_short_values(self):
+        """Drop values too short to be a secret from the masked values.
+
+        Ansible masks every occurrence of a no_log value: for access_token=a every "a" of the message became
+        ********. No Falcon secret or token is that short, so it hides nothing worth hiding.
+        """
+        short = [value for value in self.ansible.no_log_values if len(value) < MIN_SECRET_LENGTH]
+        self.ansible.no_log_values.difference_update(short)
+
+    def _mask_malformed_client_id(self):
+        """Hide a client_id that is not one (most often the secret in the wrong field) wherever Ansible shows it."""
+        client_id = self.ansible.params.get('client_id')
+        if client_id and not is_client_id(client_id) and len(client_id) >= MIN_SECRET_LENGTH:
+            self.ansible.no_log_values.add(client_id)
+            register_secret(client_id)
+
     @property
     def params(self):
         """The validated module parameters."""
@@ -148,7 +190,7 @@ class FalconModule:
         if self._client is None:
             return
         token = self._client.token_value
-        if token is not None and not self.returns_token:
+        if token is not None and not self.returns_token and len(token) >= MIN_SECRET_LENGTH:
             self.ansible.no_log_values.add(token)
 
     def exit(self, **result):

@@ -54,10 +54,19 @@ COMMON_ARGSPEC = dict(
 
 COMMON_OPTION_NAMES = tuple(COMMON_ARGSPEC)
 
-# A CID as the console shows it (upper case, with a -XX checksum suffix) or bare: 32 hex characters (NOTES 9.6).
+# A CID as the console shows it (upper case, with a -XX checksum suffix) or bare: 32 hex characters (API behaviour 9.6).
 # Characters that cannot be in a bearer token (an HTTP header value).
 _HEADER_UNSAFE = re.compile(r'[\x00-\x20\x7f]')
 _CID = re.compile(r'([0-9a-fA-F]{32})(?:-[0-9a-fA-F]{2})?')
+# A Falcon API client id is 32 hex characters (the console shows it lower case); a secret is 40 letters and digits.
+_CLIENT_ID = re.compile(r'[0-9a-fA-F]{32}')
+
+# Never quotes the value: a malformed id is most often the secret pasted into the wrong field.
+MALFORMED_CLIENT_ID = (
+    'client_id is not a Falcon API client id (32 hexadecimal characters): client_id and client_secret may be '
+    'swapped. The value given is not shown, as it may be the secret; check FALCON_CLIENT_ID/FALCON_CLIENT_SECRET '
+    'or the options, and the API client in the Falcon console.'
+)
 
 LOOPBACK_NAMES = frozenset(['localhost', 'localhost.localdomain', 'ip6-localhost'])
 
@@ -273,6 +282,24 @@ def _token_and_endpoint_options(options):
     return auth_token, cloud_option, base_url_option
 
 
+def is_client_id(value) -> bool:
+    """True when value has the shape of a Falcon API client id (32 hex characters, either case)."""
+    return isinstance(value, str) and _CLIENT_ID.fullmatch(value.strip()) is not None
+
+
+def check_client_id(client_id):
+    """Return client_id when it is 32 hex characters; FalconConfigError (never quoting it) otherwise.
+
+    Checked before any token request: the API's refusal echoes the id ("clientID=..."), and a malformed id is most
+    often the client secret pasted into the wrong field, which must not show in any message.
+    """
+    if client_id is None or is_client_id(client_id):
+        return client_id
+    # Our own messages and anything a library echoes are scrubbed of it from now on.
+    register_secret(client_id)
+    raise FalconConfigError(MALFORMED_CLIENT_ID)
+
+
 def _check_credentials(client_id, client_secret, access_token):
     """Register the secrets with the scrubber; FalconConfigError when neither credentials nor a usable token are given."""
     for secret in (client_secret, access_token):
@@ -288,6 +315,7 @@ def _check_credentials(client_id, client_secret, access_token):
         raise FalconConfigError('%s is missing: %s' % (missing, MISSING_CREDENTIALS))
     if not (client_id and client_secret) and not access_token:
         raise FalconConfigError(MISSING_CREDENTIALS)
+    check_client_id(client_id)
 
 
 def _endpoint(cloud_option, base_url_option, access_token, has_credentials):

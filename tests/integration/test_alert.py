@@ -154,7 +154,11 @@ def test_refusals_fail_the_task_and_are_listed(falcon_emulator, run_playbook):
     for name in ('real1', 'real2'):
         assert results[name]['failed'] is True and results[name]['changed'] is False
         assert results[name]['failed_alerts'] == [
-            {'composite_id': cid, 'reason': '403: access denied, scope not permitted'}
+            {
+                'composite_id': cid,
+                'reason': '403: access denied, scope not permitted. The API client needs the API scope alerts:write '
+                '(Alerts: Write): add it to the API client in the Falcon console.',
+            }
         ]
         assert results[name]['msg'].startswith('No change (1 failed). Failed: %s: 403' % cid)
     assert record(falcon_emulator, cid)['status'] == 'new'

@@ -157,7 +157,10 @@ def test_update_stops_after_a_client_refusal(fake, session, client):
     ids = [alert_id(n) for n in range(1, 1201)]
     result = update_alerts(client, ids, [('add_tag', 't')])
     assert result.updated == [] and len(result.failed) == 1200
-    assert result.failed[ids[0]] == '403: access denied, scope not permitted'
+    assert result.failed[ids[0]] == (
+        '403: access denied, scope not permitted. The API client needs the API scope alerts:write (Alerts: Write): '
+        'add it to the API client in the Falcon console.'
+    )
     assert result.failed[ids[-1]].endswith('(not sent after the refusal above)')
     assert len(session.calls_to(UPDATE)) == 1
 

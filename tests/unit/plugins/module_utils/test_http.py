@@ -146,13 +146,15 @@ def test_refused_token_is_a_clear_auth_error(fake, settings_factory, status, mes
     with pytest.raises(FalconAuthError) as info:
         client_for(settings_factory(), session).request('GET', DEVICES)
     text = str(info.value)
-    assert message.rstrip('.') in text and 'tr-9' in text and 'HTTP %d' % status in text
+    # The API's echo of the id is masked: with client_id and client_secret swapped it is the secret.
+    shown = message.replace('clientID=x', 'clientID=********')
+    assert shown.rstrip('.') in text and 'tr-9' in text and 'HTTP %d' % status in text
     assert 'Falcon refused to issue a token for client_id %s' % fake.CLIENT_ID in text
     assert fake.CLIENT_SECRET not in text
 
 
 def test_unknown_client_id_says_so_with_the_govcloud_hint(fake, settings_factory):
-    # NOTES 9.5: an unknown client id answers 400; a GovCloud client is unknown to the commercial clouds.
+    # API behaviour 9.5: an unknown client id answers 400; a GovCloud client is unknown to the commercial clouds.
     session = fake.FakeSession().add(TOKEN, refusal(fake, 400, 'Failed to generate access token for clientID=x.'))
     with pytest.raises(FalconAuthError) as info:
         client_for(settings_factory(), session).token()
@@ -322,7 +324,8 @@ def test_429_honours_retryafter_epoch_seconds(fake, session, settings_factory, s
         fake.make_response(200, fake.api_body(['ok'])),
     )
     assert client_for(settings_factory(), session).request('GET', DEVICES).resources == ['ok']
-    # What the API asks (6-7 s: the stamp is whole seconds) plus the margin (NOTES 9.5: exactly on time meets a 429).
+    # What the API asks (6-7 s: the stamp is whole seconds) plus the margin (API behaviour 9.5: exactly on time meets
+    # a 429).
     assert len(sleeps) == 1 and 6 + RATE_LIMIT_MARGIN <= sleeps[0] <= 7 + RATE_LIMIT_MARGIN + 0.5
 
 
