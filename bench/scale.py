@@ -1,9 +1,9 @@
 """Scale: falcon_device_info over 1k / 10k / 100k hosts and falcon_host_contain over 1k / 10k hosts.
 
 For each size: the API calls made vs the minimum the paging rules allow (details POST 5000 ids per call, scroll 10000
-ids per page, actions 100 ids per call (NOTES 9.4), plus one token), the wall time of the module alone (run as `python -m` with
-its JSON args, no controller) and its peak memory (VmHWM of that one process), and the wall time of the same task
-through ansible-playbook.
+ids per page, actions 100 ids per call (API behaviour 9.4), plus one token), the wall time of the module alone (run
+as `python -m` with its JSON args, no controller) and its peak memory (VmHWM of that one process), and the wall time
+of the same task through ansible-playbook.
 """
 
 import math

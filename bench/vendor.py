@@ -3,9 +3,9 @@
 Each collection runs the same play against its own emulator: H local-connection hosts x T tasks, each task reads
 one host's details (secops.falcon.falcon_device_info / crowdstrike.falcon.host_info), forks 5, ignore_errors so a
 failed task does not end its host. The emulator serves HTTPS, waits 115 ms per API call and 300 ms per token
-request, and allows 300 token requests a minute per address (NOTES 9.5). An ansible.builtin.ping play of the same
-shape gives the ratio. FalconPy connects to api.crowdstrike.com only (the vendor takes cloud names, not URLs), so its
-traffic goes through bench/connect_proxy.py to the emulator; no name is ever resolved but 127.0.0.1.
+request, and allows 300 token requests a minute per address (API behaviour 9.5). An ansible.builtin.ping play of
+the same shape gives the ratio. FalconPy connects to api.crowdstrike.com only (the vendor takes cloud names, not
+URLs), so its traffic goes through bench/connect_proxy.py to the emulator; no name is ever resolved but 127.0.0.1.
 
 The vendor collection is installed into a scratch directory from a local checkout of its public repository
 (VENDOR_CHECKOUT: a work tree, or a bare/mirror git directory whose HEAD is v4.13.0), or from Galaxy where that is

@@ -19,7 +19,7 @@ MAX_FILTER_BYTES = 6000
 # Hostnames are short, but a list of thousands still has to be split: this bounds the values per filter.
 MAX_FILTER_VALUES = 500
 # The answers the API gives to a filter it cannot use: 400 "Invalid filter", and on the devices scroll often 500
-# (NOTES 9.5: a wildcard on os_version, last_seen:'Last week').
+# (API behaviour 9.5: a wildcard on os_version, last_seen:'Last week').
 FILTER_STATUSES = (400, 500)
 
 
@@ -39,7 +39,7 @@ def any_of(field: str, values: list[str]) -> str:
     """Return the FQL 'field is any of values' as OR'd single forms: field:'a',field:'b'.
 
     The single form is case-insensitive (a prefix match on text fields), the list form field:['a','b'] is exact and
-    case-sensitive on the real API (NOTES 9.2): callers that need exact names match the result themselves.
+    case-sensitive on the real API (API behaviour 9.2): callers that need exact names match the result themselves.
     """
     return ','.join('%s:%s' % (field, quote(v)) for v in values)
 
@@ -71,7 +71,7 @@ def filter_error(err: FalconError, fql: str) -> FalconError:
         text = 'The API rejected the FQL filter %r: %s' % (fql, api or err.message)
     else:
         # The transport already retried the read; a 500 that persists is how the scroll endpoint answers many bad
-        # filters (NOTES 9.5), so the filter is the first thing to check.
+        # filters (API behaviour 9.5), so the filter is the first thing to check.
         text = (
             'The API answered HTTP 500 to the FQL filter %r even after retries: %s. The real API answers some '
             'filters it cannot evaluate this way (for example a wildcard on a non-text field or a date it cannot '

@@ -64,7 +64,7 @@ def scroll_pages(
 ) -> Iterator[list]:
     """Yield each answer of a scroll endpoint until total, limit, an empty page or an empty token.
 
-    The real scroll token is a server-side cursor that may stay the same string on every page (NOTES 9.1), so a
+    The real scroll token is a server-side cursor that may stay the same string on every page (API behaviour 9.1), so a
     repeated token is normal and never compared. Stop on what every CrowdStrike client stops on: the total reached,
     an empty page or offset "". The page count is bounded by ceil(total / page_size) + 1 from the first page's total;
     without any total, two identical pages in a row mean the endpoint is stuck (an error, not an endless loop).

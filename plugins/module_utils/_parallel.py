@@ -17,7 +17,8 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import Falco
 CONCURRENCY_ENV = 'FALCON_READ_CONCURRENCY'
 DEFAULT_CONCURRENCY = 4
 # Eight calls in flight per task with 10 forks is at most 80 concurrent calls: at ~100 ms each that is well under
-# the 6000 requests a minute per CID (NOTES 9.5) only for short bursts, so more than this is refused, not allowed.
+# the 6000 requests a minute per CID (API behaviour 9.5) only for short bursts, so more than this is refused, not
+# allowed.
 MAX_CONCURRENCY = 8
 # The end of an iterator, for a look ahead of one item.
 _END = object()

@@ -132,7 +132,7 @@ def find_policies_by_name(client, policy_type, names):
     """Return (policies whose name equals one of names, case-insensitive; names not found).
 
     The family is read whole and matched here: the API's name filter finds nothing on sensor-update and only the
-    built-in platform_default policies elsewhere (NOTES 9.3). A family holds tens of policies: one or two calls.
+    built-in platform_default policies elsewhere (API behaviour 9.3). A family holds tens of policies: one or two calls.
     """
     wanted = check_names(names)
     keys = set(n.lower() for n in wanted)

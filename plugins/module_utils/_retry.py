@@ -14,10 +14,10 @@ RETRY_STATUSES = frozenset([500, 502, 503, 504])
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 # A 429 asks us to wait until X-Ratelimit-Retryafter; never wait longer than this for one retry. Above one minute:
-# the token endpoint's sliding one-minute window (300 a minute per address, NOTES 9.5) can ask for 61 s.
+# the token endpoint's sliding one-minute window (300 a minute per address, API behaviour 9.5) can ask for 61 s.
 RETRY_AFTER_CAP = 90.0
-# Coming back exactly at X-Ratelimit-Retryafter often meets another 429; waiting longer succeeds (NOTES 9.5). The
-# margin added to the asked wait doubles while 429s repeat for the same request (1 s, 2 s, 4 s ...), up to its cap,
+# Coming back exactly at X-Ratelimit-Retryafter often meets another 429; waiting longer succeeds (API behaviour 9.5).
+# The margin added to the asked wait doubles while 429s repeat for the same request (1 s, 2 s, 4 s ...), up to its cap,
 # plus up to half a second of jitter so parallel forks do not return together.
 RATE_LIMIT_MARGIN = 1.0
 RATE_LIMIT_MARGIN_CAP = 16.0

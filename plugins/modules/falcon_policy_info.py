@@ -235,7 +235,8 @@ def run(module):
     if not_found:
         msg += ' (not found: %s)' % shortlist(not_found)
     if not policies and params['filter'] is not None and params['policy_type'] != 'cspm':
-        # The real API answers an unknown filter field with 200 and nothing (NOTES 9.3): a typo looks like "no policy".
+        # The real API answers an unknown filter field with 200 and nothing (API behaviour 9.3): a typo looks like
+        # "no policy".
         msg += (
             '; the filter %r matched nothing. On the real API a filter on an unknown field also matches nothing '
             'instead of failing, so check the field names (and use names to find policies by name)' % params['filter']

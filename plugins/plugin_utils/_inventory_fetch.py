@@ -8,7 +8,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._hosts import get_de
 from ansible_collections.secops.falcon.plugins.module_utils._paging import iter_offset
 
 HIDDEN_PATH = '/devices/queries/devices-hidden/v1'
-# The hidden-hosts query is a numeric-offset endpoint: 5000 a page (NOTES 4.1 limits).
+# The hidden-hosts query is a numeric-offset endpoint: 5000 a page (API behaviour 4.1 limits).
 HIDDEN_PAGE = 5000
 SCOPE_NAMES = {
     'devices:read': 'Hosts: Read',
@@ -35,7 +35,7 @@ class Selection:
 
 
 def is_missing_scope(err):
-    """True for the gateway's 403 'access denied, scope not permitted' (NOTES 6.3)."""
+    """True for the gateway's 403 'access denied, scope not permitted' (API behaviour 6.3)."""
     return isinstance(err, FalconError) and err.status == 403
 
 
@@ -58,7 +58,7 @@ def _device_ids(client, fql, what):
         if is_missing_scope(err):
             raise scope_error(err, 'devices:read', 'read hosts')
         if err.status == 500 and fql:
-            # The scroll endpoint often answers a bad filter with 500 instead of 400 (NOTES 9.5).
+            # The scroll endpoint often answers a bad filter with 500 instead of 400 (API behaviour 9.5).
             raise FalconApiError(
                 'The hosts query failed with the %s %r: the API answers some bad filters with HTTP 500; '
                 'check the filter' % (what, fql),
@@ -70,7 +70,7 @@ def _device_ids(client, fql, what):
 
 
 def _hidden_ids(client, fql):
-    """The ids of hidden hosts fql selects (they never appear in the normal queries, NOTES 4.4)."""
+    """The ids of hidden hosts fql selects (they never appear in the normal queries, API behaviour 4.4)."""
     params = {'filter': fql} if fql else {}
     try:
         return [i for i in iter_offset(client, HIDDEN_PATH, params, page_size=HIDDEN_PAGE) if isinstance(i, str)]

@@ -7,7 +7,7 @@ import re
 import time
 
 UNSAFE_GROUP_CHARS = re.compile(r'[^A-Za-z0-9_]+')
-# Falcon's own tag namespaces (NOTES 4.5: tags set through the API start FalconGroupingTags/).
+# Falcon's own tag namespaces (API behaviour 4.5: tags set through the API start FalconGroupingTags/).
 TAG_PREFIXES = (('FalconGroupingTags/', 'tag_'), ('SensorGroupingTags/', 'sensor_tag_'))
 
 

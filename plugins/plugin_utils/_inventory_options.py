@@ -13,7 +13,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import Falco
 DURATION_RE = re.compile(r'^\s*(\d+)\s*([smhdw])\s*$')
 DURATION_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 7 * 86400}
 CID_RE = re.compile(r'^[0-9a-f]{32}$')
-# Console form of a CID: upper or lower case, with a -XX checksum suffix (NOTES 9.6).
+# Console form of a CID: upper or lower case, with a -XX checksum suffix (API behaviour 9.6).
 CONSOLE_CID_RE = re.compile(r'^([0-9a-fA-F]{32})(-[0-9A-Za-z]{2})?$')
 PREFIX_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 FIELD_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$')

@@ -58,7 +58,7 @@ def test_scroll_to_the_end(falcon_emulator, falcon_auth):
         offset = pagination['offset']
         tokens.add(offset)
     assert calls == 5  # 16 + 16 + 16 + 2, then the empty page
-    assert len(tokens) == 1  # the same token on every page (NOTES 9.1)
+    assert len(tokens) == 1  # the same token on every page (API behaviour 9.1)
     assert seen == [
         d['device_id'] for d in sorted(falcon_emulator.devices(), key=lambda d: d['hostname'].lower(), reverse=True)
     ]
@@ -109,7 +109,8 @@ def test_scroll_stops_on_total_like_the_samples(emulator_factory, falconpy_login
 
 
 def test_prefix_and_case_rules(falcon_emulator, falcon_auth):
-    """The single form is a case-insensitive prefix match, the list form exact and case-sensitive (NOTES 9.2)."""
+    """The single form is a case-insensitive prefix match, the list form exact and case-sensitive
+    (API behaviour 9.2)."""
     hosts = Hosts(auth_object=falcon_auth)
     records = falcon_emulator.devices()
     short = next(r for r in records if r['hostname'].lower() == 'host-0001')
@@ -125,7 +126,8 @@ def test_prefix_and_case_rules(falcon_emulator, falcon_auth):
 
 
 def test_mixed_action_batch(falcon_emulator, falcon_auth):
-    """A batch with an unknown id answers 400 but still lists the accepted hosts, which do change (NOTES 9.4)."""
+    """A batch with an unknown id answers 400 but still lists the accepted hosts, which do change
+    (API behaviour 9.4)."""
     hosts = Hosts(auth_object=falcon_auth)
     accepted = [d['device_id'] for d in falcon_emulator.devices()[5:8]]
     reply = hosts.perform_action(action_name='contain', ids=accepted + ['0' * 32])

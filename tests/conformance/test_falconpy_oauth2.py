@@ -43,7 +43,8 @@ def test_bad_secret(falcon_emulator, lookups):
 
 
 def test_unknown_client_id_is_400(falcon_emulator, lookups):
-    """An unknown client id: FalconPy records 400 and 'Failed to generate access token for clientID=...' (NOTES 9.5)."""
+    """An unknown client id: FalconPy records 400 and 'Failed to generate access token for clientID=...'
+    (API behaviour 9.5)."""
     auth = OAuth2(client_id='0' * 32, client_secret='whatever', base_url=falcon_emulator.url)
     assert auth.token()['status_code'] == 400
     assert auth.token_status == 400
@@ -60,7 +61,8 @@ def test_non_ascii_secret_is_403(falcon_emulator, lookups):
 
 
 def test_member_cid_console_form_is_refused(falcon_emulator, lookups):
-    """FalconPy sends member_cid as given: the console form (upper case, -XX) answers 400 naming it (NOTES 9.6)."""
+    """FalconPy sends member_cid as given: the console form (upper case, -XX) answers 400 naming it
+    (API behaviour 9.6)."""
     console = MSSP_CHILD_CID.upper() + '-7F'
     auth = OAuth2(
         client_id=MSSP_PARENT_CLIENT.client_id,

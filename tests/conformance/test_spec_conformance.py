@@ -20,16 +20,16 @@ KNOWN_EXTRAS = {
         'filesystem_containment_status',
     ),  # device records (elastic/kibana mocks, falcon-mcp FQL guide)
     ('device.Device', 'filesystem_containment_status'),
-    ('domain.PolicyInfo', 'name'),  # NOTES 5.3 lists it among the PolicyInfo fields
+    ('domain.PolicyInfo', 'name'),  # API behaviour 5.3 lists it among the PolicyInfo fields
 }
 # (definition, key): enum values the emulator sends beyond the 2023 spec's enum, each recorded on the real API.
 KNOWN_ENUM_EXTRAS = {
     ('prevention.PolicyV1', 'platform_name'): (
         'Android',
         'iOS',
-    ),  # mobile platform_default policies (J1 HAR, NOTES 9.3)
+    ),  # mobile platform_default policies (J1 HAR, API behaviour 9.3)
 }
-# Emulated routes the spec subset does not describe (from falconpy's endpoint list, NOTES 4.5).
+# Emulated routes the spec subset does not describe (from falconpy's endpoint list, API behaviour 4.5).
 NOT_IN_SPEC = {
     ('GET', '/devices/queries/devices-hidden/v1'),
     # Alerts v2/v3 and combined: only the v1 pair is in the 2023 spec; FalconPy drives them (test_falconpy_alerts.py).

@@ -73,7 +73,8 @@ def test_selectors_and_errors(falcon_emulator, run_playbook):
     assert results['typo field']['devices'] == [{'device_id': ids[0]}]
     assert "No returned device has the field(s) hostnme" in run.stdout + run.stderr
 
-    # The scroll endpoint answers many bad filters with 500 (NOTES 9.5): retried as a read, then reported by name.
+    # The scroll endpoint answers many bad filters with 500 (API behaviour 9.5): retried as a read, then reported by
+    # name.
     bad = results['bad filter']
     assert bad['failed'] is True and bad['status'] == 500
     assert "The API answered HTTP 500 to the FQL filter \"platform:'Linux'\" even after retries" in bad['msg']

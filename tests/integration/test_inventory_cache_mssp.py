@@ -90,7 +90,7 @@ def test_mssp_all_children_one_inventory_group_per_tenant(falcon_emulator, colle
 def test_cache_keys_per_tenant(falcon_emulator, collections_root, tmp_path):
     cache = tmp_path / 'inv-cache'
     env = falcon_env(falcon_emulator, MSSP_PARENT_CLIENT, cache_dir=tmp_path / 'token-cache')
-    # The console form of a CID (upper case, -XX checksum) is accepted and sent bare (NOTES 9.6).
+    # The console form of a CID (upper case, -XX checksum) is accepted and sent bare (API behaviour 9.6).
     first = write_config(
         tmp_path,
         'child1',

@@ -74,7 +74,7 @@ def test_endpoint_policies(falcon_emulator, emulator_env, run_playbook):
 
     assert sorted(p['name'] for p in results['filter']['policies']) == sorted(windows)
 
-    # On the real API an unknown policy filter field answers 200 with nothing (NOTES 9.3): the message says so.
+    # On the real API an unknown policy filter field answers 200 with nothing (API behaviour 9.3): the message says so.
     bad = results['bad filter']
     assert bad['failed'] is False and bad['policies'] == []
     assert "the filter \"platform:'Windows'\" matched nothing" in bad['msg']
@@ -101,7 +101,7 @@ def test_cspm_policy_settings(falcon_emulator, emulator_env, run_playbook):
 
     ec2 = results['ec2']
     assert ec2['failed'] is False and ec2['total'] == len(ec2['policies']) > 0
-    # cloud_service comes back lower case although the service parameter takes the enum spelling (NOTES 9.7).
+    # cloud_service comes back lower case although the service parameter takes the enum spelling (API behaviour 9.7).
     assert all(p['cloud_service'].lower() == 'ec2' and p['cloud_provider'] == 'aws' for p in ec2['policies'])
     assert all(isinstance(p['policy_settings'], list) for p in ec2['policies'])
     assert ec2['msg'] == 'Found %d CSPM policies.' % ec2['total']
@@ -132,7 +132,8 @@ FAMILIES = (
 
 
 def test_policy_names_are_found_in_every_family(falcon_emulator, emulator_env, run_playbook):
-    """Every policy of every family by name, asked in another case: the API's name filter is not relied on (NOTES 9.3)."""
+    """Every policy of every family by name, asked in another case: the API's name filter is not relied on
+    (API behaviour 9.3)."""
     cases = []
     expected = {}
     for policy_type, family_name in FAMILIES:

@@ -1,4 +1,4 @@
-"""The modules against the emulator's recorded-behaviour defaults (NOTES 9): a constant scroll token, prefix and
+"""The modules against the emulator's recorded-behaviour defaults (API behaviour 9): a constant scroll token, prefix and
 case-sensitive FQL text matches, per-host action answers under any status, and requests that may have been applied.
 """
 

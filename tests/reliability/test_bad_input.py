@@ -67,7 +67,8 @@ CASES = [
         ['lists 30 host ids', 'max_hosts=25', 'nothing was sent'],
     ),
     ('huge id list', 'device_info', {'ids': huge_unknown_ids(12000)}, None),
-    # The devices scroll answers bad filters with 500 (NOTES 9.5): retried as a read, then reported naming the filter.
+    # The devices scroll answers bad filters with 500 (API behaviour 9.5): retried as a read, then reported naming the
+    # filter.
     (
         'invalid FQL',
         'device_info',

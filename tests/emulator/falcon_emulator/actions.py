@@ -1,4 +1,5 @@
-"""POST /devices/entities/devices-actions/v2: contain, lift, hide/unhide, detection (un)suppress (NOTES 4.4, 9.4)."""
+"""POST /devices/entities/devices-actions/v2: contain, lift, hide/unhide, detection (un)suppress
+(API behaviour 4.4, 9.4)."""
 
 import time
 
@@ -35,7 +36,8 @@ def _apply(host, action, now):
 
 
 def perform_action(app, request, tenant):
-    """POST /devices/entities/devices-actions/v2?action_name=..: 202 only when every host was accepted (NOTES 9.4)."""
+    """POST /devices/entities/devices-actions/v2?action_name=..: 202 only when every host was accepted
+    (API behaviour 9.4)."""
     action = request.arg('action_name')
     if action not in ACTIONS:
         raise ApiError(

@@ -21,7 +21,8 @@ UNAUTHENTICATED = {
 
 
 def too_many_requests(retry):
-    """The gateway's 429: X-Ratelimit-Retryafter in epoch seconds (NOTES 2.2), body message as recorded (NOTES 9.5)."""
+    """The gateway's 429: X-Ratelimit-Retryafter in epoch seconds (API behaviour 2.2), body message as recorded
+    (API behaviour 9.5)."""
     return ApiError(
         429,
         'API rate limit exceeded.',
@@ -93,7 +94,7 @@ class App:
             raise too_many_requests(retry)
 
     def check_token_rate(self, request):
-        """Per client IP limit on /oauth2/token (300/min recorded, NOTES 9.5)."""
+        """Per client IP limit on /oauth2/token (300/min recorded, API behaviour 9.5)."""
         limit = self.config.token_rate_limit
         request.rate = (limit or 300, 0)
         self._check_cooldown(('token', request.client_ip), limit)
@@ -103,7 +104,7 @@ class App:
             self._rate_limited(('token', request.client_ip), retry)
 
     def _check_api_rate(self, request, cid):
-        """Per CID limit on authenticated calls (6000/min observed, NOTES 2.3)."""
+        """Per CID limit on authenticated calls (6000/min observed, API behaviour 2.3)."""
         limit = self.config.api_rate_limit
         request.rate = (limit or 6000, 0)
         self._check_cooldown(('api', cid), limit)
@@ -186,7 +187,7 @@ class App:
         return response
 
     def _decorate(self, request, response):
-        """Headers every answer carries: X-Cs-Traceid, the rate limit pair and X-Cs-Region (NOTES 9.5)."""
+        """Headers every answer carries: X-Cs-Traceid, the rate limit pair and X-Cs-Region (API behaviour 9.5)."""
         response.headers.setdefault('X-Cs-Traceid', request.trace_id)
         for name, value in auth.region_header(self, request, request.cloud).items():
             response.headers.setdefault(name, value)  # a 308 keeps the home cloud it names

@@ -13,7 +13,7 @@ from .clients import CLIENTS_BY_ID
 from .config import GOV_CLOUDS
 from .envelope import GATEWAY, ApiError, Response, meta
 
-CSAM = 'csam'  # the token service's powered_by (NOTES 1.1)
+CSAM = 'csam'  # the token service's powered_by (API behaviour 1.1)
 NOT_AUTHORIZED = 'Failed to issue access token - Not Authorized'
 INVALID_BEARER = 'access denied, invalid bearer token'
 UNKNOWN_CLIENT = 'Failed to generate access token for clientID=%s.'
@@ -112,7 +112,7 @@ def region_header(app, request, cloud):
 
 
 def token(app, request):
-    """POST /oauth2/token: form fields or HTTP Basic; grant_type is ignored (NOTES 1.1)."""
+    """POST /oauth2/token: form fields or HTTP Basic; grant_type is ignored (API behaviour 1.1)."""
     form = parse_form(request)
     client_id, secret = form.get('client_id'), form.get('client_secret')
     if not client_id:
@@ -124,10 +124,11 @@ def token(app, request):
         if (client.cloud in GOV_CLOUDS) != (request.cloud in GOV_CLOUDS) or client.cloud in GOV_CLOUDS:
             # No redirect across the commercial/gov boundary (FalconPy's region tests expect 400 or 403).
             raise ApiError(app.config.bad_credentials_status, NOT_AUTHORIZED, powered_by=CSAM, bare=True)
-        # The wrong commercial cloud redirects to the home cloud (NOTES 1.3, inferred); clients re-POST the form.
+        # The wrong commercial cloud redirects to the home cloud (API behaviour 1.3, inferred); clients re-POST the
+        # form.
         return Response(308, {}, {'Location': app.url_for(client.cloud) + '/oauth2/token', 'X-Cs-Region': client.cloud})
     if client is None:
-        # An unknown client id answers 400 naming it; a wrong secret for a known one 403 (NOTES 9.5).
+        # An unknown client id answers 400 naming it; a wrong secret for a known one 403 (API behaviour 9.5).
         raise ApiError(app.config.unknown_client_status, UNKNOWN_CLIENT % (client_id or ''), powered_by=CSAM, bare=True)
     if not secret or not same_secret(secret, client.client_secret):
         raise ApiError(app.config.bad_credentials_status, NOT_AUTHORIZED, powered_by=CSAM, bare=True)
@@ -141,7 +142,8 @@ def token(app, request):
 
 
 def _member_cid(client, value):
-    """The child CID a parent asks for: bare lower-case 32-hex only (clients strip the console's -XX, NOTES 9.6)."""
+    """The child CID a parent asks for: bare lower-case 32-hex only (clients strip the console's -XX,
+    API behaviour 9.6)."""
     if value and not BARE_CID.match(value):
         # UNVERIFIED wording: the API's answer to a CID in the console form (upper case, -XX checksum) is not recorded.
         raise ApiError(
@@ -189,6 +191,6 @@ def authenticate(app, request):
 
 
 def require_scope(request, scope):
-    """403 'access denied, scope not permitted' when the token's client lacks scope (NOTES 6.3)."""
+    """403 'access denied, scope not permitted' when the token's client lacks scope (API behaviour 6.3)."""
     if scope and scope not in request.token.client.scopes:
         raise ApiError(403, 'access denied, scope not permitted', powered_by=GATEWAY, gateway=True)

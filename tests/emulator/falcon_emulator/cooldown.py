@@ -1,4 +1,4 @@
-"""After a 429, the limit stays in force a little past X-Ratelimit-Retryafter (NOTES 9.5).
+"""After a 429, the limit stays in force a little past X-Ratelimit-Retryafter (API behaviour 9.5).
 
 Recorded in production (J1 CrowdStrikeApiGateway.ts): a retry made exactly at X-Ratelimit-Retryafter often met
 another 429; waiting longer succeeded. A key (a CID, a client address, or a fault's path) that was answered 429 with

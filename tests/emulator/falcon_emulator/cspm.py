@@ -1,7 +1,8 @@
-"""CSPM registration: GET /settings/entities/policy/v1 and /settings/entities/policy-details/v1 (NOTES 5.2, 5.3, 9.7).
+"""CSPM registration: GET /settings/entities/policy/v1 and /settings/entities/policy-details/v1
+(API behaviour 5.2, 5.3, 9.7).
 
-Records follow the real ones (demisto test data, NOTES 9.7): cloud_service is lower case ("iam") while the `service`
-parameter takes the enum spelling ("IAM"); policy ids are numbers like 257 (the catalog starts at 201); some
+Records follow the real ones (demisto test data, API behaviour 9.7): cloud_service is lower case ("iam") while the
+`service` parameter takes the enum spelling ("IAM"); policy ids are numbers like 257 (the catalog starts at 201); some
 policy_timestamp values are 0001-01-01T00:00:00Z; cid and fql_policy are absent; meta.writes appears on the GET;
 an `oci` provider exists beside aws, azure and gcp (the cloud-platform parameter still takes only the spec's three).
 """
@@ -299,7 +300,7 @@ def _benchmarks(policy, short):
 
 
 def assignment(policy, cid, settings):
-    """domain.CIDPolicyAssignments for one policy, as real records look (no cid, no fql_policy, NOTES 9.7)."""
+    """domain.CIDPolicyAssignments for one policy, as real records look (no cid, no fql_policy, API behaviour 9.7)."""
     del cid
     return {
         'policy_id': policy['id'],
@@ -407,8 +408,8 @@ def policy_info(policy):
 def policy_details(app, request, tenant):
     """GET /settings/entities/policy-details/v1?ids=<int>[&ids=..]: unknown ids get a per-id 400 beside the found ones.
 
-    The per-id error is recorded (demisto test data, NOTES 9.7); the HTTP status of a mixed answer is UNVERIFIED:
-    207 (the spec's Multi-Status) when some ids were found, 400 when none was.
+    The per-id error is recorded (demisto test data, API behaviour 9.7); the HTTP status of a mixed answer is
+    UNVERIFIED: 207 (the spec's Multi-Status) when some ids were found, 400 when none was.
     """
     del app, tenant
     ids = request.args('ids')

@@ -201,7 +201,8 @@ def _build_fields():
     """The FQL fields of hosts (name -> Field) and the sortable subset.
 
     Kind 'text' marks the analysed text fields, where the recorded single form field:'v' is a prefix match
-    (hostname:'web-1' selects web-10, NOTES 9.2); kind 'str' fields (ids, enums, local_ip.raw) match whole values.
+    (hostname:'web-1' selects web-10, API behaviour 9.2); kind 'str' fields (ids, enums, local_ip.raw) match whole
+    values.
     """
     fields = {
         'device_id': Field('str', lambda h: h.device_id),

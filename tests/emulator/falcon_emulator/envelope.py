@@ -4,7 +4,7 @@ import json
 import time
 import uuid
 
-# powered_by names the backend service (NOTES 3): device-api for hosts, csam for the token service, ...
+# powered_by names the backend service (API behaviour 3): device-api for hosts, csam for the token service, ...
 GATEWAY = 'crowdstrike-api-gateway'
 
 
@@ -58,7 +58,7 @@ class Response:
         self.drip = None  # seconds between the body's bytes, sent one at a time after the headers (faults)
 
     def encode(self):
-        """Serialise the body: errors are pretty-printed with 1-space indent like the real API (NOTES 6.1)."""
+        """Serialise the body: errors are pretty-printed with 1-space indent like the real API (API behaviour 6.1)."""
         if self.raw is not None:
             return self.raw
         if self.body is None:
@@ -93,7 +93,7 @@ def meta(request, powered_by, pagination=None, writes=None):
         'trace_id': request.trace_id,
     }
     if powered_by is None:
-        del out['powered_by']  # policy answers carry none (J1 HAR, NOTES 9.3)
+        del out['powered_by']  # policy answers carry none (J1 HAR, API behaviour 9.3)
     if pagination is not None:
         out['pagination'] = pagination
     if writes is not None:
@@ -109,7 +109,7 @@ def ok(request, resources, powered_by, status=200, pagination=None, errors=None,
 
 
 def error_response(request, err, default_powered_by):
-    """Turn an ApiError into its envelope; gateway errors (401/403 auth) have no resources key (NOTES 3)."""
+    """Turn an ApiError into its envelope; gateway errors (401/403 auth) have no resources key (API behaviour 3)."""
     body = {'meta': meta(request, err.powered_by or default_powered_by)}
     if err.gateway:
         body['meta']['query_time'] = 1.27e-07

@@ -5,7 +5,7 @@ negation field:!'v', comparisons > >= < <= (times as times, numbers as numbers),
 + (or whitespace) for AND, comma for OR, parentheses.
 
 String matching has two modes (see match_string_test):
-- 'recorded' (NOTES 9.2, the default on hosts): the single form field:'v' ignores case and is a PREFIX match on
+- 'recorded' (API behaviour 9.2, the default on hosts): the single form field:'v' ignores case and is a PREFIX match on
   text fields (kind 'text': hostname:'web-1' also selects web-10) and an exact match on keyword fields (kind 'str');
   the list form field:['a','b'] is exact and case-sensitive; a leading wildcard ('*-01') works, a contains wildcard
   ('*x*') matches nothing; !~ is refused.
@@ -285,7 +285,8 @@ def _glob(low, open_end):
 
 
 def _recorded_string_test(kind, text):
-    """The single form as recorded (NOTES 9.2): case-insensitive; prefix on text fields; '*x' ok, '*x*' nothing."""
+    """The single form as recorded (API behaviour 9.2): case-insensitive; prefix on text fields; '*x' ok, '*x*'
+    nothing."""
     low = text.lower()
     inner = low.strip('*')
     if '*' in low and low.startswith('*') and low.endswith('*') and inner:
@@ -312,7 +313,7 @@ def _recorded_string_test(kind, text):
 
 
 def _case_sensitive_test(kind, text):
-    """The list form as recorded (NOTES 9.2): one element, exact and case-sensitive; * is not a wildcard."""
+    """The list form as recorded (API behaviour 9.2): one element, exact and case-sensitive; * is not a wildcard."""
     if kind == 'list':
         return lambda value: text in value
     return lambda value: value is not None and str(value) == text
@@ -369,7 +370,7 @@ def _compile(node, fields, now, mode='exact', unknown_fields='error'):
     spec = fields.get(field)
     if spec is None:
         if unknown_fields == 'nothing':
-            return lambda r: False  # policies: an unknown field answers 200 with no results (NOTES 9.3)
+            return lambda r: False  # policies: an unknown field answers 200 with no results (API behaviour 9.3)
         raise FQLError("'%s' is an unknown property" % field)
     values = value[1] if value[0] == 'list' else [value]
     if value[0] == 'list' and operator not in ('', '!'):

@@ -1,4 +1,5 @@
-"""Hosts endpoints: offset queries, entity details (GET/POST v2); scroll and devices-actions have their own files (NOTES 4)."""
+"""Hosts endpoints: offset queries, entity details (GET/POST v2); scroll and devices-actions have their own files
+(API behaviour 4)."""
 
 import time
 
@@ -32,7 +33,8 @@ def query_devices(app, request, tenant, only_hidden=False):
         raise ApiError(400, 'limit + offset must be less than %d' % QUERY_CAP, powered_by=DEVICE_API)
     hosts = _query(app, request, tenant, only_hidden=only_hidden)
     page = hosts[offset : offset + limit]
-    # meta.pagination.offset is the NEXT offset: FalconPy samples and the official collection loop on it (NOTES 4.1).
+    # meta.pagination.offset is the NEXT offset: FalconPy samples and the official collection loop on it
+    # (API behaviour 4.1).
     pagination = {'offset': offset + len(page), 'limit': limit, 'total': len(hosts)}
     return ok(request, [h.device_id for h in page], DEVICE_API, pagination=pagination)
 

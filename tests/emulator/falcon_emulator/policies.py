@@ -1,10 +1,10 @@
-"""Endpoint policy families: queries, combined, entities and members (NOTES 5.1, 9.3).
+"""Endpoint policy families: queries, combined, entities and members (API behaviour 5.1, 9.3).
 
 Families: prevention, sensor-update (v1 and v2), device-control, firewall, response. Read-only: the write
 operations of the spec (create, update, delete, actions, precedence) are not emulated and answer 405.
 
-policy_filters 'recorded' (default, NOTES 9.3): `name` is not filterable on sensor-update (nothing matches), on the
-other families a plain name filter only finds the built-in platform_default policies, an unknown filter field
+policy_filters 'recorded' (default, API behaviour 9.3): `name` is not filterable on sensor-update (nothing matches), on
+the other families a plain name filter only finds the built-in platform_default policies, an unknown filter field
 answers 200 with no results, and sort by platform_name answers 500. 'lenient': every field filters as written and
 an unknown field is a 400. Success answers carry no meta.powered_by (J1 HAR).
 """
@@ -98,7 +98,8 @@ def _matching(app, request, tenant, family):
     items = [(i, p) for i, p in enumerate(tenant.policies[family]) if predicate(p)]
     sort = sort_arg(request, SORTABLE, source)
     if sort and recorded and sort[0] == 'platform_name':
-        raise ApiError(500, 'Internal Server Error', powered_by=source)  # on every family (falcon-mcp, NOTES 9.3)
+        # On every family (falcon-mcp, API behaviour 9.3).
+        raise ApiError(500, 'Internal Server Error', powered_by=source)
     if sort:
         field, descending = sort
         if field == 'precedence':
@@ -111,7 +112,7 @@ def _matching(app, request, tenant, family):
 
 
 def _page(request, items, source):
-    """Apply limit (1..5000, default 100) and offset; pagination.offset is the next offset (NOTES 5.1)."""
+    """Apply limit (1..5000, default 100) and offset; pagination.offset is the next offset (API behaviour 5.1)."""
     limit = int_arg(request, 'limit', 100, 1, 5000, source)
     offset = int_arg(request, 'offset', 0, 0, None, source)
     page = items[offset : offset + limit]

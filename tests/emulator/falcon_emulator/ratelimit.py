@@ -1,4 +1,4 @@
-"""Sliding one-minute windows: per CID for API calls, per client IP for /oauth2/token (NOTES 2.2, 2.3)."""
+"""Sliding one-minute windows: per CID for API calls, per client IP for /oauth2/token (API behaviour 2.2, 2.3)."""
 
 import collections
 import math
@@ -25,7 +25,7 @@ class SlidingWindow:
             if limit is None:
                 return True, None, None
             if len(hits) >= limit:
-                # Retry-after is epoch SECONDS: both SDKs that retry read it that way (NOTES 2.2).
+                # Retry-after is epoch SECONDS: both SDKs that retry read it that way (API behaviour 2.2).
                 return False, 0, int(math.ceil(hits[len(hits) - limit] + WINDOW))
             hits.append(now)
             return True, limit - len(hits), None

@@ -1,4 +1,4 @@
-"""GET /devices/queries/devices-scroll/v1: a server-side cursor behind a string offset token (NOTES 4.2, 9.1).
+"""GET /devices/queries/devices-scroll/v1: a server-side cursor behind a string offset token (API behaviour 4.2, 9.1).
 
 scroll_token_mode 'constant' (recorded): one token per scroll, the same string on every page; each call moves the
 cursor on and renews expires_at (epoch ns); pagination has no limit key; the call after the last page answers
@@ -17,7 +17,8 @@ EXPIRED = 'The offset token is invalid or has expired; start a new scroll withou
 
 
 def _first_page_hosts(app, request, tenant):
-    """Filter and sort of a new scroll; a bad filter answers scroll_bad_filter_status (500 recorded, NOTES 9.5)."""
+    """Filter and sort of a new scroll; a bad filter answers scroll_bad_filter_status (500 recorded,
+    API behaviour 9.5)."""
     sort = sort_arg(request, HOST_SORTABLE, DEVICE_API)
     fql = request.arg('filter')
     mode = app.config.fql_text_match

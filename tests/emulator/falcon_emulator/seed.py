@@ -1,7 +1,7 @@
 """Deterministic tenant data from (seed, CID): host groups, endpoint policies and hosts.
 
 Hostnames follow `host-NNNNN` (1-based, 5 digits: host-00001 .. host-<N>) in every CID, with two twists taken from
-real tenants (NOTES 9.2): Windows hostnames are upper case (HOST-00003), and hosts 10, 20 and 30 are named
+real tenants (API behaviour 9.2): Windows hostnames are upper case (HOST-00003), and hosts 10, 20 and 30 are named
 host-0001, host-0002 and host-0003 (upper case when Windows), each a prefix of nine other names
 (host-0001 of host-00011 .. host-00019), so a prefix filter selects more than the name it was written for.
 """
@@ -14,7 +14,7 @@ EPOCH_2023 = 1672531200  # policies and groups get fixed creation dates from her
 FAMILIES = ('prevention', 'sensor-update', 'device-control', 'firewall', 'response')
 # Index of each family's policy in Host.policies (see devices.POLICY_SLOTS).
 FAMILY_SLOT = {'prevention': 0, 'sensor-update': 1, 'device-control': 2, 'firewall': 3, 'response': 4}
-# Prevention also has Android and iOS platform_default policies (J1 HAR, NOTES 9.3); hosts are never mobile.
+# Prevention also has Android and iOS platform_default policies (J1 HAR, API behaviour 9.3); hosts are never mobile.
 FAMILY_PLATFORMS = {'device-control': ('Windows', 'Mac'), 'prevention': PLATFORMS + ('Android', 'iOS')}
 PREFIX_HOSTS = {10: 'host-0001', 20: 'host-0002', 30: 'host-0003'}
 GROUPS = (
@@ -57,7 +57,7 @@ PREVENTION_CATEGORIES = (
         (('CloudAntiMalware', 'Cloud Anti-malware', 'mlslider'), ('AdwarePUP', 'Adware & PUP', 'mlslider')),
     ),
     ('Sensor Machine Learning', (('OnSensorMLSlider', 'Sensor Anti-malware', 'mlslider'),)),
-    # Detection-only sliders carry a value with only `detection` (terraform-provider-crowdstrike, NOTES 9.3).
+    # Detection-only sliders carry a value with only `detection` (terraform-provider-crowdstrike, API behaviour 9.3).
     (
         'Behavior-Based Prevention',
         (
@@ -358,7 +358,8 @@ def make_hosts(rng, cid, count, now, groups, policies):
         number = idx + 1
         hostname = PREFIX_HOSTS.get(number, 'host-%05d' % number)
         if platform == 'Windows':
-            hostname = hostname.upper()  # Windows hostnames are commonly upper case (elastic host sample, NOTES 9.2)
+            # Windows hostnames are commonly upper case (elastic host sample, API behaviour 9.2).
+            hostname = hostname.upper()
         mac_bytes = [
             0x0A,
             (number >> 16) & 0xFF,

@@ -73,7 +73,7 @@ class Tenant:
         now = time.time() if now is None else now
         self.scrolls = {k: v for k, v in self.scrolls.items() if v.expires > now}
         if token is None:
-            # Real tokens are Elasticsearch scroll ids (standard base64, 'DnF1ZXJ5VGhlbkZldGNo...', NOTES 9.1).
+            # Real tokens are Elasticsearch scroll ids (standard base64, 'DnF1ZXJ5VGhlbkZldGNo...', API behaviour 9.1).
             token = SCROLL_ID_PREFIX + base64.b64encode(secrets.token_bytes(96)).decode('ascii')
         self.scrolls[token] = ScrollCursor(hosts, position, now + ttl)
         return token

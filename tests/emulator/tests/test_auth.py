@@ -61,7 +61,7 @@ def test_wrong_secret_403_csam(falcon_emulator, api_for):
 
 @pytest.mark.parametrize('client_id', ['0' * 32, 'not-a-client', ''])
 def test_unknown_client_400(falcon_emulator, api_for, client_id):
-    """An unknown client id answers 400 'Failed to generate access token for clientID=<id>.' (NOTES 9.5)."""
+    """An unknown client id answers 400 'Failed to generate access token for clientID=<id>.' (API behaviour 9.5)."""
     api = api_for(falcon_emulator, login=False)
     reply = api.call('POST', '/oauth2/token', data={'client_id': client_id, 'client_secret': 'whatever'})
     assert reply.status_code == 400
@@ -162,7 +162,8 @@ def test_region_header_modes(falcon_emulator, api_for, agent, mode, expected):
     ],
 )
 def test_region_header_on_ordinary_answers(falcon_emulator, api_for, agent, mode, expected):
-    """X-Cs-Region is on ordinary API answers too (NOTES 9.5), errors included, with the same FalconPy exception."""
+    """X-Cs-Region is on ordinary API answers too (API behaviour 9.5), errors included, with the same FalconPy
+    exception."""
     falcon_emulator.configure(region_header=mode)
     api = api_for(falcon_emulator, client=EU_CLIENT, cloud='eu-1')
     headers = {'User-Agent': agent}

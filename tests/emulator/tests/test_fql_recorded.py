@@ -1,4 +1,5 @@
-"""FQL string matching as recorded on hosts (NOTES 9.2): prefix single form, case-sensitive lists, wildcards, !~."""
+"""FQL string matching as recorded on hosts (API behaviour 9.2): prefix single form, case-sensitive lists, wildcards,
+!~."""
 
 import pytest
 from falcon_emulator.fql import Field, FQLError, compile_filter
@@ -91,7 +92,7 @@ def test_unknown_mode_is_refused():
 
 
 def test_unknown_fields_can_match_nothing():
-    """unknown_fields='nothing' (policies, NOTES 9.3): the term selects nothing instead of raising."""
+    """unknown_fields='nothing' (policies, API behaviour 9.3): the term selects nothing instead of raising."""
     predicate = compile_filter("nope:'x',platform:'Mac'", FIELDS, NOW, 'recorded', unknown_fields='nothing')
     assert [r['hostname'] for r in ROWS if predicate(r)] == ['mail-01']
     with pytest.raises(FQLError, match="'nope' is an unknown property"):

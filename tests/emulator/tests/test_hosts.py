@@ -192,7 +192,8 @@ def test_containment_status_machine(falcon_emulator, api):
 
 @pytest.mark.parametrize('partial_status', [None, 207, 409])
 def test_mixed_action_results(falcon_emulator, api, partial_status):
-    """A mixed batch answers action_partial_status (400 by default), still listing the accepted hosts (NOTES 9.4)."""
+    """A mixed batch answers action_partial_status (400 by default), still listing the accepted hosts
+    (API behaviour 9.4)."""
     if partial_status:
         falcon_emulator.configure(action_partial_status=partial_status)
     hosts = [d['device_id'] for d in falcon_emulator.devices()[:3]]
@@ -331,7 +332,8 @@ def test_large_tenant(emulator_factory, api_for):
 
 
 def test_recorded_fql_over_http(falcon_emulator, api):
-    """On device queries the single form is a prefix match, the list form case-sensitive and !~ a 400 (NOTES 9.2)."""
+    """On device queries the single form is a prefix match, the list form case-sensitive and !~ a 400
+    (API behaviour 9.2)."""
     records = falcon_emulator.devices()
     prefix = api.get(QUERY, params={'filter': "hostname:'%s'" % records[11]['hostname'][:-1], 'limit': 100}).json()
     assert sorted(prefix['resources']) == sorted(

@@ -57,7 +57,7 @@ def test_policy_filter_sort_and_paging(api):
 
 @pytest.mark.parametrize('family', FAMILIES)
 def test_recorded_name_filters(api, family):
-    """name finds nothing on sensor-update and only platform_default elsewhere; name.raw works (NOTES 9.3)."""
+    """name finds nothing on sensor-update and only platform_default elsewhere; name.raw works (API behaviour 9.3)."""
     combined = api.get('/policy/combined/%s/v1' % family).json()['resources']
     custom = next(p for p in combined if p['name'] != 'platform_default')
     by_name = api.get('/policy/combined/%s/v1' % family, params={'filter': "name:'%s'" % custom['name']})
@@ -186,7 +186,8 @@ def test_cspm_validation(api, params, named):
 
 
 def test_cspm_records_as_recorded(api):
-    """Lower-case cloud_service, ids like 257, no cid/fql_policy, zero policy_timestamp on some, meta.writes (NOTES 9.7)."""
+    """Lower-case cloud_service, ids like 257, no cid/fql_policy, zero policy_timestamp on some, meta.writes
+    (API behaviour 9.7)."""
     reply = api.get('/settings/entities/policy/v1', params={'service': 'IAM'}).json()
     records = reply['resources']
     assert {p['cloud_service'] for p in records} == {'iam'}

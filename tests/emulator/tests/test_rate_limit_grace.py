@@ -1,4 +1,4 @@
-"""A retry made exactly at X-Ratelimit-Retryafter can meet another 429 (rate_limit_retry_grace, NOTES 9.5)."""
+"""A retry made exactly at X-Ratelimit-Retryafter can meet another 429 (rate_limit_retry_grace, API behaviour 9.5)."""
 
 import time
 

@@ -28,7 +28,7 @@ def test_quote_cannot_be_broken_out_of():
 
 
 def test_any_of_ors_single_forms():
-    # The single form is the case-insensitive one on the real API (NOTES 9.2); the list form is case-sensitive.
+    # The single form is the case-insensitive one on the real API (API behaviour 9.2); the list form is case-sensitive.
     assert any_of('hostname', ['a', "b'c"]) == "hostname:'a',hostname:'b\\'c'"
 
 

@@ -196,7 +196,7 @@ def test_find_hosts_by_hostnames_matches_exactly_and_escapes(fake, session, clie
     assert [d['device_id'] for d in devices] == [aid(1), aid(3)] and total == 2
     assert not_found == ['gone']
     (call,) = session.calls_to(SCROLL)
-    # OR'd single forms: case-insensitive on the real API, unlike the case-sensitive list form (NOTES 9.2).
+    # OR'd single forms: case-insensitive on the real API, unlike the case-sensitive list form (API behaviour 9.2).
     assert call.kwargs['params']['filter'] == "hostname:'web-1',hostname:'o\\'brien',hostname:'gone'"
 
 
@@ -310,7 +310,7 @@ def test_action_batches_100_and_sorts_per_host_outcomes(fake, session, client):
 
 @pytest.mark.parametrize('status', [207, 400, 409])
 def test_mixed_batch_is_classified_host_by_host_whatever_the_status(fake, session, client, status):
-    # A mixed batch answers non-202 but still lists the accepted hosts (NOTES 9.4): they are never failed.
+    # A mixed batch answers non-202 but still lists the accepted hosts (API behaviour 9.4): they are never failed.
     errors = [
         {'code': 409, 'message': 'Device %s is already contained' % aid(2), 'id': aid(2)},
         {'code': 400, 'message': 'Device %s is not eligible for containment' % aid(3)},

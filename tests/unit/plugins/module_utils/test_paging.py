@@ -89,7 +89,7 @@ def test_scroll_limit():
 
 
 class ConstantTokenScroll:
-    """The scroll as recorded (NOTES 9.1): one token for the whole session, a server-side cursor, {total: 0,
+    """The scroll as recorded (API behaviour 9.1): one token for the whole session, a server-side cursor, {total: 0,
     offset: ""} and no resources after the last page, no limit key. total_shown overrides the total on each page."""
 
     def __init__(self, ids, total_shown=None, empty_offset=True):

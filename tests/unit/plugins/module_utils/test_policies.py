@@ -104,7 +104,7 @@ def test_validate_policy_ids():
     ],
 )
 def test_find_by_name_reads_the_family_and_matches_here(fake, session, client, policy_type, path):
-    # The API's name filter returns nothing on sensor-update and only platform_default elsewhere (NOTES 9.3).
+    # The API's name filter returns nothing on sensor-update and only platform_default elsewhere (API behaviour 9.3).
     items = [
         {'id': pid(1), 'name': 'Servers'},
         {'id': pid(2), 'name': 'Servers - old'},
