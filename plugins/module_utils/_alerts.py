@@ -8,7 +8,9 @@ Paths and bodies follow FalconPy's endpoint table (src/falconpy/_endpoint/_alert
 import re
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconApiError, FalconConfigError
+from ansible_collections.secops.falcon.plugins.module_utils._ids import unique
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched
+from ansible_collections.secops.falcon.plugins.module_utils._text import api_reason
 
 ENTITIES_PATH = '/alerts/entities/alerts/v2'
 COMBINED_PATH = '/alerts/combined/alerts/v1'
@@ -25,12 +27,6 @@ STATUSES = ('new', 'in_progress', 'reopened', 'closed')
 # the second colon, so only the CID and the kind are checked.
 COMPOSITE_ID_RE = re.compile(r'^[0-9a-fA-F]{32}:[A-Za-z0-9_-]+:\S+$')
 UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-
-
-def unique(values):
-    """Return values without duplicates, keeping order."""
-    seen = set()
-    return [v for v in values if not (v in seen or seen.add(v))]
 
 
 def validate_composite_ids(ids):
@@ -143,11 +139,6 @@ class UpdateResult:
         self.failed = {}
 
 
-def _reason(code, message):
-    """'<code>: <message>' for a result list."""
-    return '%s: %s' % (code, message) if code else str(message)
-
-
 def _too_large(err, batch):
     """True when a 400 refused a batch of more than one alert as a whole (no error names one of its ids)."""
     if err.status != 400 or len(batch) < 2:
@@ -177,11 +168,13 @@ def update_alerts(client, ids, actions):
                 continue
             remaining = remaining[len(batch) :]
             per_id = dict(
-                (e.get('id'), _reason(e.get('code'), e.get('message')))
+                (e.get('id'), api_reason(e.get('code'), e.get('message')))
                 for e in (err.errors or [])
                 if isinstance(e, dict) and e.get('id') in batch
             )
-            reason = _reason(err.status, '; '.join(err.api_messages()) or str(err))
+            reason = api_reason(err.status, '; '.join(err.api_messages()) or str(err))
+            if err.hint:
+                reason = '%s. %s' % (reason.rstrip('.'), err.hint)  # for a 403: the scope the API client needs
             for composite_id in batch:
                 result.failed[composite_id] = per_id.get(composite_id, reason)
             if err.status in (401, 403) or (err.status == 400 and len(batch) == 1 and not per_id):
@@ -192,7 +185,7 @@ def update_alerts(client, ids, actions):
             continue
         remaining = remaining[len(batch) :]
         refused = dict(
-            (e.get('id'), _reason(e.get('code'), e.get('message')))
+            (e.get('id'), api_reason(e.get('code'), e.get('message')))
             for e in response.errors
             if isinstance(e, dict) and e.get('id')
         )

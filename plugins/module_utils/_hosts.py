@@ -18,6 +18,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._fql import any_of_b
 from ansible_collections.secops.falcon.plugins.module_utils._ids import unique, validate_hex32_ids
 from ansible_collections.secops.falcon.plugins.module_utils._paging import batched, scroll_pages
 from ansible_collections.secops.falcon.plugins.module_utils._parallel import bounded_map
+from ansible_collections.secops.falcon.plugins.module_utils._text import api_reason
 
 if TYPE_CHECKING:  # names of the annotations only (no import at run time: no cycle, nothing for the targets)
     from ansible_collections.secops.falcon.plugins.module_utils._http import FalconClient
@@ -34,10 +35,10 @@ SCROLL_MAX_LIMIT = 10000
 # POST /devices/entities/devices/v2 accepts up to 5000 ids per call.
 DETAILS_BATCH = 5000
 # contain / lift_containment: CrowdStrike's Falcon-Toolkit sends 100 ids per call; the real per-call maximum is not
-# documented (NOTES 9.4), so a batch the API refuses as a whole is split and the smaller size kept.
+# documented (API behaviour 9.4), so a batch the API refuses as a whole is split and the smaller size kept.
 ACTION_BATCH = 100
 # Statuses of a devices-actions answer whose body still speaks per host: a mixed batch answers 207, 400 or 409 and
-# lists the accepted hosts in resources (NOTES 9.4); 404 lists unknown ids.
+# lists the accepted hosts in resources (API behaviour 9.4); 404 lists unknown ids.
 ACTION_ANSWERS = (200, 202, 207, 400, 404, 409)
 # A batch refused as a whole (nothing accepted, no host named) with one of these is retried in smaller batches.
 BATCH_REFUSED = (400, 413)
@@ -166,8 +167,9 @@ def find_by_hostnames(
     """Return (devices whose hostname equals one of hostnames, case-insensitive; names not found).
 
     The real API's list form hostname:['a','b'] is exact and case-sensitive, so 'host-1' would miss 'HOST-1'; the
-    single form hostname:'a' is case-insensitive but a prefix match (NOTES 9.2). So: one query of OR'd single forms
-    per batch (the fewest calls), then the exact, case-insensitive match here, which drops the prefix's extra hosts.
+    single form hostname:'a' is case-insensitive but a prefix match (API behaviour 9.2). So: one query of OR'd single
+    forms per batch (the fewest calls), then the exact, case-insensitive match here, which drops the prefix's extra
+    hosts.
     """
     names = _check_hostnames(hostnames)
     device_ids = []
@@ -238,11 +240,6 @@ def _error_host(error, batch_ids):
     return None
 
 
-def _reason(code, message):
-    """Format one API error as a short reason."""
-    return '%s: %s' % (code, message) if code else str(message)
-
-
 def _accepted_ids(resources, batch_ids):
     """Return the ids of batch_ids that resources lists (the hosts the API accepted)."""
     out = []
@@ -266,7 +263,7 @@ def _refused_as_a_whole(response, batch):
 def _classify(result, batch, status, resources, errors, batch_reason):
     """Sort one batch's hosts into accepted / unchanged / failed from the answer's resources and errors.
 
-    Whatever the HTTP status (a mixed batch answers 207, 400 or 409, NOTES 9.4), a host listed in resources was
+    Whatever the HTTP status (a mixed batch answers 207, 400 or 409, API behaviour 9.4), a host listed in resources was
     accepted and is never reported as failed; a host named in errors has that error's fate.
     """
     batch_ids = set(batch)
@@ -281,7 +278,7 @@ def _classify(result, batch, status, resources, errors, batch_reason):
             continue
         host = _error_host(error, batch_ids)
         if host is None:
-            unattributed.append(_reason(error.get('code'), error.get('message')))
+            unattributed.append(api_reason(error.get('code'), error.get('message')))
             continue
         if host in decided:
             continue
@@ -290,7 +287,7 @@ def _classify(result, batch, status, resources, errors, batch_reason):
         if error.get('code') == 409:
             result.unchanged.append(host)
         else:
-            result.failed[host] = _reason(error.get('code'), error.get('message'))
+            result.failed[host] = api_reason(error.get('code'), error.get('message'))
     # An answer that lists affected hosts or carries errors has spoken per host: a host it leaves out was not
     # confirmed, so it must not be reported as contained.
     itemised = bool(decided) or bool(unattributed)
@@ -363,7 +360,7 @@ def device_action(client: FalconClient, action: str, ids: list[str], batch_size:
             and not any(_error_host(e, set(batch)) for e in response.errors)
         ):
             # Even one host is refused as a whole: not a size problem, every further call would meet it too.
-            refused = '; '.join([reason] + [_reason(e.get('code'), e.get('message')) for e in response.errors])
+            refused = '; '.join([reason] + [api_reason(e.get('code'), e.get('message')) for e in response.errors])
         _classify(result, batch, response.status, response.resources, response.errors, reason)
         remaining = remaining[len(batch) :]
     result.batch_size = size

@@ -1,6 +1,6 @@
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Wording shared by the modules' messages (counts, shortened lists). Internal use only."""
+"""Wording shared by the modules' messages (counts, shortened lists, API reasons). Internal use only."""
 
 from __future__ import annotations
 
@@ -20,3 +20,17 @@ def shortlist(values: list, limit: int = SHOWN) -> str:
     if len(values) > limit:
         text += ', … (%d in all)' % len(values)
     return text
+
+
+def describe_items(pairs, limit: int = SHOWN) -> str:
+    """Return 'label: text; label: text' for the first limit (label, text) pairs, then '; … (N in all)' if more."""
+    pairs = list(pairs)
+    text = '; '.join('%s: %s' % (label, value) for label, value in pairs[:limit])
+    if len(pairs) > limit:
+        text += '; … (%d in all)' % len(pairs)
+    return text
+
+
+def api_reason(code, message) -> str:
+    """'<code>: <message>' for a result list (the message alone without a code)."""
+    return '%s: %s' % (code, message) if code else str(message)

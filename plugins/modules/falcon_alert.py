@@ -181,6 +181,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._alerts import (
     validate_composite_ids,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
+from ansible_collections.secops.falcon.plugins.module_utils._text import describe_items, plural
 
 ARGUMENT_SPEC = dict(
     ids=dict(type='list', elements='str'),
@@ -201,11 +202,6 @@ ASSIGNED_FIELD = {
     'assign_to_user_id': 'assigned_to_uid',
     'assign_to_name': 'assigned_to_name',
 }
-
-
-def plural(count, word='alert'):
-    """Return '1 alert' / '2 alerts'."""
-    return '%d %s%s' % (count, word, '' if count == 1 else 's')
 
 
 class Wanted:
@@ -390,18 +386,13 @@ def send(client, plan):
     return updated, failed
 
 
-def describe(failed, limit=10):
-    """'<id>: <reason>; ...' for the first failures."""
-    items = list(failed.items())
-    text = '; '.join('%s: %s' % item for item in items[:limit])
-    return text + (' and %d more' % (len(items) - limit) if len(items) > limit else '')
-
-
 def summary(check_mode, updated, unchanged, failed, total):
     """The one-line human summary."""
     if not total:
         return 'No alerts matched the selection; nothing to do.'
-    head = ('Would update %s' if check_mode else 'Updated %s') % plural(len(updated)) if updated else 'No change'
+    head = (
+        ('Would update %s' if check_mode else 'Updated %s') % plural(len(updated), 'alert') if updated else 'No change'
+    )
     details = []
     if unchanged:
         details.append('%d already as wanted' % len(unchanged))
@@ -477,7 +468,7 @@ def run(module):
     if failed:
         module.fail(
             '%s Failed: %s.%s'
-            % (msg, describe(failed), ' The alerts changed are listed in updated.' if updated else ''),
+            % (msg, describe_items(failed.items()), ' The alerts changed are listed in updated.' if updated else ''),
             **result,
         )
     module.exit(msg=msg, **result)

@@ -285,7 +285,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._hosts import (
     wait_for_status,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._module import FalconModule
-from ansible_collections.secops.falcon.plugins.module_utils._text import plural, shortlist
+from ansible_collections.secops.falcon.plugins.module_utils._text import describe_items, plural, shortlist
 
 ARGUMENT_SPEC = dict(
     ids=dict(type='list', elements='str'),
@@ -436,14 +436,14 @@ class Outcome:
         return text + (' Reason: %s.' % self.reason.rstrip('.') if self.reason else '')
 
 
-def describe(items, limit=10):
+def describe(items):
     """Return 'hostname (id): reason or status; ...' for the first items of a result list."""
-    parts = []
-    for item in items[:limit]:
-        label = '%s (%s)' % (item['hostname'], item['id']) if item.get('hostname') else str(item.get('id'))
-        parts.append('%s: %s' % (label, item.get('reason') or item.get('status')))
-    more = '; … (%d in all)' % len(items) if len(items) > limit else ''
-    return '; '.join(parts) + more
+    return describe_items((host_label(i), i.get('reason') or i.get('status')) for i in items)
+
+
+def host_label(item):
+    """'hostname (id)' of a result list item, or its id alone when it has no hostname."""
+    return '%s (%s)' % (item['hostname'], item['id']) if item.get('hostname') else str(item.get('id'))
 
 
 def read_after(module, client, target, follow, waiting, outcome):

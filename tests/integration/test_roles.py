@@ -25,16 +25,22 @@ def read_json(path):
         return json.load(handle)
 
 
+def run_play(playbook, env, collections_root, tmp_path, **options):
+    """run_playbook with PLAY_TIMEOUT. playbook: a file of playbooks/ ('demo.yml'), a path, or secops.falcon.<name>."""
+    if playbook.endswith('.yml'):
+        playbook = os.path.join(PLAYBOOKS, playbook)  # an absolute path stays as it is
+    return run_playbook(playbook, env, collections_root, tmp_path, timeout=PLAY_TIMEOUT, **options)
+
+
 def test_device_report_csv_parses_back_to_the_json_rows(falcon_emulator, emulator_env, collections_root, tmp_path):
     """A standard CSV reader gets back exactly the JSON report's rows: lists joined with ';', objects as JSON text."""
     reports = tmp_path / 'reports'
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'device_report.yml'),
+    play = run_play(
+        'device_report.yml',
         emulator_env,
         collections_root,
         tmp_path,
         extra_vars={'falcon_device_report_dir': str(reports), 'falcon_device_report_columns': COLUMNS},
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc == 0, play.explain()
     assert play.dns_refused == []
@@ -58,13 +64,12 @@ def test_device_report_csv_parses_back_to_the_json_rows(falcon_emulator, emulato
 def test_demo_playbook_runs_the_whole_flow(falcon_emulator, emulator_env, collections_root, tmp_path):
     """playbooks/demo.yml (what `make demo` runs) reports, audits, contains two hosts and lifts them again."""
     reports = tmp_path / 'reports'
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'demo.yml'),
+    play = run_play(
+        'demo.yml',
         emulator_env,
         collections_root,
         tmp_path,
         extra_vars={'demo_report_dir': str(reports)},
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc == 0, play.explain()
     assert play.dns_refused == []
@@ -100,8 +105,8 @@ def test_refused_containment_is_reported_then_fails(falcon_emulator, emulator_en
     env = dict(
         emulator_env, FALCON_CLIENT_ID=READONLY_CLIENT.client_id, FALCON_CLIENT_SECRET=READONLY_CLIENT.client_secret
     )
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'incident_response.yml'),
+    play = run_play(
+        'incident_response.yml',
         env,
         collections_root,
         tmp_path,
@@ -111,7 +116,6 @@ def test_refused_containment_is_reported_then_fails(falcon_emulator, emulator_en
             'falcon_incident_response_report_dir': str(reports),
             'falcon_incident_response_poll_interval': 0.5,
         },
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc != 0, play.explain()
     report = read_json(reports / 'INC-403-contained.json')
@@ -134,8 +138,8 @@ def test_unusable_report_directory_is_refused_before_any_containment(
     """The report could not be written: the role says so and contains nothing, instead of failing afterwards."""
     not_a_dir = tmp_path / 'reports'
     not_a_dir.write_text('a file where the directory should be')
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'incident_response.yml'),
+    play = run_play(
+        'incident_response.yml',
         emulator_env,
         collections_root,
         tmp_path,
@@ -144,7 +148,6 @@ def test_unusable_report_directory_is_refused_before_any_containment(
             'falcon_incident_response_incident_id': 'INC-DIR',
             'falcon_incident_response_report_dir': str(not_a_dir),
         },
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc != 0, play.explain()
     assert 'is not a writable' in play.stdout and 'nothing was contained or lifted' in play.stdout, play.explain()
@@ -171,8 +174,8 @@ def test_report_lists_hosts_acted_on_when_the_status_read_fails(
             }
         ]
     )
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'incident_response.yml'),
+    play = run_play(
+        'incident_response.yml',
         emulator_env,
         collections_root,
         tmp_path,
@@ -182,7 +185,6 @@ def test_report_lists_hosts_acted_on_when_the_status_read_fails(
             'falcon_incident_response_report_dir': str(reports),
             'falcon_incident_response_poll_interval': 0.5,
         },
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc != 0, play.explain()
     report = read_json(reports / 'INC-503-contained.json')
@@ -199,8 +201,8 @@ def test_report_lists_hosts_in_an_unknown_state(falcon_emulator, emulator_env, c
     """The contain request meets a 500 (it may have been applied): the report lists the host under State unknown."""
     reports = tmp_path / 'reports'
     falcon_emulator.configure(faults=[{'type': 'error', 'status': 500, 'path': '/devices/entities/devices-actions/v2'}])
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'incident_response.yml'),
+    play = run_play(
+        'incident_response.yml',
         emulator_env,
         collections_root,
         tmp_path,
@@ -210,7 +212,6 @@ def test_report_lists_hosts_in_an_unknown_state(falcon_emulator, emulator_env, c
             'falcon_incident_response_report_dir': str(reports),
             'falcon_incident_response_poll_interval': 0.5,
         },
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc != 0, play.explain()
     report = read_json(reports / 'INC-500-contained.json')
@@ -230,7 +231,7 @@ def test_incident_response_acts_once_per_play(
     reports = tmp_path / 'reports'
     targets = ['host-00003', 'host-00004']
     inventory = local_inventory(tmp_path, 5)
-    play = run_playbook(
+    play = run_play(
         os.path.join(TEST_PLAYBOOKS, 'role_on_many_hosts.yml'),
         emulator_env,
         collections_root,
@@ -244,7 +245,6 @@ def test_incident_response_acts_once_per_play(
         },
         inventory=inventory,
         extra_env={'ANSIBLE_STRATEGY': strategy},
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc == 0, play.explain()
     calls = falcon_emulator.counters()['calls']
@@ -265,9 +265,7 @@ def test_playbook_run_by_name_writes_reports_in_the_current_directory(
     inside = os.path.join(REPO_ROOT, 'playbooks', 'falcon-reports')
     assert not os.path.exists(inside), 'left over from an earlier run: %s' % inside
     try:
-        play = run_playbook(
-            'secops.falcon.device_report', emulator_env, collections_root, tmp_path, timeout=PLAY_TIMEOUT
-        )
+        play = run_play('secops.falcon.device_report', emulator_env, collections_root, tmp_path)
         assert play.rc == 0, play.explain()
         assert not os.path.exists(inside)
     finally:
@@ -281,14 +279,13 @@ def test_playbook_run_by_name_writes_reports_in_the_current_directory(
 def test_device_report_check_mode_writes_nothing_and_says_so(falcon_emulator, emulator_env, collections_root, tmp_path):
     """--check: no directory, no file, and the message says what would be written instead of claiming an export."""
     reports = tmp_path / 'reports'
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'device_report.yml'),
+    play = run_play(
+        'device_report.yml',
         emulator_env,
         collections_root,
         tmp_path,
         extra_vars={'falcon_device_report_dir': str(reports)},
         cli_args=['--check'],
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc == 0, play.explain()
     assert not reports.exists()
@@ -316,8 +313,8 @@ def write_baseline(path, prevention=(), sensor_update=(), cspm=()):
 def test_policy_audit_refuses_an_empty_baseline(falcon_emulator, emulator_env, collections_root, tmp_path):
     """A baseline with no entry compares nothing: the audit fails clearly instead of reporting compliance."""
     reports = tmp_path / 'reports'
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'policy_audit.yml'),
+    play = run_play(
+        'policy_audit.yml',
         emulator_env,
         collections_root,
         tmp_path,
@@ -325,7 +322,6 @@ def test_policy_audit_refuses_an_empty_baseline(falcon_emulator, emulator_env, c
             'policy_baseline_file': write_baseline(tmp_path / 'empty.json'),
             'falcon_policy_audit_report_dir': str(reports),
         },
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc != 0, play.explain()
     assert 'The baseline is empty' in play.stdout
@@ -337,13 +333,12 @@ def test_policy_audit_refuses_an_empty_baseline(falcon_emulator, emulator_env, c
 def test_policy_audit_refuses_a_mistyped_baseline_path(falcon_emulator, emulator_env, collections_root, tmp_path):
     """A path to nothing is named as such, not taken for an empty baseline."""
     missing = str(tmp_path / 'polciy_baseline.yml')
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'policy_audit.yml'),
+    play = run_play(
+        'policy_audit.yml',
         emulator_env,
         collections_root,
         tmp_path,
         extra_vars={'policy_baseline_file': missing, 'falcon_policy_audit_report_dir': str(tmp_path / 'reports')},
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc != 0, play.explain()
     assert 'does not exist' in play.stdout and 'polciy_baseline.yml' in play.stdout, play.explain()
@@ -361,13 +356,12 @@ def test_policy_audit_entry_that_selects_nothing_is_not_compliant(
         prevention=[{'name': 'Canary - Detect only'}],
         cspm=[{'service': 'S3', 'cloud_platform': 'aws', 'severities': ['informational']}],
     )
-    play = run_playbook(
-        os.path.join(PLAYBOOKS, 'policy_audit.yml'),
+    play = run_play(
+        'policy_audit.yml',
         emulator_env,
         collections_root,
         tmp_path,
         extra_vars={'policy_baseline_file': baseline, 'falcon_policy_audit_report_dir': str(reports)},
-        timeout=PLAY_TIMEOUT,
     )
     assert play.rc == 0, play.explain()
     audit = read_json(reports / 'falcon-policy-audit.json')

@@ -180,6 +180,20 @@ def test_an_update_the_api_ignores_fails_the_task(api, session, module_runner):
     ]
 
 
+def test_failed_alerts_in_the_message_are_cut_at_ten_with_the_count(fake, session, module_runner):
+    """Twelve updates the API ignores: the message names the first ten, then '… (12 in all)' like the other lists."""
+    session.handler = stand_in = FakeAlertsApi(fake, [make_alert(n) for n in range(1, 13)])
+    stand_in.ignore_updates = True
+    ids = [alert_id(n) for n in range(1, 13)]
+    result, _out = module_runner(falcon_alert, ids=ids, status='closed')
+    assert result['failed'] is True and len(result['failed_alerts']) == 12
+    reason = 'the API accepted the update but the alert still needs update_status'
+    assert result['msg'] == 'No change (12 failed). Failed: %s; … (12 in all).' % '; '.join(
+        '%s: %s' % (i, reason) for i in ids[:10]
+    )
+    assert alert_id(11) not in result['msg'] and ' more' not in result['msg']
+
+
 def test_unknown_ids_fail_before_any_update(api, session, module_runner):
     """An unknown id: nothing is sent, the id is in not_found."""
     missing = alert_id(99)
