@@ -59,16 +59,16 @@ EXAMPLES = r"""
       - "{{ alert_composite_id }}"
   register: one
 
-- name: Show the hosts of the fresh alerts
+- name: Show the device ids of the hosts of the fresh alerts
   ansible.builtin.debug:
-    msg: "{{ fresh.alerts | map(attribute='device.hostname') | unique }}"
+    msg: "{{ fresh.alerts | map(attribute='agent_id') | unique }}"
 """
 
 RETURN = r"""
 alerts:
   description:
     - The alert records, with the API's field names (C(composite_id), C(severity), C(severity_name), C(status),
-      C(tags), C(assigned_to_name), C(device) ...).
+      C(tags), C(assigned_to_name), C(agent_id) (the device id of the alert's host), C(display_name) ...).
     - In request order for O(ids), in O(sort) order for a filter search. Empty when nothing matched.
   returned: always
   type: list
@@ -80,9 +80,8 @@ alerts:
       status: new
       product: epp
       tags: []
-      device:
-        device_id: 0123456789abcdef0123456789abcdef
-        hostname: web-01
+      agent_id: 0123456789abcdef0123456789abcdef
+      display_name: CredentialDumping on host
 total:
   description: How many alerts matched (the API's total for a filter search, which O(limit) may cut short).
   returned: always

@@ -1,5 +1,6 @@
 """FalconPy Alerts (1.6.6) against the emulator: query v2, entities v2, combined v1 with `after`, update v3."""
 
+from falcon_emulator.alert_store import SPEC_FIELDS
 from falcon_emulator.clients import READONLY_CLIENT
 from falconpy import Alerts
 
@@ -28,7 +29,9 @@ def test_get_alerts_v2_by_composite_ids(falcon_emulator, falcon_auth):
     assert reply['status_code'] == 200
     records = reply['body']['resources']
     assert [r['composite_id'] for r in records] == wanted
-    assert {'device', 'severity', 'severity_name', 'status', 'tags', 'created_timestamp'} <= set(records[0])
+    assert {'agent_id', 'severity', 'severity_name', 'status', 'tags', 'created_timestamp'} <= set(records[0])
+    # By default no record carries a field the spec's record does not have (device, filename, cmdline ...).
+    assert all(set(r) <= SPEC_FIELDS for r in records), [sorted(set(r) - SPEC_FIELDS) for r in records]
 
 
 def test_get_alerts_combined_follows_after(falcon_emulator, falcon_auth):
@@ -44,6 +47,7 @@ def test_get_alerts_combined_follows_after(falcon_emulator, falcon_auth):
         calls += 1
         assert reply['status_code'] == 200
         seen += [r['composite_id'] for r in reply['body']['resources']]
+        assert all(set(r) <= SPEC_FIELDS for r in reply['body']['resources'])
         after = reply['body']['meta']['pagination'].get('after')
         if not after:
             break

@@ -39,12 +39,12 @@ def _known_tenant(app, cid):
 
 
 def alert_records(app, cid=None):
-    """Current alert records of a CID, in creation order."""
+    """Current alert records of a CID, in creation order, as the API shows them under the current settings."""
     from .alert_store import alert_store  # pylint: disable=import-outside-toplevel
 
     tenant = _known_tenant(app, cid)
     with tenant.lock:
-        return [a.to_dict() for a in alert_store(app, tenant).alerts]
+        return [a.shown(app.config) for a in alert_store(app, tenant).alerts]
 
 
 def alert_comments(app, cid=None):
@@ -57,13 +57,16 @@ def alert_comments(app, cid=None):
 
 
 def add_alert(app, cid=None, device_id=None, severity=90, **fields):
-    """Inject a new alert on a host of a CID (default: its first host); return its record. ValueError on bad input."""
+    """Inject a new alert on a host of a CID (default: its first host); return its record as the API shows it.
+
+    ValueError on bad input.
+    """
     from .alert_store import alert_store  # pylint: disable=import-outside-toplevel
 
     tenant = _known_tenant(app, cid)
     with tenant.lock:
         tenant.settle(app.config.containment_delay)
-        return alert_store(app, tenant).add(device_id=device_id, severity=severity, **fields).to_dict()
+        return alert_store(app, tenant).add(device_id=device_id, severity=severity, **fields).shown(app.config)
 
 
 def apply_config(app, values):

@@ -64,6 +64,59 @@ USERS = (
     ('0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f', 'priya.raman@example.com', 'Priya Raman'),
 )
 SEED_TAGS = ('triage', 'phishing-campaign', 'vip-host', 'false-positive-candidate')
+# The spec's alert record: the union of the swagger model detects.Alert and the SDK model DetectsExternalAlert
+# (API behaviour 9.8). By default the API answers carry only these keys.
+SPEC_FIELDS = frozenset(
+    [
+        'agent_id',
+        'aggregate_id',
+        'assigned_to_name',
+        'assigned_to_uid',
+        'assigned_to_uuid',
+        'cid',
+        'composite_id',
+        'confidence',
+        'crawl_edge_ids',
+        'crawl_traversal',
+        'crawl_vertex_ids',
+        'crawled_timestamp',
+        'created_timestamp',
+        'data_domains',
+        'description',
+        'display_name',
+        'email_sent',
+        'external',
+        'id',
+        'mitre_attack',
+        'name',
+        'objective',
+        'pattern_id',
+        'platform',
+        'product',
+        'resolution',
+        'scenario',
+        'seconds_to_resolved',
+        'seconds_to_triaged',
+        'severity',
+        'severity_name',
+        'show_in_ui',
+        'source_products',
+        'source_vendors',
+        'status',
+        'tactic',
+        'tactic_id',
+        'tags',
+        'technique',
+        'technique_id',
+        'timestamp',
+        'type',
+        'updated_timestamp',
+    ]
+)
+# Keys the emulator keeps on a record that neither the spec nor a recorded answer has (the older guesses). FQL
+# filters and sorts still read them (device.hostname ...); the API answers show them only under the
+# alert_extra_fields setting.
+EXTRA_FIELDS = frozenset(['device', 'filename', 'filepath', 'cmdline', 'user_name', 'seen', 'falcon_host_link'])
 DEVICE_KEYS = (
     'device_id',
     'cid',
@@ -131,7 +184,11 @@ def find_user(value):
 
 
 class Alert:
-    """One alert: a mutable record dict plus epoch times (rendered to ISO 8601 by to_dict)."""
+    """One alert: a mutable record dict plus epoch times (rendered to ISO 8601 by to_dict).
+
+    The record holds the spec's fields and the EXTRA_FIELDS (a host snapshot, process details ...) that FQL filters
+    read; to_dict shows the extra ones only when asked (the alert_extra_fields setting).
+    """
 
     # comments: what append_comment wrote. The spec's record (DetectsExternalAlert) has no comments field, so they
     # are kept beside the record and shown only under the alert_comments_field setting.
@@ -149,9 +206,13 @@ class Alert:
         """The alert's composite id."""
         return self.record['composite_id']
 
-    def to_dict(self, comments_field=False):
-        """The alert as the API returns it (a copy); comments_field adds the non-spec comments list."""
-        out = copy.deepcopy(self.record)
+    def to_dict(self, comments_field=False, extra_fields=False):
+        """The alert as the API returns it (a copy): only SPEC_FIELDS keys, unless extra_fields (every key the
+        emulator keeps, EXTRA_FIELDS included); comments_field adds the non-spec comments list."""
+        if extra_fields:
+            out = copy.deepcopy(self.record)
+        else:
+            out = {key: copy.deepcopy(value) for key, value in self.record.items() if key in SPEC_FIELDS}
         if comments_field:
             out['comments'] = copy.deepcopy(self.comments)
         out['created_timestamp'] = iso_ms(self.created)
@@ -159,6 +220,10 @@ class Alert:
         out['timestamp'] = iso_ms(self.timestamp)
         out['crawled_timestamp'] = iso_ms(self.created + 2)
         return out
+
+    def shown(self, config):
+        """The alert as the API returns it under the emulator settings (alert_comments_field, alert_extra_fields)."""
+        return self.to_dict(config.alert_comments_field, config.alert_extra_fields)
 
 
 def _device_block(host):
@@ -259,7 +324,8 @@ def _field(kind, key):
 
 def _build_fields():
     """FQL fields of alerts (name -> Field) and the sortable subset."""
-    # Keyword fields match whole values; analysed text fields take the recorded prefix match (fql.py, NOTES 9.2).
+    # Keyword fields match whole values; analysed text fields take the recorded prefix match
+    # (fql.py, API behaviour 9.2).
     fields = {
         key: _field('str', key)
         for key in (

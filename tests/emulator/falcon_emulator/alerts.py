@@ -54,7 +54,8 @@ def _sort(text):
 
 def _select(app, tenant, fql, sort, include_hidden=True):
     """Run filter + sort over the tenant's alerts."""
-    # The hosts' recorded FQL text matching (NOTES 9.2) is applied here too: the same FQL service is likely (UNVERIFIED).
+    # The hosts' recorded FQL text matching (API behaviour 9.2) is applied here too: the same FQL service is likely
+    # (UNVERIFIED).
     predicate = check_filter(fql, ALERT_FIELDS, time.time(), DETECTS, mode=app.config.fql_text_match)
     return alert_store(app, tenant).query(predicate, sort, include_hidden)
 
@@ -102,8 +103,7 @@ def get_alerts(app, request, tenant):
     include_hidden = _bool_arg(request.arg('include_hidden', 'true'), 'include_hidden')
     store = alert_store(app, tenant)
     found = [store.by_id[i] for i in ids if i in store.by_id]
-    comments = app.config.alert_comments_field
-    shown = [a.to_dict(comments) for a in found if include_hidden or a.record['show_in_ui']]
+    shown = [a.shown(app.config) for a in found if include_hidden or a.record['show_in_ui']]
     return ok(request, shown, DETECTS)
 
 
@@ -160,7 +160,7 @@ def combined_alerts(app, request, tenant):
     pagination = {'total': total, 'limit': limit}
     if len(found) > limit:
         pagination['after'] = _encode_after(sort, sort_key(sort[0])(page[-1]))
-    return ok(request, [a.to_dict(app.config.alert_comments_field) for a in page], DETECTS, pagination=pagination)
+    return ok(request, [a.shown(app.config) for a in page], DETECTS, pagination=pagination)
 
 
 def _action_list(body):

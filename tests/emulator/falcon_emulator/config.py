@@ -15,8 +15,9 @@ SCROLL_EXPIRED_STATUSES = (400, 404, 500)
 SCROLL_BAD_FILTER_STATUSES = (500, 400)
 CREDENTIAL_STATUSES = (400, 401, 403)
 ACTIONS = ('contain', 'lift_containment', 'hide_host', 'unhide_host', 'detection_suppress', 'detection_unsuppress')
-# Per-call id caps of devices-actions. contain/lift: 100, as CrowdStrike's Falcon-Toolkit batches them (NOTES 9.4; the
-# real maximum is UNVERIFIED); hide/unhide: 100 (PSFalcon, ansible #465); detection_*: 500 (PSFalcon).
+# Per-call id caps of devices-actions. contain/lift: 100, as CrowdStrike's Falcon-Toolkit batches them
+# (API behaviour 9.4; the real maximum is UNVERIFIED); hide/unhide: 100 (PSFalcon, ansible #465); detection_*: 500
+# (PSFalcon).
 DEFAULT_ACTION_MAX_IDS = {
     'contain': 100,
     'lift_containment': 100,
@@ -48,6 +49,7 @@ RUNTIME_KEYS = frozenset(
         'unknown_client_status',
         'rate_limit_retry_grace',
         'alert_comments_field',
+        'alert_extra_fields',
     ]
 )
 # Settings that must be one of a few values: name -> allowed values.
@@ -72,42 +74,47 @@ class EmulatorConfig:
     seed: int = 1
     containment_delay: float = 1.0
     token_lifetime: int = 1799
-    # /oauth2/token allows 300 requests a minute per source address (NOTES 9.5, J1 HARs and gofalcon #364).
+    # /oauth2/token allows 300 requests a minute per source address (API behaviour 9.5, J1 HARs and gofalcon #364).
     token_rate_limit: Optional[int] = 300
     api_rate_limit: Optional[int] = 6000
     tls: bool = False
     scroll_ttl: float = 120.0
-    # 'constant': one token per scroll session, the same string on every page, a server-side cursor (NOTES 9.1).
-    # 'rotating': a new token on every page (the guess of NOTES 4.2).
+    # 'constant': one token per scroll session, the same string on every page, a server-side cursor (API behaviour 9.1).
+    # 'rotating': a new token on every page (the guess of API behaviour 4.2).
     scroll_token_mode: str = 'constant'
     # Status of an unknown or expired scroll token: UNVERIFIED (an Elasticsearch scroll id behind device-api);
     # 400 is what the API answers for other bad parameters.
     scroll_expired_status: int = 400
     # 'recorded': field:'v' is a case-insensitive prefix match on text fields, field:['a','b'] exact and
-    # case-sensitive, '*x' works, '*x*' matches nothing, !~ is refused (NOTES 9.2). 'exact': the older guess.
+    # case-sensitive, '*x' works, '*x*' matches nothing, !~ is refused (API behaviour 9.2). 'exact': the older guess.
     fql_text_match: str = 'recorded'
     # 'recorded': name is not filterable on sensor-update, only platform_default policies match a plain name
-    # filter elsewhere, an unknown field gives 200 with nothing, sort by platform_name gives 500 (NOTES 9.3).
+    # filter elsewhere, an unknown field gives 200 with nothing, sort by platform_name gives 500 (API behaviour 9.3).
     policy_filters: str = 'recorded'
-    # HTTP status of a devices-actions batch that accepted some hosts and refused others: UNVERIFIED (NOTES 9.4).
+    # HTTP status of a devices-actions batch that accepted some hosts and refused others: UNVERIFIED
+    # (API behaviour 9.4).
     action_partial_status: int = 400
-    # A bad filter on devices-scroll "usually" answered 500 (NOTES 9.5, falconpy #1253).
+    # A bad filter on devices-scroll "usually" answered 500 (API behaviour 9.5, falconpy #1253).
     scroll_bad_filter_status: int = 500
-    # An unknown client id answers 400 'Failed to generate access token for clientID=...' (NOTES 9.5).
+    # An unknown client id answers 400 'Failed to generate access token for clientID=...' (API behaviour 9.5).
     unknown_client_status: int = 400
     # A retry that comes back at X-Ratelimit-Retryafter but less than this many seconds after it meets another 429
-    # (NOTES 9.5, J1 CrowdStrikeApiGateway.ts); 0 turns this off.
+    # (API behaviour 9.5, J1 CrowdStrikeApiGateway.ts); 0 turns this off.
     rate_limit_retry_grace: float = 1.0
     # 'auto' omits X-Cs-Region on 201 token answers to FalconPy: it would otherwise swap a custom base_url for the
-    # real cloud's URL (NOTES safety note). Our own client sends another User-Agent and gets the header.
+    # real cloud's URL (API behaviour safety note). Our own client sends another User-Agent and gets the header.
     region_header: str = 'auto'
-    # A wrong secret for a known client id (NOTES 1.1, 9.5).
+    # A wrong secret for a known client id (API behaviour 1.1, 9.5).
     bad_credentials_status: int = 403
     # Per-call id caps of devices-actions: a dict action_name -> int (actions left out keep their default), one int
     # for every action, or None (no cap). Over the cap the whole batch is refused with 400.
     action_max_ids: Optional[Any] = dataclasses.field(default_factory=lambda: dict(DEFAULT_ACTION_MAX_IDS))
-    # The spec's alert record (DetectsExternalAlert, NOTES 9.8) has no comments field; True adds one (not the API).
+    # The spec's alert record (DetectsExternalAlert, API behaviour 9.8) has no comments field; True adds one (not the
+    # API).
     alert_comments_field: bool = False
+    # The spec's alert record has none of alert_store.EXTRA_FIELDS (device block, filename, filepath, cmdline,
+    # user_name, seen, falcon_host_link); True shows them in every alert answer (not the API). FQL reads them either way.
+    alert_extra_fields: bool = False
     faults: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
     bind: str = '127.0.0.1'
     port: int = 0
@@ -182,6 +189,8 @@ def check_runtime(values):
         _number('rate_limit_retry_grace', values['rate_limit_retry_grace'], 0)
     if 'alert_comments_field' in values and not isinstance(values['alert_comments_field'], bool):
         raise ValueError('alert_comments_field must be true or false, got %r' % (values['alert_comments_field'],))
+    if 'alert_extra_fields' in values and not isinstance(values['alert_extra_fields'], bool):
+        raise ValueError('alert_extra_fields must be true or false, got %r' % (values['alert_extra_fields'],))
     for name, allowed in CHOICES.items():
         if name in values and (isinstance(values[name], bool) or values[name] not in allowed):
             raise ValueError('%s must be one of %s, got %r' % (name, ', '.join(str(a) for a in allowed), values[name]))

@@ -101,7 +101,11 @@ class Emulator:
         return device_records(self.app, cid)
 
     def alerts(self, cid=None):
-        """Current alert records (list of dicts) of a CID (default: DEFAULT_CLIENT's CID), in creation order."""
+        """Current alert records (list of dicts) of a CID (default: DEFAULT_CLIENT's CID), in creation order.
+
+        Each record is what the API returns under the current settings: only the spec's fields unless
+        alert_extra_fields (and comments only with alert_comments_field).
+        """
         return alert_records(self.app, cid)
 
     def alert_comments(self, cid=None):
@@ -109,7 +113,8 @@ class Emulator:
         return alert_comments(self.app, cid)
 
     def add_alert(self, cid=None, device_id=None, severity=90, **fields):
-        """Inject a new alert (status new) on a host (default: the CID's first host); return its record."""
+        """Inject a new alert (status new) on a host (default: the CID's first host); return its record as alerts()
+        shows it."""
         return add_alert(self.app, cid, device_id, severity, **fields)
 
     def revoke_all_tokens(self):

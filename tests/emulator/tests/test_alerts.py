@@ -6,6 +6,7 @@ import re
 import pytest
 import requests
 from falcon_emulator import Emulator, EmulatorConfig
+from falcon_emulator.alert_store import EXTRA_FIELDS, SPEC_FIELDS
 from falcon_emulator.clients import DEFAULT_CLIENT, NOSCOPE_CLIENT, READONLY_CLIENT
 
 QUERY = '/alerts/queries/alerts/v2'
@@ -33,8 +34,9 @@ def test_seeded_alerts_are_realistic_and_deterministic(falcon_emulator):
     hosts = {d['device_id']: d for d in falcon_emulator.devices()}
     assert 50 <= len(alerts) <= 200
     for alert in alerts:
-        aid = alert['device']['device_id']
-        assert aid in hosts and alert['device']['hostname'] == hosts[aid]['hostname']
+        aid = alert['agent_id']
+        assert aid in hosts and alert['platform'] == hosts[aid]['platform_name']
+        assert set(alert) <= SPEC_FIELDS, sorted(set(alert) - SPEC_FIELDS)
         assert re.match(r'^%s:ind:%s:\d+-\d+-\d+$' % (DEFAULT_CLIENT.cid, aid), alert['composite_id'])
         assert alert['composite_id'] == '%s:%s' % (alert['cid'], alert['id'])
         low, high = SEVERITY_BANDS[alert['severity_name']]
@@ -272,9 +274,7 @@ def test_add_alert_validation(falcon_emulator):
     """Injection refuses unknown fields, hosts, CIDs and bad severities with a message naming them."""
     device_id = falcon_emulator.devices()[3]['device_id']
     alert = falcon_emulator.add_alert(device_id=device_id, severity=100, name='Injected', tags=['t'])
-    assert (
-        alert['device']['device_id'] == device_id and alert['severity_name'] == 'Critical' and alert['status'] == 'new'
-    )
+    assert alert['agent_id'] == device_id and alert['severity_name'] == 'Critical' and alert['status'] == 'new'
     assert alert['name'] == 'Injected' and alert['tags'] == ['t']
     assert falcon_emulator.alerts()[-1]['composite_id'] == alert['composite_id']
     for kwargs, message in (
@@ -327,3 +327,38 @@ def test_text_filters_follow_fql_text_match(falcon_emulator, api):
     assert found("name:['beacon']") == set()
     falcon_emulator.configure(fql_text_match='exact')
     assert found("name:'beacon'") == {short}
+
+
+def test_records_carry_only_spec_fields_unless_alert_extra_fields(falcon_emulator, api):
+    """By default every answer (combined, entities, alerts(), add_alert) has only the spec's fields; FQL still reads
+    the device block. alert_extra_fields=True (configure() or POST /_emulator/config) brings the extra fields back."""
+    host = falcon_emulator.devices()[2]
+    injected = falcon_emulator.add_alert(device_id=host['device_id'], severity=70, cmdline='whoami')
+    cid = injected['composite_id']
+    flt = "device.hostname:['%s']+composite_id:'%s'" % (host['hostname'], cid)
+    combined = api.post(COMBINED, json={'filter': flt}).json()['resources']
+    entities = api.post(ENTITIES, json={'composite_ids': [cid]}).json()['resources']
+    listed = [a for a in falcon_emulator.alerts() if a['composite_id'] == cid]
+    assert combined == entities == listed == [injected]
+    for record in falcon_emulator.alerts() + combined:
+        assert set(record) <= SPEC_FIELDS, sorted(set(record) - SPEC_FIELDS)
+
+    falcon_emulator.configure(alert_extra_fields=True)
+    combined = api.post(COMBINED, json={'filter': flt}).json()['resources']
+    entities = api.post(ENTITIES, json={'composite_ids': [cid]}).json()['resources']
+    listed = [a for a in falcon_emulator.alerts() if a['composite_id'] == cid]
+    assert combined == entities == listed
+    record = combined[0]
+    assert set(record) >= EXTRA_FIELDS and set(record) - EXTRA_FIELDS == set(injected)
+    assert record['device']['device_id'] == host['device_id'] and record['device']['hostname'] == host['hostname']
+    assert record['cmdline'] == 'whoami'
+    assert all(set(a) >= EXTRA_FIELDS for a in falcon_emulator.alerts())
+
+    with requests.Session() as session:
+        session.trust_env = False
+        reply = session.post(falcon_emulator.url + '/_emulator/config', json={'alert_extra_fields': False}, timeout=30)
+        assert reply.status_code == 200 and reply.json()['config'] == {'alert_extra_fields': False}
+        listed = session.get(falcon_emulator.url + '/_emulator/alerts', timeout=30).json()['alerts']
+    assert all(set(a) <= SPEC_FIELDS for a in listed)
+    with pytest.raises(ValueError, match='alert_extra_fields must be true or false'):
+        falcon_emulator.configure(alert_extra_fields='yes')

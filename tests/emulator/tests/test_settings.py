@@ -1,4 +1,5 @@
-"""The run-time settings: recorded defaults (NOTES 9), every other value accepted, bad values refused by name."""
+"""The run-time settings: recorded defaults (API behaviour 9), every other value accepted, bad values refused by
+name."""
 
 import pytest
 import requests
@@ -24,6 +25,8 @@ RECORDED_DEFAULTS = {
     'bad_credentials_status': 403,
     'token_rate_limit': 300,
     'rate_limit_retry_grace': 1.0,
+    'alert_comments_field': False,
+    'alert_extra_fields': False,
 }
 OTHER_VALUES = [
     ('scroll_token_mode', 'rotating'),
@@ -42,11 +45,13 @@ OTHER_VALUES = [
     ('token_rate_limit', None),
     ('rate_limit_retry_grace', 0),
     ('rate_limit_retry_grace', 2.5),
+    ('alert_comments_field', True),
+    ('alert_extra_fields', True),
 ]
 
 
 def test_defaults_are_the_recorded_behaviour():
-    """EmulatorConfig() defaults to what NOTES 9 recorded."""
+    """EmulatorConfig() defaults to what API behaviour 9 recorded."""
     config = EmulatorConfig()
     assert {key: getattr(config, key) for key in RECORDED_DEFAULTS} == RECORDED_DEFAULTS
 
