@@ -19,6 +19,7 @@ import stat
 import time
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError
+from ansible_collections.secops.falcon.plugins.module_utils._file_trust import untrusted_reason
 from ansible_collections.secops.falcon.plugins.module_utils._token import Token
 
 # Temporary files of an entry older than this were left by a killed writer.
@@ -84,16 +85,15 @@ def prepare_cache_dir(path):
         raise FalconConfigError('Cannot use token_cache_dir %s: %s.' % (path, exc.strerror or exc))
     if not stat.S_ISDIR(info.st_mode):
         raise FalconConfigError('token_cache_dir %s is not a directory.' % path)
-    if info.st_uid != os.geteuid():
+    problem = untrusted_reason(info, 'token_cache_dir', path, 'this task')
+    if problem and info.st_uid != os.geteuid():
         raise FalconConfigError(
-            'token_cache_dir %s is owned by uid %d, not by uid %d that runs this task: refusing to keep '
-            'tokens in a directory another user controls. Use a directory of your own (token_cache_dir or '
-            'FALCON_TOKEN_CACHE_DIR) or set token_cache: false.' % (path, info.st_uid, os.geteuid())
+            '%s: refusing to keep tokens in a directory another user controls. Use a directory of your own '
+            '(token_cache_dir or FALCON_TOKEN_CACHE_DIR) or set token_cache: false.' % problem
         )
-    if info.st_mode & 0o022:
+    if problem:
         raise FalconConfigError(
-            'token_cache_dir %s is writable by group or others (mode %04o): refusing to keep tokens '
-            'there. Run chmod 700 on it or choose another directory.' % (path, stat.S_IMODE(info.st_mode))
+            '%s: refusing to keep tokens there. Run chmod 700 on it or choose another directory.' % problem
         )
     return path
 

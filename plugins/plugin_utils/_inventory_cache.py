@@ -14,6 +14,8 @@ import json
 import os
 import stat
 
+from ansible_collections.secops.falcon.plugins.module_utils._file_trust import untrusted_reason
+
 ENTRY_FORMAT = 'secops.falcon.falcon_hosts.signed.v1'
 KEY_LABEL = 'secops.falcon inventory cache signing v1'
 
@@ -80,16 +82,7 @@ def _file_paths(cache, cache_key):
 
 def _unsafe(info, what, path):
     """Why a file or directory of the cache may not be trusted (another owner, others may write it); None if fine."""
-    if info.st_uid != os.geteuid():
-        return '%s %s is owned by uid %d, not by uid %d that runs the inventory' % (
-            what,
-            path,
-            info.st_uid,
-            os.geteuid(),
-        )
-    if info.st_mode & 0o022:
-        return '%s %s is writable by group or others (mode %04o)' % (what, path, stat.S_IMODE(info.st_mode))
-    return None
+    return untrusted_reason(info, what, path, 'the inventory')
 
 
 def secure_directory(cache, cache_key):
