@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 
+from ansible_collections.secops.falcon.plugins.module_utils import _action_limit
 from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconApiError,
     FalconAuthError,
@@ -23,6 +24,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     FalconConnectionError,
     FalconError,
 )
+from ansible_collections.secops.falcon.plugins.module_utils._file_trust import OTHERS_ANY, untrusted_reason
 from ansible_collections.secops.falcon.plugins.module_utils._fql import quote
 from ansible_collections.secops.falcon.plugins.module_utils._options import (
     COMMON_ARGSPEC,
@@ -46,7 +48,16 @@ EVENT_NAMESPACE = uuid.UUID('5f0e6b1c-9a43-5d2e-8f47-2c1a0b9e7d31')
 # Source arguments besides the connection options. access_token and auth are left out on purpose: a token lives
 # 30 minutes, a source runs for months; the client id and secret let the core renew it (through the token cache).
 STREAM_DEFAULTS = dict(
-    filter=None, min_severity=None, interval=30, lookback=120, initial_lookback=3600, state_file=None, max_backoff=300
+    filter=None,
+    min_severity=None,
+    interval=30,
+    lookback=120,
+    initial_lookback=3600,
+    state_file=None,
+    max_backoff=300,
+    action_limit=_action_limit.DEFAULT_LIMIT,
+    action_window=_action_limit.DEFAULT_WINDOW,
+    reconcile_interval=900,
 )
 CONNECTION_NAMES = tuple(n for n in COMMON_ARGSPEC if n not in ('access_token', 'auth'))
 ALLOWED_ARGS = tuple(sorted(set(STREAM_DEFAULTS) | set(CONNECTION_NAMES)))
@@ -54,6 +65,8 @@ INTERVAL_RANGE = (1, 86400)
 LOOKBACK_RANGE = (0, 86400)
 INITIAL_LOOKBACK_RANGE = (0, 7 * 86400)
 BACKOFF_RANGE = (1, 3600)
+# 0 sends no reconcile event; otherwise one at start and then every this many seconds.
+RECONCILE_RANGE = (0, 86400)
 SEVERITY_RANGE = (0, 100)
 # A saved watermark later than now by more than this is a clock error or a hand edit (a watermark in 2999 silently
 # stopped every alert): it is clamped to now, with a warning.
@@ -165,7 +178,17 @@ class StreamConfig:
     """The validated stream arguments of the source (what to poll, how often, where the state lives)."""
 
     def __init__(  # pylint: disable=too-many-arguments
-        self, filter_text, min_severity, interval, lookback, state_file, max_backoff, initial_lookback=0
+        self,
+        filter_text,
+        min_severity,
+        interval,
+        lookback,
+        state_file,
+        max_backoff,
+        initial_lookback=0,
+        action_limit=_action_limit.DEFAULT_LIMIT,
+        action_window=_action_limit.DEFAULT_WINDOW,
+        reconcile_interval=0,
     ):
         self.filter = filter_text
         self.min_severity = min_severity
@@ -175,6 +198,11 @@ class StreamConfig:
         self.max_backoff = max_backoff
         # Seconds before now that a start without a state file sends alerts from (0: none, the newest is the start).
         self.initial_lookback = initial_lookback
+        # The fleet-wide cap: at most action_limit hosts with within_action_limit true per action_window seconds.
+        self.action_limit = action_limit
+        self.action_window = action_window
+        # Seconds between two reconcile events (0: none), which let a rulebook finish what a killed run left half done.
+        self.reconcile_interval = reconcile_interval
 
     @classmethod
     def from_args(cls, args, settings):
@@ -204,6 +232,20 @@ class StreamConfig:
             INITIAL_LOOKBACK_RANGE,
             STREAM_DEFAULTS['initial_lookback'],
         )
+        action_limit = _int_in_range(
+            'action_limit', args.get('action_limit'), _action_limit.LIMIT_RANGE, STREAM_DEFAULTS['action_limit']
+        )
+        action_window = _int_in_range(
+            'action_window', args.get('action_window'), _action_limit.WINDOW_RANGE, STREAM_DEFAULTS['action_window']
+        )
+        reconcile_interval = _int_in_range(
+            'reconcile_interval', args.get('reconcile_interval'), RECONCILE_RANGE, STREAM_DEFAULTS['reconcile_interval']
+        )
+        if 0 < reconcile_interval < 60:
+            raise FalconConfigError(
+                'reconcile_interval must be 0 (no reconcile events) or 60 to 86400 seconds, got %d.'
+                % reconcile_interval
+            )
         state_file = args.get('state_file')
         if state_file is not None and not isinstance(state_file, str):
             raise FalconConfigError('state_file must be a file path, got %r.' % (state_file,))
@@ -213,7 +255,18 @@ class StreamConfig:
             state_file = default_state_file(settings, text, severity)
         if os.path.isdir(state_file):
             raise FalconConfigError('state_file %r is a directory: give the path of a file.' % state_file)
-        return cls(text, severity, interval, lookback, state_file, max_backoff, initial_lookback)
+        return cls(
+            text,
+            severity,
+            interval,
+            lookback,
+            state_file,
+            max_backoff,
+            initial_lookback,
+            action_limit,
+            action_window,
+            reconcile_interval,
+        )
 
 
 def default_state_file(settings, filter_text, min_severity):
@@ -229,13 +282,15 @@ def default_state_file(settings, filter_text, min_severity):
 
 
 class StreamState:
-    """The persisted watermark (highest updated_timestamp handed on) and the alert versions seen near it."""
+    """The persisted watermark (highest updated_timestamp handed on), the alert versions seen near it, and the hosts
+    the fleet-wide cap admitted in its window (see _action_limit)."""
 
-    def __init__(self, path, watermark=None, seen=None, exists=False):
+    def __init__(self, path, watermark=None, seen=None, exists=False, admitted=None):  # pylint: disable=too-many-arguments
         self.path = path
         self.watermark = watermark
         self.seen = dict(seen or {})
         self.exists = exists
+        self.admitted = dict(admitted or {})
 
     @classmethod
     def load(cls, path):
@@ -276,11 +331,13 @@ class StreamState:
                 'from initial_lookback (the alerts of its last seconds are then sent).' % (path, STATE_VERSION)
             )
         seen = dict((str(k), str(v)) for k, v in data['seen'].items() if parse_time(str(v)) is not None)
-        return cls(path, data['watermark'], seen, exists=True)
+        # A file of an earlier release has no 'admitted': the cap's window starts empty.
+        admitted = _action_limit.admitted_from_state(data.get('admitted'))
+        return cls(path, data['watermark'], seen, exists=True, admitted=admitted)
 
     def to_dict(self):
         """The JSON document written to the state file."""
-        return {'version': STATE_VERSION, 'watermark': self.watermark, 'seen': self.seen}
+        return {'version': STATE_VERSION, 'watermark': self.watermark, 'seen': self.seen, 'admitted': self.admitted}
 
     def save(self):
         """Write the state atomically (temporary file, fsync, rename), mode 0600, in a 0700 directory if it is new."""
@@ -352,16 +409,16 @@ def _check_private_file(path, info):
     """Refuse a state file that is not a regular file of ours, or that others may read or write (we write 0600)."""
     if not stat.S_ISREG(info.st_mode):
         raise FalconConfigError('The state_file %s is not a regular file: give the path of a file.' % path)
-    if info.st_uid != os.geteuid():
+    problem = untrusted_reason(info, 'The state_file', path, 'the source', forbidden=OTHERS_ANY)
+    if problem and info.st_uid != os.geteuid():
         raise FalconConfigError(
-            'The state_file %s is owned by uid %d, not by uid %d that runs the source: refusing a watermark another '
-            'user controls. Remove it (the source then starts from initial_lookback) or choose another state_file.'
-            % (path, info.st_uid, os.geteuid())
+            '%s: refusing a watermark another user controls. Remove it (the source then starts from '
+            'initial_lookback) or choose another state_file.' % problem
         )
-    if info.st_mode & 0o077:
+    if problem:
         raise FalconConfigError(
-            'The state_file %s is open to group or others (mode %04o): refusing a watermark others may have '
-            'changed. Run chmod 600 on it if its content is yours, or remove it.' % (path, stat.S_IMODE(info.st_mode))
+            '%s: refusing a watermark others may have changed. Run chmod 600 on it if its content is yours, or '
+            'remove it.' % problem
         )
 
 
@@ -394,7 +451,8 @@ def is_transient(err):
 def explain_fatal(err, config):
     """The message a fatal FalconError stops the source with: what failed and what to change."""
     text = str(err)
-    if err.status == 403 and not isinstance(err, FalconAuthError):
+    if err.status == 403 and not isinstance(err, FalconAuthError) and not err.hint:
+        # (A 403 of the client names the scope itself, in err.hint: see _scopes.)
         text += '. The API client needs the Alerts read scope (alerts:read).'
     elif err.status == 400 and config.filter:
         text += '. Check the filter %s (FQL on alert fields, for example status:\'new\').' % config.filter
@@ -517,6 +575,7 @@ def make_event(alert):
 
     No free text and no raw record: see SUMMARY_FIELDS. A value failing its check is left out, so a rule's
     `is defined` test sees it missing. meta.uuid is derived from (composite id, updated time).
+    The source adds summary.within_action_limit (the fleet-wide cap's answer) to an event with a device_id.
     """
     summary = {}
     device = alert.get('device') if isinstance(alert.get('device'), dict) else {}
@@ -530,6 +589,15 @@ def make_event(alert):
     return {'summary': summary, 'meta': {'uuid': str(uuid.uuid5(EVENT_NAMESPACE, key))}}
 
 
+def make_reconcile_event(reason, now=None):
+    """The event that asks a rulebook to finish what a killed run left half done: {reconcile: {reason, time}, meta}.
+
+    reason is 'start' or 'interval'; it holds no alert and no text from the API.
+    """
+    now = time.time() if now is None else now
+    return {'reconcile': {'reason': reason, 'time': format_time(now)}, 'meta': {'uuid': str(uuid.uuid4())}}
+
+
 __all__ = [
     'AlertPoller',
     'AlertSourceError',
@@ -541,6 +609,7 @@ __all__ = [
     'explain_fatal',
     'is_transient',
     'make_event',
+    'make_reconcile_event',
     'newest_time',
     'parse_time',
     'format_time',

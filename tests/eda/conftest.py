@@ -43,6 +43,8 @@ def source_args(tmp_path):
         'interval': 5,
         # The tests' alerts are stamped at a fixed past time: a first start takes the newest as its watermark.
         'initial_lookback': 0,
+        # No reconcile event (test_falcon_alerts_cap.py tests them): the other tests count alert events only.
+        'reconcile_interval': 0,
         'state_file': str(tmp_path / 'state' / 'falcon_alerts.json'),
         'token_cache_dir': str(cache),
     }

@@ -24,6 +24,7 @@ COMMENT_START = 'Host network-contained automatically by secops.falcon'
 ACTIONS = 'POST /devices/entities/devices-actions/v2'
 UPDATES = 'PATCH /alerts/entities/alerts/v3'
 POLLS = 'POST /alerts/combined/alerts/v1'
+PENDING_TAG = 'auto-contain-pending'
 START_TIMEOUT = 120  # JVM start, collection lookup and the first-start baseline
 ACT_TIMEOUT = 180  # poll interval + a playbook run (5 module calls) + containment wait
 STOP_TIMEOUT = 30
@@ -124,17 +125,20 @@ def wait_for(what, check, timeout, rulebook):
     pytest.fail('timed out after %ss waiting for %s.\n%s' % (timeout, what, rulebook.explain()))
 
 
-def write_files(work, state_file, venv):
+def write_files(work, state_file, venv, **extra_vars):
     """The rulebook's variables and a local inventory for its playbook runs (modules run on the venv's Python)."""
     with open(os.path.join(work, 'vars.yml'), 'w', encoding='utf-8') as handle:
         json.dump(
-            {
-                'falcon_min_severity': 90,
-                'falcon_poll_interval': 1,
-                'falcon_initial_lookback': 0,
-                'falcon_state_file': state_file,
-                'falcon_protect_filter': PROTECT_FILTER,
-            },
+            dict(
+                {
+                    'falcon_min_severity': 90,
+                    'falcon_poll_interval': 1,
+                    'falcon_initial_lookback': 0,
+                    'falcon_state_file': state_file,
+                    'falcon_protect_filter': PROTECT_FILTER,
+                },
+                **extra_vars,
+            ),
             handle,
         )
     with open(os.path.join(work, 'inventory.yml'), 'w', encoding='utf-8') as handle:
@@ -222,8 +226,8 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
             ACT_TIMEOUT,
             first,
         )
-        # Both critical alerts ran the playbook; the protected one ends after its pre-check.
-        wait_for('two playbook runs', lambda: first.output().count('PLAY RECAP') >= 2, ACT_TIMEOUT, first)
+        # The reconcile at start and both critical alerts ran the playbook; the protected one ends after its check.
+        wait_for('three playbook runs', lambda: first.output().count('PLAY RECAP') >= 3, ACT_TIMEOUT, first)
         wait_for('two more polls', lambda: emulator.counters()['calls'].get(POLLS, 0) >= 3, ACT_TIMEOUT, first)
     finally:
         first.stop()
@@ -232,7 +236,7 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
 
     calls = emulator.counters()['calls']
     assert calls.get(ACTIONS) == 1, (calls, output[-6000:])
-    assert calls.get(UPDATES) == 1, (calls, output[-6000:])
+    assert calls.get(UPDATES) == 2, (calls, output[-6000:])  # the mark, then in progress
     alerts = emulator.alerts()
     done = by_id(alerts, 'composite_id', critical['composite_id'])
     assert done['status'] == 'in_progress' and done['tags'] == ['auto-contained']
@@ -261,7 +265,10 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
 
         wait_for('the alert raised during the stop to be handled', late_handled, START_TIMEOUT + ACT_TIMEOUT, second)
         wait_for(
-            'one playbook run after the restart', lambda: second.output().count('PLAY RECAP') >= 1, ACT_TIMEOUT, second
+            'the reconcile and one playbook run after the restart',
+            lambda: second.output().count('PLAY RECAP') >= 2,
+            ACT_TIMEOUT,
+            second,
         )
         polls = emulator.counters()['calls'].get(POLLS, 0)
         wait_for(
@@ -271,13 +278,69 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
         second.stop()
     output = second.output()
     calls = emulator.counters()['calls']
-    assert second.output().count('PLAY RECAP') == 1, output[-6000:]
-    assert calls.get(ACTIONS) == 1 and calls.get(UPDATES) == 1, (calls, output[-6000:])
+    assert second.output().count('PLAY RECAP') == 2, output[-6000:]
+    assert calls.get(ACTIONS) == 1 and calls.get(UPDATES) == 2, (calls, output[-6000:])
     alerts = emulator.alerts()
     assert len(emulator.alert_comments()[critical['composite_id']]) == 1
     assert by_id(alerts, 'composite_id', spared['composite_id']) == spared
     for rulebook in (first, second):
         assert not rulebook.group_alive(), 'a process of ansible-rulebook outlived its stop'
+
+
+def test_rulebook_finishes_a_killed_response_at_start_and_stops_at_the_fleet_wide_cap(
+    emulator_factory, collections_root, tmp_path
+):
+    venv = eda_venv()
+    emulator = emulator_factory(hosts=50, seed=1, containment_delay=0.5)
+    work = str(tmp_path)
+    state_file = os.path.join(work, 'state', 'falcon_alerts.json')
+    write_files(work, state_file, venv, falcon_action_limit=1)
+    env = rulebook_env(venv, emulator, collections_root, work)
+    (half_done, first_host, beyond), _protected = pick_hosts(emulator)
+    # What a response killed after its mark leaves: the alert still new, with the mark (its host perhaps contained).
+    left = emulator.add_alert(device_id=half_done['device_id'], severity=95, tags=[PENDING_TAG])
+    rulebook = Rulebook(venv, env, work, 'capped')
+    try:
+
+        def finished():
+            host = by_id(emulator.devices(), 'device_id', half_done['device_id'])
+            alert = by_id(emulator.alerts(), 'composite_id', left['composite_id'])
+            return host['status'] == 'contained' and alert['status'] == 'in_progress'
+
+        wait_for(
+            'the reconcile at start to finish the half-done alert', finished, START_TIMEOUT + ACT_TIMEOUT, rulebook
+        )
+        wait_for('the first poll', lambda: os.path.exists(state_file), START_TIMEOUT, rulebook)
+        emulator.reset_counters()
+        admitted = emulator.add_alert(device_id=first_host['device_id'], severity=95)
+
+        def first_contained():
+            return by_id(emulator.devices(), 'device_id', first_host['device_id'])['status'] == 'contained'
+
+        wait_for('containment of the first host of the window', first_contained, ACT_TIMEOUT, rulebook)
+        refused = emulator.add_alert(device_id=beyond['device_id'], severity=99)
+        wait_for(
+            'the warning of the cap',
+            lambda: 'the fleet-wide cap is reached' in rulebook.output(),
+            ACT_TIMEOUT,
+            rulebook,
+        )
+        polls = emulator.counters()['calls'].get(POLLS, 0)
+        wait_for(
+            'two more polls', lambda: emulator.counters()['calls'].get(POLLS, 0) >= polls + 2, ACT_TIMEOUT, rulebook
+        )
+    finally:
+        rulebook.stop()
+    output = rulebook.output()
+    assert refused['composite_id'] in output and beyond['device_id'] in output
+    assert by_id(emulator.devices(), 'device_id', beyond['device_id'])['status'] == 'normal'
+    assert by_id(emulator.alerts(), 'composite_id', refused['composite_id']) == refused
+    done = by_id(emulator.alerts(), 'composite_id', left['composite_id'])
+    assert done['tags'] == ['auto-contained']
+    assert by_id(emulator.alerts(), 'composite_id', admitted['composite_id'])['status'] == 'in_progress'
+    calls = emulator.counters()['calls']
+    assert calls.get(ACTIONS) == 1, (calls, output[-6000:])  # the admitted host only
+    assert not rulebook.group_alive(), 'a process of ansible-rulebook outlived its stop'
 
 
 SCHEMA_CHECK = r'''

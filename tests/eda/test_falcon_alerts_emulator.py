@@ -32,6 +32,7 @@ def emulator_args(falcon_emulator, tmp_path, monkeypatch):
         'interval': 2,
         # The emulator's seeded alerts are history: a first start sends none of them.
         'initial_lookback': 0,
+        'reconcile_interval': 0,  # alert events only (test_falcon_alerts_cap.py tests the reconcile events)
         'state_file': str(tmp_path / 'falcon_alerts.json'),
         'token_cache_dir': str(cache),
     }

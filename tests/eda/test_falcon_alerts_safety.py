@@ -306,6 +306,11 @@ def test_the_rulebooks_need_only_values_the_event_has():
     for name in ('contain_critical_alerts.yml', 'contain_critical_alerts_controller.yml'):
         path = os.path.join(COLLECTION, 'extensions', 'eda', 'rulebooks', name)
         with open(path, encoding='utf-8') as handle:
-            rule = yaml.safe_load(handle)[0]['rules'][0]
-        used = set(word.split('.')[2] for word in rule['condition'].split() if word.startswith('event.summary.'))
-        assert used <= {key for key, _pattern in stream.SUMMARY_FIELDS} | {'device_id'}, (name, used)
+            rules = yaml.safe_load(handle)[0]['rules']
+        # device_id and within_action_limit are added by make_event and the source, beside SUMMARY_FIELDS.
+        known = {key for key, _pattern in stream.SUMMARY_FIELDS} | {'device_id', 'within_action_limit'}
+        for rule in rules:
+            words = rule['condition'].split()
+            used = set(word.split('.')[2] for word in words if word.startswith('event.summary.'))
+            assert used <= known, (name, rule['name'], used)
+            assert all(word.startswith(('event.summary.', 'event.reconcile')) for word in words if 'event.' in word)

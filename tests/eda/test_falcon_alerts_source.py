@@ -108,7 +108,10 @@ def test_event_uuid_is_derived_from_the_alert_version():
         ({'interval': 0}, 'interval must be a whole number from 1 to 86400 (got 0)'),
         ({'lookback': -1}, 'lookback must be a whole number from 0 to 86400 (got -1)'),
         ({'filter': ['status']}, 'filter must be an FQL string'),
-        ({'poll_every': 5}, 'Unknown falcon_alerts argument(s) poll_every; allowed: base_url, ca_path'),
+        (
+            {'poll_every': 5},
+            'Unknown falcon_alerts argument(s) poll_every; allowed: action_limit, action_window, base_url',
+        ),
         ({'access_token': 'x' * 40}, 'give client_id and client_secret so it can be renewed'),
         ({'cloud': 'mars-1'}, "Unknown Falcon cloud 'mars-1'"),
     ],
@@ -309,7 +312,7 @@ def test_backoff_is_capped_by_max_backoff():
 @pytest.mark.parametrize(
     'status, message, expected',
     [
-        (403, 'access denied, scope not permitted', 'The API client needs the Alerts read scope (alerts:read)'),
+        (403, 'access denied, scope not permitted', 'The API client needs the API scope alerts:read (Alerts: Read)'),
         (400, 'Failed to parse filter expression.', "Check the filter status:'nwe\"' (FQL on alert fields"),
         (404, 'Not Found', 'The Alerts API is not at this base_url'),
     ],
@@ -323,7 +326,8 @@ def test_scope_filter_and_path_errors_stop_the_source(
         run_source(source_module, args, monkeypatch=monkeypatch)
     text = str(err.value)
     assert text.startswith('secops.falcon.falcon_alerts stopped: POST /alerts/combined/alerts/v1 failed')
-    assert message.rstrip('.') in text and ('HTTP %d' % status) in text and expected in text
+    assert message.rstrip('.') in text and ('HTTP %d' % status) in text and text.count(expected) == 1
+    assert text.count('alerts:read') <= 1  # the scope is named once, not by both the client and the source
     assert len(alerts_api.bodies) == 1
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 
 DOCUMENTATION = r"""
 ---
@@ -26,8 +27,21 @@ description:
     O(max_backoff) seconds. Bad arguments, refused credentials, a missing C(alerts:read) scope and a filter the API
     cannot parse stop the source with a message that names the problem.
   - "Each event is C({summary: {composite_id, severity, severity_name, status, product, tactic_id, technique_id,
-    pattern_id, created_timestamp, updated_timestamp, cid, agent_id, device_id}, meta: {uuid}}). C(meta.uuid) is a
-    UUID derived from the composite id and updated time: the same alert version always has the same id."
+    pattern_id, created_timestamp, updated_timestamp, cid, agent_id, device_id, within_action_limit}, meta: {uuid}}).
+    C(meta.uuid) is a UUID derived from the composite id and updated time: the same alert version always has the same
+    id."
+  - "Fleet-wide cap: an event with a C(device_id) carries C(within_action_limit). It is V(true) for the first
+    O(action_limit) distinct hosts of a sliding O(action_window) (and for later alerts of those hosts), and V(false)
+    for any other host, with a warning in the log. The shipped rulebooks act only on V(true) and only warn on V(false),
+    so a wave of alerts (a bad detection rule, a compromised console account) cannot contain the whole fleet. The
+    hosts admitted are kept in O(state_file), so a restart does not reset the count. Every event with a host counts,
+    whatever a rule does with it: give a O(filter) that selects only the alerts you act on (the shipped rulebooks use
+    C(status:'new') and O(min_severity))."
+  - "Reconcile events: at start and then every O(reconcile_interval) seconds the source sends
+    C({reconcile: {reason: start|interval, time}, meta: {uuid}}), with no alert in it. The shipped rulebooks answer it
+    by running the response playbook with C(falcon_reconcile=true), which finishes every alert a killed run left half
+    done (still C(new), with the C(falcon_pending_tag) tag the response sets before it contains a host), so the
+    response, not only the event, is at least once."
   - The event holds no text from the alert (no hostname, names, descriptions, tags or command lines) and not the
     alert record, because ansible-rulebook passes the event to playbooks and job templates as extra vars, which ansible-core
     templates, so such text could run as a template. Each value is checked against a strict pattern or fixed set
@@ -71,6 +85,21 @@ options:
     description: Longest wait, in seconds, between two tries after transient failures (1 to 3600).
     type: int
     default: 300
+  action_limit:
+    description:
+      - The fleet-wide cap, 0 to 10000 hosts per O(action_window) whose events carry C(within_action_limit=true).
+        V(0) admits no host (every event is only warned about).
+    type: int
+    default: 5
+  action_window:
+    description: The cap's sliding window, in seconds (60 to 604800).
+    type: int
+    default: 3600
+  reconcile_interval:
+    description:
+      - Seconds between two reconcile events (60 to 86400); one is also sent at start. V(0) sends none.
+    type: int
+    default: 900
   client_id:
     description: The API client id. Default from C(FALCON_CLIENT_ID).
     type: str
@@ -154,7 +183,7 @@ def _core():
     put on sys.path (last, so nothing installed is shadowed).
     """
     try:
-        from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream, _http, _options
+        from ansible_collections.secops.falcon.plugins.module_utils import _action_limit, _alert_stream, _http, _options
     except ImportError:
         here = os.path.dirname(os.path.abspath(__file__))
         root = here
@@ -165,13 +194,18 @@ def _core():
             root = parent
         sys.path.append(os.path.dirname(root))
         try:
-            from ansible_collections.secops.falcon.plugins.module_utils import _alert_stream, _http, _options
+            from ansible_collections.secops.falcon.plugins.module_utils import (
+                _action_limit,
+                _alert_stream,
+                _http,
+                _options,
+            )
         except ImportError as exc:
             raise ImportError(
                 'secops.falcon.falcon_alerts needs ansible-core and requests beside ansible-rulebook '
                 '(pip install -r requirements-eda.txt from the collection): %s' % exc
             ) from None
-    return _alert_stream, _http, _options
+    return _alert_stream, _http, _options, _action_limit
 
 
 async def _pause(seconds):
@@ -185,10 +219,13 @@ class _Source:
     def __init__(self, queue, args):
         self.queue = queue
         self.args = args
-        self.stream, self.http, self.options = _core()
+        self.stream, self.http, self.options, action_limit = _core()
+        self.action_limit = action_limit
         self.config = None
         self.client = None
         self.poller = None
+        self.limit = None
+        self.next_reconcile = None
 
     def configure(self):
         """Validate the arguments, open the state file, build the client (blocking; run in a thread)."""
@@ -215,6 +252,7 @@ class _Source:
         for warning in self.client.warnings:
             LOG.warning(warning)
         self.poller = stream.AlertPoller(self.client, self.config, state)
+        self.limit = self.action_limit.ActionLimit(self.config.action_limit, self.config.action_window)
 
     async def call(self, func, *args):
         """Run a blocking call in a thread; wait out transient failures for ever, stop on any other."""
@@ -247,7 +285,7 @@ class _Source:
                     after = None
                     continue
                 for alert in poller.fresh(alerts):
-                    await self.queue.put(stream.make_event(alert))
+                    await self.queue.put(self.event_of(alert))
                     state.remember(alert['composite_id'], alert['updated_timestamp'])
                     sent += 1
                 newest = stream.newest_time(alerts, newest)
@@ -262,6 +300,37 @@ class _Source:
         state.advance(newest, self.config.lookback)
         await self.call(state.save)
         return sent
+
+    def event_of(self, alert):
+        """The event of one alert version, with the fleet-wide cap's answer for its host."""
+        event = self.stream.make_event(alert)
+        device_id = event['summary'].get('device_id')
+        if device_id is None:
+            return event  # no host: nothing a rule could contain
+        admitted = self.poller.state.admitted
+        within = self.limit.admit(admitted, device_id, time.time())
+        event['summary']['within_action_limit'] = within
+        if not within:
+            LOG.warning(
+                'falcon_alerts: alert %s of host %s is beyond the fleet-wide cap (%d hosts per %d s, action_limit and '
+                'action_window, reached): sent with within_action_limit false, so the shipped rulebooks act on no '
+                'further host until the window moves on.',
+                event['summary'].get('composite_id'),
+                device_id,
+                self.limit.limit,
+                self.limit.window,
+            )
+        return event
+
+    async def reconcile_if_due(self, now):
+        """Send a reconcile event at start and then every reconcile_interval seconds (never with 0)."""
+        interval = self.config.reconcile_interval
+        if not interval or (self.next_reconcile is not None and now < self.next_reconcile):
+            return
+        reason = 'start' if self.next_reconcile is None else 'interval'
+        self.next_reconcile = now + interval
+        await self.queue.put(self.stream.make_reconcile_event(reason))
+        LOG.info('falcon_alerts sent a reconcile event (%s); the next in %d s', reason, interval)
 
     def save_now(self):
         """Save the state in the event loop's thread (only on the way out); a failure is logged, not raised."""
@@ -305,6 +374,7 @@ class _Source:
             else:
                 await self.start_without_state()
             while True:
+                await self.reconcile_if_due(time.monotonic())
                 sent = await self.poll()
                 if sent:
                     LOG.info('falcon_alerts sent %d event(s); watermark %s', sent, self.poller.state.watermark)
