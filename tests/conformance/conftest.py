@@ -9,9 +9,7 @@ from falcon_emulator.clients import DEFAULT_CLIENT
 from falconpy import OAuth2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 SPEC_COPY = os.path.join(HERE, 'swagger-subset.json')
-SHARED_SPEC = os.path.join(REPO_ROOT, '..', 'shared', 'falcon-api', 'swagger-subset.json')
 LOOPBACK = ('127.0.0.1', 'localhost', '::1')
 
 

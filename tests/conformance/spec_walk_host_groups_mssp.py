@@ -1,5 +1,5 @@
 """The spec walk's part for host groups and MSSP children: their spec paths (spec_extra_host_groups_mssp.json, taken
-from shared/falcon-api/swagger.json because the pinned subset lacks them) and the cases that exercise them."""
+from the public Falcon OpenAPI spec (swagger.json) because the pinned subset lacks them) and the cases that exercise them."""
 
 import copy
 import json
