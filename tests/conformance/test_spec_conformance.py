@@ -5,6 +5,7 @@ import hashlib
 import os
 
 import requests
+from conformance import spec_walk_sensors as sensors_walk
 from conformance.spec_walk_host_groups_mssp import EXTRA_CLIENTS, resolve, with_extra_paths
 from conformance.spec_walk_host_groups_mssp import cases as extra_cases
 from falcon_emulator.app import UNAUTHENTICATED
@@ -20,7 +21,7 @@ KNOWN_EXTRAS = {
     ),  # device records (elastic/kibana mocks, falcon-mcp FQL guide)
     ('device.Device', 'filesystem_containment_status'),
     ('domain.PolicyInfo', 'name'),  # API behaviour 5.3 lists it among the PolicyInfo fields
-}
+} | sensors_walk.KNOWN_EXTRAS  # installer architectures (spec_walk_sensors.py)
 # (definition, key): enum values the emulator sends beyond the 2023 spec's enum, each recorded on the real API.
 KNOWN_ENUM_EXTRAS = {
     ('prevention.PolicyV1', 'platform_name'): (
@@ -36,7 +37,7 @@ NOT_IN_SPEC = {
     ('POST', '/alerts/entities/alerts/v2'),
     ('POST', '/alerts/combined/alerts/v1'),
     ('PATCH', '/alerts/entities/alerts/v3'),
-}
+} | sensors_walk.NOT_IN_SPEC  # installers v2/v3 and the bulk token rotation (spec_walk_sensors.py)
 SPEC_SHA256 = 'ae67d2a95941f938471fbd75e063849f33618f3d6f9f246483a59e6f1a8f2d1b'
 A = 'a' * 32
 
@@ -511,10 +512,10 @@ def test_spec_copy_is_unchanged():
 
 def test_every_endpoint_matches_the_spec(falcon_emulator, spec):
     """Walk success and error answers of every emulated route; validate each body against its spec schema."""
-    spec = with_extra_paths(spec)
+    spec = sensors_walk.with_extra_paths(with_extra_paths(spec))
     definitions = _with_enum_extras(spec['definitions'])
     tokens = {}
-    for client in (DEFAULT_CLIENT, NOSCOPE_CLIENT) + EXTRA_CLIENTS:
+    for client in (DEFAULT_CLIENT, NOSCOPE_CLIENT) + EXTRA_CLIENTS + sensors_walk.EXTRA_CLIENTS:
         reply = requests.post(
             falcon_emulator.url + '/oauth2/token',
             timeout=30,
@@ -542,10 +543,16 @@ def test_every_endpoint_matches_the_spec(falcon_emulator, spec):
     }
     exercised = set()
     problems = []
-    for label, client, method, path, params, payload, expected in _cases(ids) + extra_cases(ids):
+    for label, client, method, path, params, payload, expected in (
+        _cases(ids) + extra_cases(ids) + sensors_walk.cases(ids)
+    ):
         reply = _send(falcon_emulator, tokens, client, method, path, resolve(params, tenant), payload)
         if reply.status_code != expected:
             problems.append('%s: status %d, expected %d: %s' % (label, reply.status_code, expected, reply.text[:200]))
+            continue
+        if sensors_walk.is_binary(method, path, expected):  # a downloaded file, not an envelope
+            problems += sensors_walk.check_binary(label, reply, params)
+            exercised.add((method, path))
             continue
         assert reply.headers['Content-Type'] == 'application/json'
         if expected == 308:

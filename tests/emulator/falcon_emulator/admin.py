@@ -1,5 +1,6 @@
 """Unauthenticated control endpoints under /_emulator/ for subprocesses (demo, bench, ansible-playbook)."""
 
+import copy
 import json
 
 from .clients import ALL_CIDS, DEFAULT_CLIENT, normalise_cid
@@ -69,6 +70,45 @@ def add_alert(app, cid=None, device_id=None, severity=90, **fields):
         return alert_store(app, tenant).add(device_id=device_id, severity=severity, **fields).shown(app.config)
 
 
+def installer_records(app, cid=None):
+    """The installer records of a CID: the seeded ones newest version first (the endpoints' default order), then the
+    injected ones."""
+    from .installer_catalog import installer_catalog  # pylint: disable=import-outside-toplevel
+
+    tenant = _known_tenant(app, cid)
+    with tenant.lock:
+        return [copy.deepcopy(i.record) for i in installer_catalog(tenant).installers]
+
+
+def add_installer(app, cid=None, size=None, **fields):
+    """Register an installer of `size` bytes (generated and streamed in chunks when downloaded, never held in
+    memory); return its record. ValueError on bad input."""
+    from .installer_catalog import installer_catalog  # pylint: disable=import-outside-toplevel
+
+    tenant = _known_tenant(app, cid)
+    with tenant.lock:
+        return copy.deepcopy(installer_catalog(tenant).add(size, **fields).record)
+
+
+def uninstall_token_audit(app, cid=None):
+    """Every maintenance token reveal and rotation of a CID, oldest first:
+    [{action, device_id, audit_message, client_id, timestamp}]."""
+    from .uninstall_tokens import token_state  # pylint: disable=import-outside-toplevel
+
+    tenant = _known_tenant(app, cid)
+    with tenant.lock:
+        return copy.deepcopy(token_state(app, tenant).audit)
+
+
+def uninstall_token(app, device_id, cid=None):
+    """The current maintenance token of a device (or 'MAINTENANCE': the bulk token) of a CID."""
+    from .uninstall_tokens import token_state  # pylint: disable=import-outside-toplevel
+
+    tenant = _known_tenant(app, cid)
+    with tenant.lock:
+        return token_state(app, tenant).token(device_id)
+
+
 def apply_config(app, values):
     """Validate and apply run-time settings (the configure() keys)."""
     from .config import check_runtime  # pylint: disable=import-outside-toplevel
@@ -131,6 +171,24 @@ def handle(app, request):
             return Response(200, {'alert': add_alert(app, **body)})
         except (ValueError, TypeError) as err:
             return Response(400, {'error': str(err)})
+    if route == ('GET', '/_emulator/installers'):
+        try:
+            return Response(200, {'installers': installer_records(app, request.arg('cid'))})
+        except ValueError as err:
+            return Response(404, {'error': str(err)})
+    if route == ('POST', '/_emulator/installers'):
+        body, error = _json_body(request)
+        if error:
+            return error
+        try:
+            return Response(200, {'installer': add_installer(app, **body)})
+        except (ValueError, TypeError) as err:
+            return Response(400, {'error': str(err)})
+    if route == ('GET', '/_emulator/uninstall-token-audit'):
+        try:
+            return Response(200, {'audit': uninstall_token_audit(app, request.arg('cid'))})
+        except ValueError as err:
+            return Response(404, {'error': str(err)})
     if route == ('GET', '/_emulator/faults'):
         return Response(200, {'faults': app.faults.describe()})
     return Response(404, {'error': 'unknown emulator control %s %s' % (request.method, request.path)})

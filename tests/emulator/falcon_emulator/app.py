@@ -34,7 +34,17 @@ def too_many_requests(retry):
 
 def _all_routes():
     """Every authenticated route: (method, path) -> (handler, scope)."""
-    from . import alerts, cspm, host_groups, mssp, policies  # pylint: disable=import-outside-toplevel
+    from . import (  # pylint: disable=import-outside-toplevel
+        alerts,
+        cspm,
+        host_groups,
+        installers,
+        mssp,
+        policies,
+        sensor_builds,
+        sensor_kernels,
+        uninstall_tokens,
+    )
 
     routes = dict(hosts.ROUTES)
     routes.update(alerts.ROUTES)
@@ -42,6 +52,10 @@ def _all_routes():
     routes.update(cspm.ROUTES)
     routes.update(host_groups.ROUTES)
     routes.update(mssp.ROUTES)
+    routes.update(installers.ROUTES)
+    routes.update(uninstall_tokens.ROUTES)
+    routes.update(sensor_builds.ROUTES)
+    routes.update(sensor_kernels.ROUTES)
     return routes
 
 
@@ -180,7 +194,9 @@ class App:
                 request, ApiError(500, 'Internal Server Error (trace id %s)' % request.trace_id), GATEWAY
             )
         self._decorate(request, response)
-        if malformed:
+        if malformed and response.stream is not None:
+            response.stream = response.stream.truncated()  # a download broken off half way
+        elif malformed:
             data = response.encode() or b'{"meta":'
             response.raw = data[: max(1, len(data) // 2)]
         response.drip = drip

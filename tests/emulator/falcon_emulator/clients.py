@@ -15,8 +15,10 @@ READ_SCOPES = (
     'alerts:read',
     'host-group:read',
     'mssp:read',
+    'sensor-installers:read',
 )
-ALL_SCOPES = READ_SCOPES + ('devices:write', 'alerts:write')
+# sensor-update-policies:write reveals and rotates maintenance tokens: the read-only client must not have it.
+ALL_SCOPES = READ_SCOPES + ('devices:write', 'alerts:write', 'sensor-update-policies:write')
 
 # A CID is 32 lowercase hex characters (PSFalcon validates ^[a-fA-F0-9]{32}(-\w{2})?$).
 DEFAULT_CID = 'c1d0000000000000000000000000a001'

@@ -4,7 +4,17 @@ import dataclasses
 import shutil
 import threading
 
-from .admin import add_alert, alert_comments, alert_records, apply_config, device_records
+from .admin import (
+    add_alert,
+    add_installer,
+    alert_comments,
+    alert_records,
+    apply_config,
+    device_records,
+    installer_records,
+    uninstall_token,
+    uninstall_token_audit,
+)
 from .app import App
 from .config import CLOUDS, EmulatorConfig
 from .server import start_listener
@@ -116,6 +126,25 @@ class Emulator:
         """Inject a new alert (status new) on a host (default: the CID's first host); return its record as alerts()
         shows it."""
         return add_alert(self.app, cid, device_id, severity, **fields)
+
+    def installers(self, cid=None):
+        """The sensor installer records of a CID: the seeded ones newest version first, then injected ones."""
+        return installer_records(self.app, cid)
+
+    def add_installer(self, size, cid=None, **fields):
+        """Register an installer of `size` bytes (e.g. 200 MB for a benchmark): its bytes are generated and streamed
+        in chunks when downloaded, never held in memory. fields: name, os, os_version, platform, version,
+        architectures, release_date, description. Returns its record (sha256 = sha256 of the bytes)."""
+        return add_installer(self.app, cid, size, **fields)
+
+    def uninstall_token_audit(self, cid=None):
+        """Every maintenance token reveal and bulk rotation of a CID, oldest first: dicts with action ('reveal' or
+        'increment'), device_id, audit_message (None when not sent), client_id and timestamp."""
+        return uninstall_token_audit(self.app, cid)
+
+    def uninstall_token(self, device_id, cid=None):
+        """The current maintenance token of a device, or of the bulk token ('MAINTENANCE')."""
+        return uninstall_token(self.app, device_id, cid)
 
     def revoke_all_tokens(self):
         """Revoke every issued token (a token revoked mid-play)."""

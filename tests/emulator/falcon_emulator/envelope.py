@@ -56,6 +56,7 @@ class Response:
         self.raw = raw  # bytes sent as is (faults: malformed JSON)
         self.drop = False  # close the socket without answering (faults)
         self.drip = None  # seconds between the body's bytes, sent one at a time after the headers (faults)
+        self.stream = None  # a streaming.StreamBody sent in chunks instead of body (installer downloads)
 
     def encode(self):
         """Serialise the body: errors are pretty-printed with 1-space indent like the real API (API behaviour 6.1)."""

@@ -8,6 +8,7 @@ host-0001, host-0002 and host-0003 (upper case when Windows), each a prefix of n
 
 import random
 
+from . import installer_catalog
 from .devices import AGENT_VERSIONS, HARDWARE, OS_CHOICES, PLATFORMS, Host
 
 EPOCH_2023 = 1672531200  # policies and groups get fixed creation dates from here on
@@ -112,7 +113,6 @@ RESPONSE_CATEGORIES = (
 )
 ML_LEVELS = ('DISABLED', 'CAUTIOUS', 'MODERATE', 'AGGRESSIVE', 'EXTRA_AGGRESSIVE')
 USB_CLASSES = ('ANY', 'AUDIO_VIDEO', 'IMAGING', 'MASS_STORAGE', 'MOBILE', 'PRINTER', 'WIRELESS')
-SENSOR_BUILDS = {'Windows': ('18812', '7.18.18812'), 'Mac': ('18806', '7.18.18806'), 'Linux': ('18803', '7.18.18803')}
 SITES = ('HQ', 'Berlin', 'Singapore', 'AWS-us-east-1')
 
 
@@ -191,10 +191,11 @@ def _response_settings(enabled):
 
 def _sensor_settings(platform, offset):
     """sensor_update.SettingsRespV2 for a build offset (0 = latest, 1 = n-1, ...)."""
-    build, version = SENSOR_BUILDS[platform]
-    build_number = str(int(build) - 110 * offset)
+    # The builds of the installer catalog (newest first), so a policy's pinned build has its installers.
+    minor, build, _released = installer_catalog.VERSIONS[platform.lower()][-1 - offset]
+    build_number = str(build)
     tag = 'n' if offset == 0 else 'n-%d' % offset
-    sensor_version = '%s.%s' % (version.rsplit('.', 1)[0].rsplit('.', 1)[0] + '.' + str(18 - offset), build_number)
+    sensor_version = '%s.%s' % (minor, build_number)
     return {
         'build': '%s|%s|tagged|%d' % (build_number, tag, 1 + offset),
         'sensor_version': sensor_version,

@@ -60,9 +60,11 @@ class FalconHandler(http.server.BaseHTTPRequestHandler):
         request = Request(
             self.command, parsed.path or '/', query, headers, body, self.client_address[0], self.server.cloud
         )
+        stream = None
         try:
             response = self.server.app.handle(request)
-            payload = b'' if response.drop else response.encode()
+            stream = response.stream if response.raw is None else None
+            payload = b'' if response.drop or stream is not None else response.encode()
         except Exception:  # pylint: disable=broad-except
             # Last resort: App.handle already turns handler errors into envelopes; never answer with a traceback.
             response = Response(
@@ -80,14 +82,17 @@ class FalconHandler(http.server.BaseHTTPRequestHandler):
                 pass
             return
         self.send_response(response.status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(payload)))
+        self.send_header('Content-Type', stream.content_type if stream is not None else 'application/json')
+        self.send_header('Content-Length', str(stream.length if stream is not None else len(payload)))
         self.send_header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
         self.send_header('X-Content-Type-Options', 'nosniff')
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
         if self.command == 'HEAD':
+            return
+        if stream is not None:
+            self._stream(stream, response.drip)
             return
         if response.drip is None:
             self.wfile.write(payload)
@@ -104,6 +109,20 @@ class FalconHandler(http.server.BaseHTTPRequestHandler):
             except OSError:  # the client gave up, or the emulator stopped
                 self.close_connection = True
                 return
+
+    def _stream(self, stream, interval):
+        """Send a StreamBody chunk by chunk (drip: interval seconds between chunks); a cut body closes the
+        connection."""
+        for index, chunk in enumerate(stream.chunks()):
+            if index and interval:
+                time.sleep(interval)
+            try:
+                self.wfile.write(chunk)
+            except OSError:  # the client gave up, or the emulator stopped
+                self.close_connection = True
+                return
+        if stream.cut is not None:
+            self.close_connection = True
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _dispatch
 
