@@ -246,18 +246,43 @@ def _text(value) -> str:
     return '' if value is None else str(value).strip()
 
 
-def os_version_matches(offered, wanted) -> bool:
-    """True when a record's os_version equals wanted, or is a '/'-separated list with wanted as one item.
+# An os_version may name the architecture after its version(s): '2 - arm64' is recorded (Amazon Linux 2 on arm64);
+# other records may spell arm64 or s390x builds the same way ('8 - arm64'), or only in `architectures`. Both forms
+# are read: the qualifier is split off and must be the target's architecture.
+_QUALIFIED = re.compile(r'^(?P<base>.*?)\s+-\s+(?P<arch>[A-Za-z0-9_]+)$')
 
-    Never a substring: '2' does not match '2023' or '2 - arm64', '8' does not match '18' nor '16/18/20'.
-    """
-    offered = _text(offered)
-    wanted = _text(wanted)
+
+def split_os_version(text):
+    """(versions, architecture or None) of an os_version: ('2', 'arm64') for '2 - arm64', ('9', None) for '9'."""
+    text = _text(text)
+    match = _QUALIFIED.match(text)
+    if match and match.group('arch').lower() in ARCHITECTURES:
+        return match.group('base').strip(), ARCHITECTURES[match.group('arch').lower()]
+    return text, None
+
+
+def _versions_match(offered, wanted) -> bool:
+    """offered equals wanted, or is a '/'-separated list with wanted as one item (never a substring)."""
     if offered == wanted:
         return True
     if not wanted or '/' not in offered:
         return False
     return wanted in [item.strip() for item in offered.split('/')]
+
+
+def os_version_matches(offered, wanted, architecture=None) -> bool:
+    """True when a record's os_version fits wanted: the version equals it or is an item of a '/'-separated list,
+    and an architecture named in either ('2 - arm64') is the target's architecture.
+
+    Never a substring: '2' does not match '2023', '8' does not match '18' nor '16/18/20'; '2 - arm64' matches '2'
+    only for an arm64 target (and never without an architecture).
+    """
+    offered_versions, offered_arch = split_os_version(offered)
+    wanted_versions, wanted_arch = split_os_version(wanted)
+    for named in (offered_arch, wanted_arch):
+        if named is not None and named != architecture:
+            return False
+    return _versions_match(offered_versions, wanted_versions)
 
 
 def record_architectures(record: dict) -> list:
@@ -267,8 +292,8 @@ def record_architectures(record: dict) -> list:
         values = [values]
     if not values:
         # Assumption: older records have no (or an empty) architectures list; they predate the arm64 builds, so
-        # they are taken as x86_64 only, unless the os_version names arm64 ('2 - arm64' of Amazon Linux).
-        return ['arm64'] if _text(record.get('os_version')).lower().endswith('arm64') else ['x86_64']
+        # they are taken as x86_64 only, unless the os_version names an architecture ('2 - arm64' of Amazon Linux).
+        return [split_os_version(record.get('os_version'))[1] or 'x86_64']
     out = []
     for value in values:
         text = _text(value)
@@ -287,7 +312,7 @@ def matching(records: list, target: Target) -> list:
         if isinstance(r, dict)
         and _text(r.get('platform')).lower() == target.platform
         and _text(r.get('os')) == target.os
-        and os_version_matches(r.get('os_version'), target.os_version)
+        and os_version_matches(r.get('os_version'), target.os_version, target.architecture)
         and target.architecture in record_architectures(r)
     ]
     # The same installer (sha256) listed twice is one installer, not a choice to refuse.

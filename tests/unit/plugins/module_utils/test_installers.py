@@ -249,7 +249,8 @@ def test_two_never_matches_2023_or_2_arm64():
     assert not os_version_matches('2023', '2')
     assert not os_version_matches('2 - arm64', '2')
     assert not os_version_matches('2', '2023')
-    assert os_version_matches('2 - arm64', '2 - arm64')
+    assert os_version_matches('2 - arm64', '2 - arm64', 'arm64') and os_version_matches('2 - arm64', '2', 'arm64')
+    assert not os_version_matches('2 - arm64', '2', 'x86_64') and not os_version_matches('2 - arm64', '2 - arm64')
 
 
 def test_centos_7_gets_the_el7_package_not_el8():
@@ -516,3 +517,52 @@ def test_candidates_are_every_version_newest_first():
     chosen, candidates = select(shuffled, target_from_facts(facts('Debian', '11')))
     assert [c['version'] for c in candidates] == list(VERSIONS)
     assert chosen is candidates[0]
+
+
+@pytest.mark.parametrize(
+    'offered, wanted, architecture, fits',
+    [
+        ('8 - arm64', '8', 'arm64', True),
+        ('8 - arm64', '8', 'x86_64', False),
+        ('2023 - arm64', '2023', 'arm64', True),
+        ('2023 - arm64', '2', 'arm64', False),
+        ('15 - s390x', '15', 's390x', True),
+        ('16/18/20/22/24 - arm64', '22', 'arm64', True),
+        ('16/18/20/22/24 - arm64', '22', 'x86_64', False),
+        ('9', '9 - arm64', 'x86_64', False),
+        ('RHEL 9 - beta', 'RHEL 9 - beta', 'x86_64', True),  # a dash that names no architecture is plain text
+    ],
+)
+def test_an_architecture_named_in_the_os_version_must_be_the_targets(offered, wanted, architecture, fits):
+    assert os_version_matches(offered, wanted, architecture) is fits
+
+
+def test_rhel_8_on_arm64_finds_a_record_that_spells_the_architecture_in_its_os_version():
+    records = [
+        {
+            'platform': 'linux',
+            'os': 'RHEL/CentOS/Oracle',
+            'os_version': '8',
+            'architectures': ['x86_64'],
+            'version': '7.18.17106',
+            'sha256': 'a' * 64,
+            'name': 'el8.x86_64',
+        },
+        {
+            'platform': 'linux',
+            'os': 'RHEL/CentOS/Oracle',
+            'os_version': '8 - arm64',
+            'architectures': ['arm64'],
+            'version': '7.18.17106',
+            'sha256': 'b' * 64,
+            'name': 'el8.aarch64',
+        },
+    ]
+    facts = {
+        'ansible_system': 'Linux',
+        'ansible_distribution': 'RedHat',
+        'ansible_distribution_major_version': '8',
+        'ansible_architecture': 'aarch64',
+    }
+    record, candidates = select(records, target_from_facts(facts))
+    assert record['name'] == 'el8.aarch64' and candidates == [record]
