@@ -65,10 +65,15 @@ stage_build() {
   out="$(mktemp -d)"
   ansible-galaxy collection build --output-path "$out" . >/dev/null
   ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-galaxy collection install --offline -p "$out/inst" "$out"/secops-falcon-*.tar.gz >/dev/null
-  for mod in falcon_token falcon_device_info falcon_policy_info falcon_host_contain falcon_alert_info falcon_alert; do
+  # Every module and lookup in the tree, so a new one cannot be left out of the check.
+  for mod in "$ROOT"/plugins/modules/*.py; do
+    mod="$(basename "$mod" .py)"
     ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json "secops.falcon.$mod" | grep -q '"doc"' || { echo "ansible-doc: no docs for $mod"; exit 1; }
   done
-  ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json -t lookup secops.falcon.falcon_cloud | grep -q '"doc"' || { echo "ansible-doc: no docs for falcon_cloud"; exit 1; }
+  for mod in "$ROOT"/plugins/lookup/*.py; do
+    mod="$(basename "$mod" .py)"
+    ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json -t lookup "secops.falcon.$mod" | grep -q '"doc"' || { echo "ansible-doc: no docs for $mod"; exit 1; }
+  done
   ANSIBLE_COLLECTIONS_PATH="$out/inst" ansible-doc --json -t inventory secops.falcon.falcon_hosts | grep -q '"doc"' || { echo "ansible-doc: no docs for falcon_hosts"; exit 1; }
   [ -f "$out/inst/ansible_collections/secops/falcon/extensions/eda/plugins/event_source/falcon_alerts.py" ] || { echo "build: the event source falcon_alerts is not in the tarball"; exit 1; }
   for role in falcon_incident_response falcon_policy_audit falcon_device_report; do

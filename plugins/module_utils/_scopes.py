@@ -29,6 +29,7 @@ SCOPE_NAMES = {
     'cspm-registration:read': 'CSPM registration: Read',
     'cspm-registration:write': 'CSPM registration: Write',
     'mssp:read': 'Flight Control: Read',
+    'sensor-installers:read': 'Sensor download: Read',
 }
 
 # (path pattern, scope family): the first match wins, so the more specific paths come first.
@@ -38,6 +39,9 @@ _FAMILIES = (
     (re.compile(r'^/alerts/'), 'alerts'),
     (re.compile(r'^/policy/[a-z]+/prevention'), 'prevention-policies'),
     (re.compile(r'^/policy/[a-z]+/sensor-update'), 'sensor-update-policies'),
+    # The maintenance token is a secret of the sensor update policies: revealing one needs their write scope.
+    (re.compile(r'^/policy/combined/(reveal|increment)-uninstall-token/'), 'sensor-update-policies'),
+    (re.compile(r'^/sensors/(combined|queries|entities)/(installers|download-installer)'), 'sensor-installers'),
     (re.compile(r'^/policy/[a-z]+/device-control'), 'device-control-policies'),
     (re.compile(r'^/policy/[a-z]+/firewall'), 'firewall-management'),
     (re.compile(r'^/policy/[a-z]+/response'), 'response-policies'),

@@ -119,6 +119,14 @@ EXTRA_SPEC_OPERATIONS = [
     ('PATCH', '/devices/entities/host-groups/v1', 'host-group:write'),
     ('DELETE', '/devices/entities/host-groups/v1', 'host-group:write'),
     ('GET', '/devices/queries/host-group-members/v1', 'host-group:read'),
+    ('POST', '/policy/combined/reveal-uninstall-token/v1', 'sensor-update-policies:write'),
+    ('GET', '/policy/combined/sensor-update-builds/v1', 'sensor-update-policies:read'),
+    ('GET', '/policy/combined/sensor-update-kernels/v1', 'sensor-update-policies:read'),
+    ('GET', '/sensors/combined/installers/v1', 'sensor-installers:read'),
+    ('GET', '/sensors/entities/download-installer/v1', 'sensor-installers:read'),
+    ('GET', '/sensors/entities/installers/v1', 'sensor-installers:read'),
+    ('GET', '/sensors/queries/installers/ccid/v1', 'sensor-installers:read'),
+    ('GET', '/sensors/queries/installers/v1', 'sensor-installers:read'),
 ]
 
 
