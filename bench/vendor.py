@@ -21,7 +21,6 @@ import bench_common as bc
 from connect_proxy import ConnectProxy
 
 VERSION = '4.13.0'
-DEFAULT_CHECKOUT = '/work/.mirror/CrowdStrike+ansible_collection_falcon/repo'
 SHAPES = ((10, 4), (50, 8))
 FORKS = 5
 API_LATENCY, TOKEN_LATENCY = 0.115, 0.3
@@ -37,8 +36,8 @@ def install_vendor(directory):
     """Install crowdstrike.falcon into directory/collections (local checkout first, else Galaxy); return that path."""
     target = os.path.join(directory, 'collections')
     galaxy = os.path.join(os.path.dirname(sys.executable), 'ansible-galaxy')
-    checkout = os.environ.get('VENDOR_CHECKOUT', DEFAULT_CHECKOUT)
-    if os.path.isdir(checkout):
+    checkout = os.environ.get('VENDOR_CHECKOUT', '')
+    if checkout and os.path.isdir(checkout):
         source = os.path.join(directory, 'vendor-src')
         os.makedirs(source)
         if os.path.exists(os.path.join(checkout, 'galaxy.yml')):
