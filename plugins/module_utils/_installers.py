@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError, FalconError
 from ansible_collections.secops.falcon.plugins.module_utils._fql import quote
-from ansible_collections.secops.falcon.plugins.module_utils._text import describe_items, plural, shortlist
+from ansible_collections.secops.falcon.plugins.module_utils._text import describe_items, plural, shortlist, stripped
 
 PLATFORMS = ('linux', 'windows', 'mac')
 
@@ -77,8 +77,14 @@ DISTRIBUTIONS = {
 # The entry used for each non-Linux platform whatever ansible_distribution says.
 PLATFORM_DISTRIBUTIONS = {'windows': 'Windows', 'mac': 'MacOSX'}
 
-# Records of the installers API: the fields read here.
-_VERSION_RE = re.compile(r'([0-9]+(?:\.[0-9]+)*)(\s+LTS)?', re.IGNORECASE)
+# A sensor version in every spelling the APIs use: 7.18.17106 and 7.17.17005 LTS (installer records), 7.16.18613 (LTS)
+# (sensor update builds) and the package's 7.18.0-18803 (kernel records: the build after the dash is the third
+# number). parse_version() says which spellings a caller accepts; the text is matched stripped.
+_VERSION_RE = re.compile(
+    r'(?P<numbers>[0-9]+(?:\.[0-9]+)*)(?:-(?P<build>[0-9]+))?'
+    r'(?:\s+(?:(?P<lts>LTS)|(?P<lts_in_parens>\(LTS\))|(?P<note>.*)))?',
+    re.IGNORECASE,
+)
 _BUILD_RE = re.compile(r'[0-9]+')
 # The sensor update policy's variant that carries the Linux arm64 build.
 ARM64_VARIANT = 'LinuxArm64'
@@ -99,6 +105,9 @@ class Version(NamedTuple):
 
     numbers: tuple
     lts: bool
+
+
+_NOT_A_VERSION = Version((), False)
 
 
 class NoInstallerError(FalconError):
@@ -241,11 +250,6 @@ def installer_filter(target: Target) -> str:
 # -- matching ------------------------------------------------------------------------------------------------------
 
 
-def _text(value) -> str:
-    """A record field as stripped text ('' for null or missing)."""
-    return '' if value is None else str(value).strip()
-
-
 # An os_version may name the architecture after its version(s): '2 - arm64' is recorded (Amazon Linux 2 on arm64);
 # other records may spell arm64 or s390x builds the same way ('8 - arm64'), or only in `architectures`. Both forms
 # are read: the qualifier is split off and must be the target's architecture.
@@ -254,7 +258,7 @@ _QUALIFIED = re.compile(r'^(?P<base>.*?)\s+-\s+(?P<arch>[A-Za-z0-9_]+)$')
 
 def split_os_version(text):
     """(versions, architecture or None) of an os_version: ('2', 'arm64') for '2 - arm64', ('9', None) for '9'."""
-    text = _text(text)
+    text = stripped(text)
     match = _QUALIFIED.match(text)
     if match and match.group('arch').lower() in ARCHITECTURES:
         return match.group('base').strip(), ARCHITECTURES[match.group('arch').lower()]
@@ -296,7 +300,7 @@ def record_architectures(record: dict) -> list:
         return [split_os_version(record.get('os_version'))[1] or 'x86_64']
     out = []
     for value in values:
-        text = _text(value)
+        text = stripped(value)
         name = ARCHITECTURES.get(text.lower(), text)
         if name not in out:
             out.append(name)
@@ -310,8 +314,8 @@ def matching(records: list, target: Target) -> list:
         r
         for r in records or []
         if isinstance(r, dict)
-        and _text(r.get('platform')).lower() == target.platform
-        and _text(r.get('os')) == target.os
+        and stripped(r.get('platform')).lower() == target.platform
+        and stripped(r.get('os')) == target.os
         and os_version_matches(r.get('os_version'), target.os_version, target.architecture)
         and target.architecture in record_architectures(r)
     ]
@@ -319,7 +323,7 @@ def matching(records: list, target: Target) -> list:
     seen = set()
     unique_found = []
     for record in found:
-        key = _text(record.get('sha256')) or id(record)
+        key = stripped(record.get('sha256')) or id(record)
         if key not in seen:
             seen.add(key)
             unique_found.append(record)
@@ -329,15 +333,29 @@ def matching(records: list, target: Target) -> list:
 # -- versions ------------------------------------------------------------------------------------------------------
 
 
-def parse_version(text) -> Version:
+def parse_version(text, sensor_update=False) -> Version:
     """Return Version((7, 18, 17106), lts=True) for '7.18.17106 LTS'; Version((), False) for anything that is not a
-    version (None, '', 'abc', '7.x'): such a version sorts last and is never chosen by number."""
-    if not isinstance(text, str):
-        return Version((), False)
-    found = _VERSION_RE.fullmatch(text.strip())
+    version (None, '', 'abc', '7.x'): such a version sorts last and is never chosen by number.
+
+    By default the installers' spelling: one or more numbers ('7.18.17106', '7.10') and an optional ' LTS' (any
+    case), nothing else. sensor_update=True reads a version as the sensor update builds and kernel records spell it:
+    exactly three numbers, or the package's '7.18.0-18803' (read as (7, 18, 18803)), then any note after a blank;
+    lts is True for a note ' LTS' or ' (LTS)'.
+    """
+    found = _VERSION_RE.fullmatch(text.strip()) if isinstance(text, str) else None
     if found is None:
-        return Version((), False)
-    return Version(tuple(int(part) for part in found.group(1).split('.')), bool(found.group(2)))
+        return _NOT_A_VERSION
+    numbers = tuple(int(part) for part in found.group('numbers').split('.'))
+    build = found.group('build')
+    if not sensor_update:
+        if build is not None or found.group('lts_in_parens', 'note') != (None, None):
+            return _NOT_A_VERSION
+        return Version(numbers, found.group('lts') is not None)
+    if len(numbers) != 3:
+        return _NOT_A_VERSION
+    if build is not None:
+        numbers = numbers[:2] + (int(build),)
+    return Version(numbers, found.group('lts', 'lts_in_parens') != (None, None))
 
 
 def newest_first(records: list) -> list:
@@ -363,7 +381,7 @@ def _version_groups(records: list) -> list:
     groups = []
     by_key = {}
     for record in records:
-        text = _text(record.get('version'))
+        text = stripped(record.get('version'))
         parsed = parse_version(text)
         key = parsed.numbers or ('?', text)
         if key not in by_key:
@@ -381,7 +399,7 @@ def build_number(text) -> int:
     (16410, '16410'); FalconConfigError for an empty build (updates off) or anything else."""
     if isinstance(text, int) and not isinstance(text, bool) and text >= 0:
         return text
-    value = _text(text) if isinstance(text, str) else None
+    value = stripped(text) if isinstance(text, str) else None
     if value == '':
         raise FalconConfigError(
             'The sensor build is empty: the sensor update policy has updates turned off, so it pins no build.'
@@ -409,17 +427,17 @@ def policy_build(policy_settings: dict, target: Target) -> str:
     where = 'settings.build'
     if target.platform == 'linux' and target.architecture == 'arm64':
         for variant in settings.get('variants') or []:
-            if isinstance(variant, dict) and _text(variant.get('platform')).lower() == ARM64_VARIANT.lower():
+            if isinstance(variant, dict) and stripped(variant.get('platform')).lower() == ARM64_VARIANT.lower():
                 build = variant.get('build')
                 where = 'the %s variant of settings.variants' % ARM64_VARIANT
                 break
-    if not _text(build):
+    if not stripped(build):
         raise FalconConfigError(
             'The sensor update policy has sensor updates turned off for %s (%s is empty): it pins no build; '
             'give version or version_decrement instead, or set a build in the policy.'
             % (describe_target(target), where)
         )
-    build = _text(build)
+    build = stripped(build)
     build_number(build)
     return build
 
@@ -455,7 +473,7 @@ def validate_choice(version=None, version_decrement=0, build=None):
 def _describe_records(records: list) -> str:
     """'name: version; name: version' (first ten, then the count)."""
     return describe_items(
-        (_text(r.get('name')) or _text(r.get('sha256')) or '?', _text(r.get('version'))) for r in records
+        (stripped(r.get('name')) or stripped(r.get('sha256')) or '?', stripped(r.get('version'))) for r in records
     )
 
 
@@ -463,8 +481,8 @@ def _offers(records: list, platform: str) -> list:
     """The distinct 'os os_version (architectures)' the records offer for platform, sorted."""
     out = set()
     for r in records or []:
-        if isinstance(r, dict) and _text(r.get('platform')).lower() == platform:
-            name = ' '.join(part for part in (_text(r.get('os')), _text(r.get('os_version'))) if part)
+        if isinstance(r, dict) and stripped(r.get('platform')).lower() == platform:
+            name = ' '.join(part for part in (stripped(r.get('os')), stripped(r.get('os_version'))) if part)
             out.add('%s (%s)' % (name or '?', ' and '.join(record_architectures(r))))
     return sorted(out)
 
@@ -475,7 +493,7 @@ def _nothing_matches(records: list, target: Target) -> NoInstallerError:
     if offers:
         detail = 'the %s installers offered are: %s' % (target.platform, shortlist(offers))
     else:
-        platforms = sorted({_text(r.get('platform')).lower() for r in records or [] if isinstance(r, dict)} - {''})
+        platforms = sorted({stripped(r.get('platform')).lower() for r in records or [] if isinstance(r, dict)} - {''})
         if platforms:
             detail = 'the records hold no %s installer at all (platforms offered: %s)' % (
                 target.platform,
@@ -537,7 +555,9 @@ def select(records: list, target: Target, version=None, version_decrement=0, bui
                 plural(len(found), 'sensor installer'),
                 where,
                 shortlist([g.label for g in chosen]),
-                describe_items((_text(r.get('name')) or '?', 'sha256 %s' % _text(r.get('sha256'))) for r in found),
+                describe_items(
+                    (stripped(r.get('name')) or '?', 'sha256 %s' % stripped(r.get('sha256'))) for r in found
+                ),
             ),
             target=target,
             candidates=candidates,

@@ -10,14 +10,13 @@ plan() before any request, so a bad value costs no call.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from ansible_collections.secops.falcon.plugins.module_utils._errors import FalconConfigError, FalconError
 from ansible_collections.secops.falcon.plugins.module_utils._fql import filter_error, quote
-from ansible_collections.secops.falcon.plugins.module_utils._installers import normalise_architecture
+from ansible_collections.secops.falcon.plugins.module_utils._installers import normalise_architecture, parse_version
 from ansible_collections.secops.falcon.plugins.module_utils._paging import iter_offset
-from ansible_collections.secops.falcon.plugins.module_utils._text import shortlist
+from ansible_collections.secops.falcon.plugins.module_utils._text import shortlist, stripped
 
 BUILDS_PATH = '/policy/combined/sensor-update-builds/v1'
 KERNELS_PATH = '/policy/combined/sensor-update-kernels/v1'
@@ -43,9 +42,6 @@ SUPPORT_FIELDS = (
     'ztl_module_supported_sensor_versions',
 )
 
-# 7.18.18803, 7.18.18803 LTS, 7.18.18803 (LTS) and 7.18.0-18803 (the package's spelling): major, minor, build.
-_VERSION = re.compile(r'^\s*(\d+)\.(\d+)\.(\d+)(?:-(\d+))?(?:\s.*)?$')
-
 # Examples of the narrowing options' values, for the message of an empty one.
 _EXAMPLES = {'kernel_vendor': 'ubuntu, rhel, amzn, sles or debian', 'distro': 'ubuntu20, rhel9 or amzn2023'}
 
@@ -61,27 +57,22 @@ class Plan(NamedTuple):
     kernel_label: str | None
 
 
-def _text(value):
-    """An option as stripped text; None for None."""
-    return None if value is None else str(value).strip()
-
-
 def plan(params) -> Plan:
     """The Plan of the module's options; FalconConfigError naming the bad value and what is allowed."""
-    platform = _text(params.get('platform'))
+    platform = stripped(params.get('platform'), missing=None)
     if platform is not None and platform not in PLATFORMS:
         raise FalconConfigError('Invalid platform %r: use one of %s.' % (platform, ', '.join(PLATFORMS)))
     stages = params.get('stage')
-    stages = list(STAGES) if stages is None else [_text(s) for s in stages]
+    stages = list(STAGES) if stages is None else [stripped(s, missing=None) for s in stages]
     bad = [s for s in stages if s not in STAGES]
     if bad or not stages:
         raise FalconConfigError(
             'Invalid stage %s: use one or more of %s.' % (repr(bad[0]) if bad else '[] (none)', ', '.join(STAGES))
         )
-    release = _text(params.get('kernel_release'))
-    kernel_filter = _text(params.get('kernel_filter'))
-    vendor = _text(params.get('kernel_vendor'))
-    distro = _text(params.get('distro'))
+    release = stripped(params.get('kernel_release'), missing=None)
+    kernel_filter = stripped(params.get('kernel_filter'), missing=None)
+    vendor = stripped(params.get('kernel_vendor'), missing=None)
+    distro = stripped(params.get('distro'), missing=None)
     if release is not None and kernel_filter is not None:
         raise FalconConfigError('Give only one of kernel_release and kernel_filter.')
     if release == '':
@@ -179,12 +170,9 @@ def record_architecture(record):
 
 
 def version_key(text):
-    """(major, minor, build) of a sensor version, or None when it is not one."""
-    match = _VERSION.match(text) if isinstance(text, str) else None
-    if match is None:
-        return None
-    major, minor, third, build = match.groups()
-    return int(major), int(minor), int(build if build is not None else third)
+    """(major, minor, build) of a sensor version (7.18.18803, 7.18.18803 (LTS), the package's 7.18.0-18803), or None
+    when it is not one."""
+    return parse_version(text, sensor_update=True).numbers or None
 
 
 def newest_first(builds):

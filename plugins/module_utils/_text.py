@@ -1,11 +1,16 @@
 # Copyright: secops.falcon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Wording shared by the modules' messages (counts, shortened lists, API reasons). Internal use only."""
+"""Wording shared by the modules' messages (counts, shortened lists, API reasons), and option text. Internal use only."""
 
 from __future__ import annotations
 
 # Messages name at most this many values; the result lists hold them all.
 SHOWN = 10
+
+
+def stripped(value, missing=''):
+    """value as text without surrounding blanks (str() of anything else); missing ('' unless given) for None."""
+    return missing if value is None else str(value).strip()
 
 
 def plural(count: int, word: str = 'host', plural_word: str | None = None) -> str:

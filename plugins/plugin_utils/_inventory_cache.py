@@ -103,15 +103,23 @@ def secure_directory(cache, cache_key):
     return _unsafe(info, 'the cache directory', directory)
 
 
-def entry_refusal(cache, cache_key):
-    """Why the entry file may not be read (not a regular file, another owner, writable by others); None if fine."""
+def _entry(cache, cache_key):
+    """(path, os.lstat of it) of the entry file of a file-based cache plugin: (None, None) for any other plugin, and
+    (path, the OSError) when the file cannot be looked at (most often: it is absent)."""
     _directory, path = _file_paths(cache, cache_key)
     if path is None:
-        return None
+        return None, None
     try:
-        info = os.lstat(path)
-    except OSError:
-        return None  # absent: a plain miss
+        return path, os.lstat(path)
+    except OSError as exc:
+        return path, exc
+
+
+def entry_refusal(cache, cache_key):
+    """Why the entry file may not be read (not a regular file, another owner, writable by others); None if fine."""
+    path, info = _entry(cache, cache_key)
+    if path is None or isinstance(info, OSError):
+        return None  # no entry file, or absent: a plain miss
     if not stat.S_ISREG(info.st_mode):
         return 'the cache entry %s is not a regular file' % path
     return _unsafe(info, 'the cache entry', path)
@@ -119,13 +127,15 @@ def entry_refusal(cache, cache_key):
 
 def secure_entry(cache, cache_key):
     """Make the entry file 0600 once the cache plugin has written it (jsonfile makes it 0644)."""
-    _directory, path = _file_paths(cache, cache_key)
+    path, info = _entry(cache, cache_key)
     if path is None:
         return None
-    try:
-        info = os.lstat(path)
-        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+    problem = info if isinstance(info, OSError) else None
+    if problem is None and stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+        try:
             os.chmod(path, 0o600)
-    except OSError as exc:
-        return 'could not make the cache entry %s private: %s' % (path, exc.strerror or exc)
+        except OSError as exc:
+            problem = exc
+    if problem is not None:
+        return 'could not make the cache entry %s private: %s' % (path, problem.strerror or problem)
     return None

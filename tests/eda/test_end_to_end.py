@@ -125,6 +125,27 @@ def wait_for(what, check, timeout, rulebook):
     pytest.fail('timed out after %ss waiting for %s.\n%s' % (timeout, what, rulebook.explain()))
 
 
+def polls(emulator):
+    """How many times the alerts were polled since the emulator's counters were last reset."""
+    return emulator.counters()['calls'].get(POLLS, 0)
+
+
+def wait_for_polls(emulator, rulebook, count):
+    """Wait (ACT_TIMEOUT) until polls(emulator) reaches count."""
+    wait_for('%d polls since the counters were reset' % count, lambda: polls(emulator) >= count, ACT_TIMEOUT, rulebook)
+
+
+def responded(emulator, device_id, composite_id):
+    """A check for wait_for: the host is contained and its alert in progress (the rulebook's whole response)."""
+
+    def check():
+        host = by_id(emulator.devices(), 'device_id', device_id)
+        alert = by_id(emulator.alerts(), 'composite_id', composite_id)
+        return host['status'] == 'contained' and alert['status'] == 'in_progress'
+
+    return check
+
+
 def write_files(work, state_file, venv, **extra_vars):
     """The rulebook's variables and a local inventory for its playbook runs (modules run on the venv's Python)."""
     with open(os.path.join(work, 'vars.yml'), 'w', encoding='utf-8') as handle:
@@ -195,16 +216,23 @@ def pick_hosts(emulator):
     return workstations[:3], controllers[0]
 
 
-def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
-    emulator_factory, collections_root, tmp_path
-):
+def prepare(emulator_factory, collections_root, tmp_path, **extra_vars):
+    """(venv, emulator, work dir, state file, environment, pick_hosts()) of one run: a 50-host emulator, the
+    rulebook's files (extra_vars added to its variables) and its environment."""
     venv = eda_venv()
     emulator = emulator_factory(hosts=50, seed=1, containment_delay=0.5)
     work = str(tmp_path)
     state_file = os.path.join(work, 'state', 'falcon_alerts.json')
-    write_files(work, state_file, venv)
+    write_files(work, state_file, venv, **extra_vars)
     env = rulebook_env(venv, emulator, collections_root, work)
-    (normal, during_stop, low), protected = pick_hosts(emulator)
+    return venv, emulator, work, state_file, env, pick_hosts(emulator)
+
+
+def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
+    emulator_factory, collections_root, tmp_path
+):
+    venv, emulator, work, state_file, env, hosts = prepare(emulator_factory, collections_root, tmp_path)
+    (normal, during_stop, low), protected = hosts
     history = emulator.alerts()
 
     first = Rulebook(venv, env, work, 'first-run')
@@ -214,21 +242,15 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
         critical = emulator.add_alert(device_id=normal['device_id'], severity=95)
         spared = emulator.add_alert(device_id=protected['device_id'], severity=100)
         minor = emulator.add_alert(device_id=low['device_id'], severity=50)
-
-        def contained_and_updated():
-            host = by_id(emulator.devices(), 'device_id', normal['device_id'])
-            alert = by_id(emulator.alerts(), 'composite_id', critical['composite_id'])
-            return host['status'] == 'contained' and alert['status'] == 'in_progress'
-
         wait_for(
             'containment of %s and the update of its alert' % normal['hostname'],
-            contained_and_updated,
+            responded(emulator, normal['device_id'], critical['composite_id']),
             ACT_TIMEOUT,
             first,
         )
         # The reconcile at start and both critical alerts ran the playbook; the protected one ends after its check.
         wait_for('three playbook runs', lambda: first.output().count('PLAY RECAP') >= 3, ACT_TIMEOUT, first)
-        wait_for('two more polls', lambda: emulator.counters()['calls'].get(POLLS, 0) >= 3, ACT_TIMEOUT, first)
+        wait_for_polls(emulator, first, 3)
     finally:
         first.stop()
     output = first.output()
@@ -257,23 +279,19 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
     late = emulator.add_alert(device_id=during_stop['device_id'], severity=92)
     second = Rulebook(venv, env, work, 'second-run')
     try:
-
-        def late_handled():
-            host = by_id(emulator.devices(), 'device_id', during_stop['device_id'])
-            alert = by_id(emulator.alerts(), 'composite_id', late['composite_id'])
-            return host['status'] == 'contained' and alert['status'] == 'in_progress'
-
-        wait_for('the alert raised during the stop to be handled', late_handled, START_TIMEOUT + ACT_TIMEOUT, second)
+        wait_for(
+            'the alert raised during the stop to be handled',
+            responded(emulator, during_stop['device_id'], late['composite_id']),
+            START_TIMEOUT + ACT_TIMEOUT,
+            second,
+        )
         wait_for(
             'the reconcile and one playbook run after the restart',
             lambda: second.output().count('PLAY RECAP') >= 2,
             ACT_TIMEOUT,
             second,
         )
-        polls = emulator.counters()['calls'].get(POLLS, 0)
-        wait_for(
-            'three more polls', lambda: emulator.counters()['calls'].get(POLLS, 0) >= polls + 3, ACT_TIMEOUT, second
-        )
+        wait_for_polls(emulator, second, polls(emulator) + 3)
     finally:
         second.stop()
     output = second.output()
@@ -290,25 +308,19 @@ def test_rulebook_contains_once_spares_protected_hosts_and_survives_a_restart(
 def test_rulebook_finishes_a_killed_response_at_start_and_stops_at_the_fleet_wide_cap(
     emulator_factory, collections_root, tmp_path
 ):
-    venv = eda_venv()
-    emulator = emulator_factory(hosts=50, seed=1, containment_delay=0.5)
-    work = str(tmp_path)
-    state_file = os.path.join(work, 'state', 'falcon_alerts.json')
-    write_files(work, state_file, venv, falcon_action_limit=1)
-    env = rulebook_env(venv, emulator, collections_root, work)
-    (half_done, first_host, beyond), _protected = pick_hosts(emulator)
+    venv, emulator, work, state_file, env, hosts = prepare(
+        emulator_factory, collections_root, tmp_path, falcon_action_limit=1
+    )
+    (half_done, first_host, beyond), _protected = hosts
     # What a response killed after its mark leaves: the alert still new, with the mark (its host perhaps contained).
     left = emulator.add_alert(device_id=half_done['device_id'], severity=95, tags=[PENDING_TAG])
     rulebook = Rulebook(venv, env, work, 'capped')
     try:
-
-        def finished():
-            host = by_id(emulator.devices(), 'device_id', half_done['device_id'])
-            alert = by_id(emulator.alerts(), 'composite_id', left['composite_id'])
-            return host['status'] == 'contained' and alert['status'] == 'in_progress'
-
         wait_for(
-            'the reconcile at start to finish the half-done alert', finished, START_TIMEOUT + ACT_TIMEOUT, rulebook
+            'the reconcile at start to finish the half-done alert',
+            responded(emulator, half_done['device_id'], left['composite_id']),
+            START_TIMEOUT + ACT_TIMEOUT,
+            rulebook,
         )
         wait_for('the first poll', lambda: os.path.exists(state_file), START_TIMEOUT, rulebook)
         emulator.reset_counters()
@@ -325,10 +337,7 @@ def test_rulebook_finishes_a_killed_response_at_start_and_stops_at_the_fleet_wid
             ACT_TIMEOUT,
             rulebook,
         )
-        polls = emulator.counters()['calls'].get(POLLS, 0)
-        wait_for(
-            'two more polls', lambda: emulator.counters()['calls'].get(POLLS, 0) >= polls + 2, ACT_TIMEOUT, rulebook
-        )
+        wait_for_polls(emulator, rulebook, polls(emulator) + 2)
     finally:
         rulebook.stop()
     output = rulebook.output()

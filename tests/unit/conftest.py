@@ -90,6 +90,16 @@ def api_body(resources=None, errors=None, pagination=None, trace_id='trace-0001'
     return {'meta': meta, 'resources': resources if resources is not None else [], 'errors': errors or []}
 
 
+def paged(items, limit=500, offset=None, total=None):
+    """A 200 holding items, with offset pagination: offset past these items and total their count unless given."""
+    pagination = {
+        'offset': len(items) if offset is None else offset,
+        'limit': limit,
+        'total': len(items) if total is None else total,
+    }
+    return make_response(200, api_body(items, pagination=pagination))
+
+
 class Call:
     """One request the client made."""
 
@@ -219,13 +229,14 @@ def settings_factory(cache_dir):
 
 @pytest.fixture
 def fake():
-    """The fake-HTTP helpers: FakeSession, make_response, token_response, api_body and the test credentials."""
+    """The fake-HTTP helpers: FakeSession, make_response, token_response, api_body, paged and the test credentials."""
     return types.SimpleNamespace(
         FakeSession=FakeSession,
         FakeStream=FakeStream,
         make_response=make_response,
         token_response=token_response,
         api_body=api_body,
+        paged=paged,
         CLIENT_ID=CLIENT_ID,
         CLIENT_SECRET=CLIENT_SECRET,
         BASE=BASE,
@@ -288,9 +299,15 @@ def module_runner(fake, cache_dir, capsys):
 
 
 @pytest.fixture
-def session(fake):
-    """A FakeSession that already answers the token request (test files may override it)."""
-    return fake.FakeSession().add('/oauth2/token', fake.token_response())
+def session(fake, monkeypatch):
+    """A FakeSession that already answers the token request; every FalconClient built without a session of its own
+    (a module's, a lookup's) gets it, through requests.Session. Add routes with session.add(path, answer, ...); a test
+    file may override it, and an override named session may take this one as its argument to add to it."""
+    from ansible_collections.secops.falcon.plugins.module_utils import _http
+
+    stand_in = fake.FakeSession().add('/oauth2/token', fake.token_response())
+    monkeypatch.setattr(_http.requests, 'Session', lambda: stand_in)
+    return stand_in
 
 
 @pytest.fixture

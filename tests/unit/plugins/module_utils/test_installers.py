@@ -317,6 +317,31 @@ def test_malformed_versions_never_crash(text):
     assert parse_version(text).numbers == ()
 
 
+@pytest.mark.parametrize(
+    'text, installer, sensor_update',
+    [
+        ('7.18.18803', ((7, 18, 18803), False), ((7, 18, 18803), False)),
+        (' 7.18.18803 ', ((7, 18, 18803), False), ((7, 18, 18803), False)),
+        ('7.17.17005 LTS', ((7, 17, 17005), True), ((7, 17, 17005), True)),
+        ('7.17.17005 lts', ((7, 17, 17005), True), ((7, 17, 17005), True)),
+        ('7.16.18613 (LTS)', ((), False), ((7, 16, 18613), True)),
+        ('7.18.0-18803', ((), False), ((7, 18, 18803), False)),
+        ('7.18.0-18803 (LTS)', ((), False), ((7, 18, 18803), True)),
+        ('7.18.18803 beta', ((), False), ((7, 18, 18803), False)),
+        ('7.10', ((7, 10), False), ((), False)),
+        ('7.18-18803', ((), False), ((), False)),
+        ('7.18.0-', ((), False), ((), False)),
+        ('soon', ((), False), ((), False)),
+        (None, ((), False), ((), False)),
+    ],
+)
+def test_one_parser_reads_each_spelling(text, installer, sensor_update):
+    """Installer records: numbers and ' LTS' only; sensor update builds and kernel records: three numbers or the
+    package's 7.18.0-18803, then any note ((LTS) sets lts)."""
+    assert parse_version(text) == installer
+    assert parse_version(text, sensor_update=True) == sensor_update
+
+
 def test_malformed_versions_sort_last_and_are_never_chosen():
     records = [
         record('Ubuntu', '16/18/20/22/24', 'garbage', name='bad-1'),

@@ -22,10 +22,6 @@ def pid(number):
     return '%032x' % number
 
 
-def combined_page(fake, items, offset, total):
-    return fake.make_response(200, fake.api_body(items, pagination={'offset': offset, 'limit': 5000, 'total': total}))
-
-
 @pytest.mark.parametrize(
     'policy_type, path',
     [
@@ -37,7 +33,7 @@ def combined_page(fake, items, offset, total):
     ],
 )
 def test_query_uses_the_family_combined_endpoint(fake, session, client, policy_type, path):
-    session.add(path, combined_page(fake, [{'id': pid(1), 'name': 'a'}], 1, 1))
+    session.add(path, fake.paged([{'id': pid(1), 'name': 'a'}], limit=5000))
     assert query_policies(client, policy_type, "platform_name:'Linux'") == [{'id': pid(1), 'name': 'a'}]
     (call,) = session.calls_to(path)
     assert call.kwargs['params'] == {'filter': "platform_name:'Linux'", 'offset': 0, 'limit': 5000}
@@ -48,8 +44,8 @@ def test_query_pages_by_5000(fake, session, client):
     first = [{'id': pid(i)} for i in range(5000)]
     session.add(
         path,
-        combined_page(fake, first, 5000, 5002),
-        combined_page(fake, [{'id': pid(5000)}, {'id': pid(5001)}], 5002, 5002),
+        fake.paged(first, limit=5000, total=5002),
+        fake.paged([{'id': pid(5000)}, {'id': pid(5001)}], limit=5000, offset=5002, total=5002),
     )
     assert len(query_policies(client, 'prevention')) == 5002
     assert [c.kwargs['params']['offset'] for c in session.calls_to(path)] == [0, 5000]
@@ -110,7 +106,7 @@ def test_find_by_name_reads_the_family_and_matches_here(fake, session, client, p
         {'id': pid(2), 'name': 'Servers - old'},
         {'id': pid(3), 'name': 'platform_default'},
     ]
-    session.add(path, combined_page(fake, items, 3, 3))
+    session.add(path, fake.paged(items, limit=5000))
     found, missing = find_policies_by_name(client, policy_type, ['servers', 'Laptops', ' PLATFORM_DEFAULT '])
     assert found == [items[0], items[2]] and missing == ['Laptops']
     (call,) = session.calls_to(path)
@@ -135,7 +131,11 @@ def test_policy_and_cspm_ids_refuse_a_trailing_newline(session, client):
 
 def test_member_ids_pages_the_members_query(fake, session, client):
     path = '/policy/queries/sensor-update-members/v1'
-    session.add(path, combined_page(fake, ['a'] * 5000, 5000, 5001), combined_page(fake, ['b'], 5001, 5001))
+    session.add(
+        path,
+        fake.paged(['a'] * 5000, limit=5000, total=5001),
+        fake.paged(['b'], limit=5000, offset=5001, total=5001),
+    )
     assert len(member_ids(client, 'sensor_update', pid(1))) == 5001
     assert [c.kwargs['params'] for c in session.calls_to(path)] == [
         {'id': pid(1), 'offset': 0, 'limit': 5000},

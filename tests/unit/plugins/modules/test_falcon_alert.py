@@ -95,14 +95,6 @@ def api(fake, session):
     return stand_in
 
 
-@pytest.fixture(autouse=True)
-def _fake_session(monkeypatch, session):
-    """Every FalconClient the modules build uses the fake session."""
-    from ansible_collections.secops.falcon.plugins.module_utils import _http
-
-    monkeypatch.setattr(_http.requests, 'Session', lambda: session)
-
-
 def test_alerts_needing_the_same_actions_share_one_call(api, session, module_runner):
     """Alerts 1 and 2 need the same status change, alert 3 a different set: two update calls."""
     ids = [alert_id(1), alert_id(2), alert_id(3)]

@@ -4,10 +4,8 @@ import json
 
 import pytest
 
-from ansible_collections.secops.falcon.plugins.module_utils import _http
 from ansible_collections.secops.falcon.plugins.modules import falcon_device_info
 
-TOKEN = '/oauth2/token'
 QUERY = '/devices/queries/devices/v1'
 SCROLL = '/devices/queries/devices-scroll/v1'
 DETAILS = '/devices/entities/devices/v2'
@@ -24,17 +22,15 @@ def record(number):
 
 
 @pytest.fixture
-def session(fake, monkeypatch):
-    """A FakeSession answering token and details requests; every FalconClient of the module gets it."""
+def session(session, fake):
+    """The shared FakeSession (conftest: token, and every FalconClient of the module gets it), answering details."""
     records = dict((aid(i), record(i)) for i in range(10))
-    session = fake.FakeSession().add(TOKEN, fake.token_response())
     session.add(
         DETAILS,
         lambda call: fake.make_response(
             200, fake.api_body([records[i] for i in call.kwargs['json']['ids'] if i in records])
         ),
     )
-    monkeypatch.setattr(_http.requests, 'Session', lambda: session)
     return session
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-from ansible_collections.secops.falcon.plugins.module_utils import _http
 from ansible_collections.secops.falcon.plugins.modules import falcon_policy_info
 
 TOKEN = '/oauth2/token'
@@ -15,14 +14,6 @@ def pid(number):
 
 
 @pytest.fixture
-def session(fake, monkeypatch):
-    """A FakeSession answering the token request; every FalconClient of the module gets it."""
-    session = fake.FakeSession().add(TOKEN, fake.token_response())
-    monkeypatch.setattr(_http.requests, 'Session', lambda: session)
-    return session
-
-
-@pytest.fixture
 def run(module_runner):
     """Run falcon_policy_info with args; return the result dict."""
 
@@ -32,17 +23,11 @@ def run(module_runner):
     return runner
 
 
-def paged(fake, items):
-    return fake.make_response(
-        200, fake.api_body(items, pagination={'offset': len(items), 'limit': 5000, 'total': len(items)})
-    )
-
-
 def test_all_policies_with_members(fake, session, run):
     policies = [{'id': pid(1), 'name': 'A'}, {'id': pid(2), 'name': 'B'}]
-    session.add('/policy/combined/firewall/v1', paged(fake, policies))
+    session.add('/policy/combined/firewall/v1', fake.paged(policies))
     members = {pid(1): ['d1', 'd2'], pid(2): []}
-    session.add('/policy/queries/firewall-members/v1', lambda call: paged(fake, members[call.kwargs['params']['id']]))
+    session.add('/policy/queries/firewall-members/v1', lambda call: fake.paged(members[call.kwargs['params']['id']]))
     result = run(policy_type='firewall', include_members=True, check_mode=True)
     assert result['changed'] is False and not result.get('failed')
     assert result['policies'] == [
@@ -82,7 +67,7 @@ def test_cspm_partial_answer_is_reported_not_taken_for_the_whole(fake, session, 
 
 
 def test_filter_matching_nothing_says_an_unknown_field_matches_nothing(fake, session, run):
-    session.add('/policy/combined/prevention/v1', paged(fake, []))
+    session.add('/policy/combined/prevention/v1', fake.paged([]))
     result = run(policy_type='prevention', filter="platfrom_name:'Windows'")
     assert not result.get('failed') and result['policies'] == []
     assert "the filter \"platfrom_name:'Windows'\" matched nothing" in result['msg']
@@ -91,7 +76,7 @@ def test_filter_matching_nothing_says_an_unknown_field_matches_nothing(fake, ses
 
 def test_names_are_matched_here_for_sensor_update(fake, session, run):
     policies = [{'id': pid(1), 'name': 'Production servers'}, {'id': pid(2), 'name': 'platform_default'}]
-    session.add('/policy/combined/sensor-update/v2', paged(fake, policies))
+    session.add('/policy/combined/sensor-update/v2', fake.paged(policies))
     result = run(policy_type='sensor_update', names=['PRODUCTION SERVERS'])
     assert result['policies'] == [policies[0]] and result['not_found'] == []
     assert 'filter' not in session.calls_to('/policy/combined/sensor-update/v2')[0].kwargs['params']

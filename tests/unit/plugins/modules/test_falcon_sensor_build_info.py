@@ -2,21 +2,11 @@
 
 import pytest
 
-from ansible_collections.secops.falcon.plugins.module_utils import _http
 from ansible_collections.secops.falcon.plugins.module_utils import _sensor_builds as sensor_builds
 from ansible_collections.secops.falcon.plugins.modules import falcon_sensor_build_info
 
-TOKEN = '/oauth2/token'
 BUILDS = '/policy/combined/sensor-update-builds/v1'
 KERNELS = '/policy/combined/sensor-update-kernels/v1'
-
-
-@pytest.fixture
-def session(fake, monkeypatch):
-    """A FakeSession answering the token request; every FalconClient of the module gets it."""
-    session = fake.FakeSession().add(TOKEN, fake.token_response())
-    monkeypatch.setattr(_http.requests, 'Session', lambda: session)
-    return session
 
 
 def build(number, version, stage='prod', platform='linux', tag=None):
@@ -55,11 +45,6 @@ LINUX = [
 ]
 
 
-def answer(fake, items, total=None, offset=None):
-    pagination = {'offset': len(items) if offset is None else offset, 'limit': 500, 'total': total or len(items)}
-    return fake.make_response(200, fake.api_body(items, pagination=pagination))
-
-
 def test_builds_of_a_platform_newest_first_both_stages_by_default(fake, session, module_runner):
     session.add(BUILDS, fake.make_response(200, fake.api_body(LINUX)))
     result = module_runner(falcon_sensor_build_info, platform='linux', check_mode=True)[0]
@@ -94,7 +79,7 @@ def test_kernel_release_support_per_build(fake, session, module_runner):
         kernel('5.15.0-1019-aws', base=['7.17.18707'], ztl=['7.18.18803'], ztl_module=['7.16.18613']),
         kernel('5.15.0-1019-aws', 'aarch64', base=['7.15.18514']),
     ]
-    session.add(KERNELS, answer(fake, records))
+    session.add(KERNELS, fake.paged(records))
     result = module_runner(falcon_sensor_build_info, platform='linux', kernel_release='5.15.0-1019-aws')[0]
     assert not result.get('failed'), result
     assert result['kernels'] == [records[0]]
@@ -117,7 +102,7 @@ def test_kernel_records_are_read_past_500(fake, session, module_runner):
     rest = [
         kernel('6.1.0-18-amd64', base=['7.18.18803', '7.17.18707'], distro='debian12', index=500 + i) for i in range(3)
     ]
-    session.add(KERNELS, answer(fake, first, total=503), answer(fake, rest, total=503, offset=503))
+    session.add(KERNELS, fake.paged(first, total=503), fake.paged(rest, total=503, offset=503))
     result = module_runner(
         falcon_sensor_build_info,
         kernel_release='6.1.0-18-amd64',
@@ -137,11 +122,11 @@ def test_kernel_records_are_read_past_500(fake, session, module_runner):
 
 def test_unsupported_and_unknown_kernels(fake, session, module_runner):
     session.add(BUILDS, fake.make_response(200, fake.api_body(LINUX)))
-    session.add(KERNELS, answer(fake, [kernel('6.8.0-1009-aws', 'aarch64', base=['7.18.18803'])]))
+    session.add(KERNELS, fake.paged([kernel('6.8.0-1009-aws', 'aarch64', base=['7.18.18803'])]))
     newer = module_runner(falcon_sensor_build_info, platform='linuxarm64', kernel_release='6.8.0-1009-aws')[0]
     assert not newer.get('failed'), newer
     assert [b['supports_kernel'] for b in newer['builds']] == [False, True, True, False, False]
-    session.routes[KERNELS] = [answer(fake, [])]
+    session.routes[KERNELS] = [fake.paged([])]
     unknown = module_runner(falcon_sensor_build_info, platform='linux', kernel_release='9.9.9-none')[0]
     assert not unknown.get('failed'), unknown
     assert unknown['kernels'] == [] and unknown['kernel_supported_by'] == []
@@ -157,7 +142,7 @@ def test_a_build_without_a_readable_version_is_unknown():
 
 def test_raw_kernel_filter_is_sent_as_given(fake, session, module_runner):
     records = [kernel('5.4.0-150-generic', base=['7.15.18514', '7.16.18613'])]
-    session.add(KERNELS, answer(fake, records))
+    session.add(KERNELS, fake.paged(records))
     fql = "vendor:'ubuntu'+release:*'5.4.*'"
     result = module_runner(falcon_sensor_build_info, kernel_filter=fql)[0]
     assert not result.get('failed'), result

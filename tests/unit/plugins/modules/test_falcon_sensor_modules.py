@@ -2,27 +2,12 @@
 
 import pytest
 
-from ansible_collections.secops.falcon.plugins.module_utils import _http
 from ansible_collections.secops.falcon.plugins.modules import falcon_cid_info, falcon_sensor_installer_info
 
 TOKEN = '/oauth2/token'
 CCID = '/sensors/queries/installers/ccid/v1'
 INSTALLERS = '/sensors/combined/installers/v2'
 POLICIES = '/policy/combined/sensor-update/v2'
-
-
-@pytest.fixture
-def session(fake, monkeypatch):
-    """A FakeSession answering the token request; every FalconClient of the module gets it."""
-    session = fake.FakeSession().add(TOKEN, fake.token_response())
-    monkeypatch.setattr(_http.requests, 'Session', lambda: session)
-    return session
-
-
-def paged(fake, items):
-    return fake.make_response(
-        200, fake.api_body(items, pagination={'offset': len(items), 'limit': 500, 'total': len(items)})
-    )
 
 
 def installer(os_name, os_version, version, arch='x86_64', name=None, platform='linux'):
@@ -72,7 +57,7 @@ def test_cid_info_403_names_the_scope(fake, session, module_runner):
 
 
 def test_installer_from_facts_picks_amazon_linux_2_arm64_not_2023(fake, session, module_runner):
-    session.add(INSTALLERS, paged(fake, AMAZON))
+    session.add(INSTALLERS, fake.paged(AMAZON))
     facts = {
         'ansible_system': 'Linux',
         'ansible_distribution': 'Amazon',
@@ -93,7 +78,7 @@ def test_installer_from_facts_picks_amazon_linux_2_arm64_not_2023(fake, session,
 
 
 def test_installer_n_minus_one_and_none_left(fake, session, module_runner):
-    session.add(INSTALLERS, paged(fake, AMAZON))
+    session.add(INSTALLERS, fake.paged(AMAZON))
     args = dict(platform='linux', os='Amazon Linux', os_version='2')
     older = module_runner(falcon_sensor_installer_info, version_decrement=1, **args)[0]
     assert older['installer'] == AMAZON[3]
@@ -102,7 +87,7 @@ def test_installer_n_minus_one_and_none_left(fake, session, module_runner):
 
 
 def test_installer_nothing_fits_lists_what_the_platform_offers(fake, session, module_runner):
-    session.add(INSTALLERS, paged(fake, AMAZON))
+    session.add(INSTALLERS, fake.paged(AMAZON))
     result = module_runner(
         falcon_sensor_installer_info, platform='linux', os='Amazon Linux', os_version='2023', architecture='s390x'
     )[0]
@@ -110,10 +95,10 @@ def test_installer_nothing_fits_lists_what_the_platform_offers(fake, session, mo
 
 
 def test_installer_of_the_build_a_policy_pins(fake, session, module_runner):
-    session.add(INSTALLERS, paged(fake, AMAZON))
+    session.add(INSTALLERS, fake.paged(AMAZON))
     policy = {'name': 'Production', 'platform_name': 'Linux', 'settings': {'build': '17005|n-1|tagged|2'}}
     other = {'name': 'production', 'platform_name': 'Windows', 'settings': {'build': '17106|n|tagged|3'}}
-    session.add(POLICIES, paged(fake, [other, policy]))
+    session.add(POLICIES, fake.paged([other, policy]))
     result = module_runner(
         falcon_sensor_installer_info,
         platform='linux',
