@@ -46,7 +46,8 @@ matrix() {
 
 stage_lint() {
   banner "yamllint ($(yamllint --version))"; yamllint -s .
-  banner "ruff check + format --check ($(ruff --version))"; ruff check . && ruff format --check .
+  # Two commands, not `a && b`: set -e does not stop the script at a failure on the left of &&.
+  banner "ruff check + format --check ($(ruff --version))"; ruff check .; ruff format --check .
   banner "pre-commit config"; pre-commit validate-config .pre-commit-config.yaml
   banner "ansible-lint (ansible-core $MAIN_CORE)"; ansible-lint --offline --nocolor -q
   banner "antsibull-docs lint"; antsibull-docs lint-collection-docs --plugin-docs .
