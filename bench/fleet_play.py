@@ -11,6 +11,7 @@ Usage: python bench/fleet_play.py [--rounds N]   (bench/run.py --only fleet_play
 """
 
 import argparse
+import os
 import sys
 
 import bench_common as bc
@@ -18,11 +19,30 @@ import bench_common as bc
 HOSTS, TASKS, FORKS = 10, 4, 5
 TOKEN_CALL = 'POST /oauth2/token'
 # label -> (task, extra environment)
+# Two ways the emulator's CA is trusted: the controller's bundle (REQUESTS_CA_BUNDLE naming the system bundle with the
+# emulator's CA added, as an execution environment with a corporate CA has it; the tasks name no CA) and each task's
+# own ca_path option (a one-CA file). 'ca_path' in a task's entry marks the second.
+DEBUG = 'ansible.builtin.debug'
 KINDS = (
-    ('ansible.builtin.debug', {'ansible.builtin.debug': {'msg': 'host {{ inventory_hostname }}'}}, {}),
-    ('falcon_device_info, in-process', None, {}),
-    ('falcon_device_info, module path', None, {'SECOPS_FALCON_IN_PROCESS': 'false'}),
+    (DEBUG, {DEBUG: {'msg': 'host {{ inventory_hostname }}'}}, {}),
+    ('falcon_device_info, in-process, CA in the bundle', None, {}),
+    ('falcon_device_info, in-process, ca_path per task', 'ca_path', {}),
+    ('falcon_device_info, module path, CA in the bundle', None, {'SECOPS_FALCON_IN_PROCESS': 'false'}),
 )
+SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
+
+
+def _controller_bundle(directory, emulator):
+    """A CA bundle file: the system's CAs (when this machine has them) and the emulator's."""
+    path = os.path.join(directory, 'controller-ca-bundle.pem')
+    parts = []
+    for source in (SYSTEM_BUNDLE, emulator.ca_path):
+        if os.path.isfile(source):
+            with open(source, encoding='ascii') as handle:
+                parts.append(handle.read().rstrip('\n') + '\n')
+    with open(path, 'w', encoding='ascii') as handle:
+        handle.write(''.join(parts))
+    return path
 
 
 def _playbook(directory, name, task):
@@ -41,20 +61,25 @@ def run(quick=False, rounds=None):
     tokens = {}
     try:
         device_id = emulator.devices()[0]['device_id']
-        falcon_task = {'secops.falcon.falcon_device_info': {'ids': [device_id], 'ca_path': emulator.ca_path}}
+        bundle = _controller_bundle(directory, emulator)
+        falcon_tasks = {
+            None: {'secops.falcon.falcon_device_info': {'ids': [device_id]}},
+            'ca_path': {'secops.falcon.falcon_device_info': {'ids': [device_id], 'ca_path': emulator.ca_path}},
+        }
         plays = dict(
-            (label, _playbook(directory, 'fleet_%d' % number, task or falcon_task))
+            (label, _playbook(directory, 'fleet_%d' % number, task if isinstance(task, dict) else falcon_tasks[task]))
             for number, (label, task, _env) in enumerate(KINDS)
         )
         for _round in range(rounds):
             for label, _task, extra in KINDS:
                 emulator.reset_counters()
-                done = bc.play(plays[label], emulator, directory, croot, ('-f', str(FORKS)), inventory, extra)
+                env = dict(extra, REQUESTS_CA_BUNDLE=bundle)
+                done = bc.play(plays[label], emulator, directory, croot, ('-f', str(FORKS)), inventory, env)
                 walls[label].append(done.elapsed)
                 tokens[label] = emulator.counters()['calls'].get(TOKEN_CALL, 0)
     finally:
         emulator.stop()
-    floor = bc.median(walls['ansible.builtin.debug'])
+    floor = bc.median(walls[DEBUG])
     rows = []
     for label, _task, _env in KINDS:
         wall = bc.median(walls[label])

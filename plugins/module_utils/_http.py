@@ -32,6 +32,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._retry import (
     rate_limit_wait,
 )
 from ansible_collections.secops.falcon.plugins.module_utils._scopes import missing_scope_hint
+from ansible_collections.secops.falcon.plugins.module_utils._tls import PreparedTLSAdapter, prepared_context
 from ansible_collections.secops.falcon.plugins.module_utils._version import USER_AGENT
 
 try:
@@ -40,9 +41,12 @@ try:
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
+    # Only a real requests session gets the prepared TLS adapter (test doubles of the session are left as they are).
+    PreparedSession = requests.Session
 except ImportError:  # pragma: no cover - exercised by the sanity import test
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    PreparedSession = ()
 
 __all__ = ['FalconClient', 'FalconResponse', 'HAS_REQUESTS', 'REQUESTS_IMPORT_ERROR']
 
@@ -125,6 +129,10 @@ class FalconClient:
         # the CA bundle are read from the environment by _environment instead, where explicit options win.
         session.trust_env = False
         session.verify, self._verify_source = tls_verify(settings)
+        # One SSLContext per CA bundle and process, not one a connection (_tls says why and what it costs).
+        context = prepared_context(session.verify) if isinstance(session, PreparedSession) else None
+        if context is not None:
+            session.mount('https://', PreparedTLSAdapter(context, session.verify))
         if not settings.validate_certs and not (settings.base_url or '').startswith('http://'):
             # urllib3's own InsecureRequestWarning goes to the module's stderr, which Ansible drops: say it here.
             self.warn(
