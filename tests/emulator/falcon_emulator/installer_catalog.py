@@ -15,7 +15,7 @@ import functools
 import hashlib
 
 from .fql import Field, parse_time
-from .installer_files import InstallerFile, deb_bytes
+from .installer_files import InstallerFile, deb_bytes, rpm_bytes
 
 # (minor, build, release date) per platform, oldest first. The newest builds match the hosts' agent_version values
 # (devices.AGENT_VERSIONS). Release dates ascend with the version.
@@ -128,8 +128,8 @@ def seeded_installers():
                 file = InstallerFile(name, data=deb_bytes('%s.0' % minor, build, arch, description))
                 file_type = 'deb'
             else:
-                key = '%s|%s|%s' % (name, os_name, os_version)
-                file = InstallerFile(name, size=_pseudo_size(key), key=key)
+                dist = name.rsplit('.', 3)[1]  # falcon-sensor-7.18.0-18803.<dist>.<arch>.rpm
+                file = InstallerFile(name, data=rpm_bytes('%s.0' % minor, build, dist, arch, description))
                 file_type = 'rpm'
             out.append(
                 _record(description, file_type, name, os_name, os_version, 'linux', released, version, [arch], file)

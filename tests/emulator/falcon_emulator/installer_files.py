@@ -1,4 +1,4 @@
-"""The bytes of emulated sensor installers: a real minimal .deb, or deterministic pseudo-file bytes.
+"""The bytes of emulated sensor installers: real minimal .deb and .rpm packages, or deterministic pseudo-file bytes.
 
 Every installer's record carries sha256(bytes) as its id and len(bytes) as file_size, so a client that verifies a
 download against the id (API behaviour notes: "verify the downloaded bytes against it") works unchanged.
@@ -7,9 +7,14 @@ download against the id (API behaviour notes: "verify the downloaded bytes again
   archive of `debian-binary` ("2.0\\n"), `control.tar.gz` (./control) and `data.tar.gz` (./opt/CrowdStrike/falconctl,
   a shell script that records its arguments). Deterministic: mtimes 0, uid/gid 0 (root), gzip mtime 0, sorted entries.
   `dpkg-deb --info` and `--contents` read it.
-- .rpm, .exe, .pkg: NOT real packages (real .rpm files are left to the role tests): a header line naming the file,
-  then SHAKE-256 filler up to the size. They are generated chunk by chunk, so a big one (Emulator.add_installer)
-  is streamed and hashed without ever being held in memory.
+- .rpm (RHEL/CentOS/Oracle, Amazon Linux, SLES): a real binary RPM built in pure Python by rpm_package.py (rpm_bytes
+  below): falcon-sensor, Version 7.18.0, Release 18803.el9 (build and the name's dist tag, so the NVRA is the file
+  name), Arch x86_64 / aarch64 / s390x (RPM_ARCH), holding the directory /opt/CrowdStrike and the same falconctl
+  (0755, root:root); no scriptlets, requires only rpmlib() features, so `rpm -i --root EMPTY_DIR` installs it.
+  Deterministic like the .deb (mtimes and build time 0, gzip mtime 0).
+- .exe, .pkg, and every injected installer (Emulator.add_installer, whatever its name): NOT real packages: a header
+  line naming the file, then SHAKE-256 filler up to the size. They are generated chunk by chunk, so a big one is
+  streamed and hashed without ever being held in memory.
 """
 
 import gzip
@@ -17,9 +22,13 @@ import hashlib
 import io
 import tarfile
 
+from . import rpm_package
 from .streaming import CHUNK_SIZE
 
 DEB_ARCH = {'x86_64': 'amd64', 'arm64': 'arm64'}
+RPM_ARCH = rpm_package.RPM_ARCH  # record architecture -> rpm arch: x86_64, arm64 -> aarch64, s390x
+PACKAGE_SUMMARY = 'CrowdStrike Falcon sensor (falcon_emulator test package)'
+PACKAGE_NOTE = 'Test package of the falcon_emulator: installs an emulated falconctl only.'
 # Arguments of every falconctl call are appended to this file (the role tests read it); FALCONCTL_LOG overrides it.
 FALCONCTL_SCRIPT = b"""#!/bin/sh
 # falconctl of the falcon_emulator test package: records its arguments, one call per line, and succeeds.
@@ -67,8 +76,8 @@ def deb_bytes(version, build, arch, description):
         'Section: misc\n'
         'Priority: optional\n'
         'Description: %s\n'
-        ' Test package of the falcon_emulator: installs an emulated falconctl only.\n'
-    ) % (version, build, DEB_ARCH[arch], description)
+        ' %s\n'
+    ) % (version, build, DEB_ARCH[arch], description, PACKAGE_NOTE)
     control_tar = _tar_gz([('./', 0o755, None), ('./control', 0o644, control.encode('utf-8'))])
     data_tar = _tar_gz(
         [
@@ -86,8 +95,29 @@ def deb_bytes(version, build, arch, description):
     )
 
 
+def rpm_bytes(version, build, dist, arch, description):
+    """A minimal valid .rpm of falcon-sensor <version>-<build>.<dist> for arch (a record architecture: x86_64, arm64
+    or s390x), holding /opt/CrowdStrike and /opt/CrowdStrike/falconctl (FALCONCTL_SCRIPT, 0755, root:root)."""
+    rpm_arch = RPM_ARCH[arch]
+    vendor_os = 'suse-linux' if dist.startswith('suse') else 'redhat-linux-gnu'
+    return rpm_package.rpm_bytes(
+        'falcon-sensor',
+        version,
+        '%s.%s' % (build, dist),
+        rpm_arch,
+        [('/opt/CrowdStrike', 0o755, None), ('/opt/CrowdStrike/falconctl', 0o755, FALCONCTL_SCRIPT)],
+        summary=PACKAGE_SUMMARY,
+        description='%s\n%s' % (description, PACKAGE_NOTE),
+        license='Proprietary',
+        vendor='CrowdStrike Falcon emulator',
+        buildhost='falcon-emulator.example.com',
+        platform='%s-%s' % (rpm_arch, vendor_os),
+    )
+
+
 class InstallerFile:
-    """The bytes of one installer: size, sha256 and chunks(); in memory (small, .deb) or generated on demand."""
+    """The bytes of one installer: size, sha256 and chunks(); in memory (small: .deb, seeded .rpm) or generated on
+    demand (pseudo-files)."""
 
     def __init__(self, name, size=None, data=None, key=None):
         self.name = name

@@ -1,5 +1,6 @@
 """Sensor installers: seeded variety, FQL (the `*2*` wildcard pitfall), sort and paging, queries / combined / entities
-on v1-v3, downloads whose sha256 is the id, a real .deb, streaming a big installer, the CCID and scope refusals."""
+on v1-v3, downloads whose sha256 is the id, a real .deb (the real .rpm: test_sensor_installer_rpm.py), streaming a big
+installer, the CCID and scope refusals."""
 
 import hashlib
 import io
@@ -169,16 +170,24 @@ def test_queries_combined_and_entities_agree_on_every_version(falcon_emulator, a
 
 @pytest.mark.parametrize('version', VERSIONS)
 def test_download_bytes_match_sha256_and_file_size(falcon_emulator, api, version):
-    """Every installer's bytes hash to its id and have its file_size; the body is application/octet-stream."""
+    """Every installer's bytes hash to its id and have its file_size, the real packages (.deb, .rpm) included; the
+    body is application/octet-stream."""
+    seen = set()
     for record in falcon_emulator.installers():
         reply = api.get(DOWNLOAD % version, params={'id': record['sha256']})
         assert reply.status_code == 200
         assert reply.headers['Content-Type'] == 'application/octet-stream'
         assert int(reply.headers['Content-Length']) == record['file_size'] == len(reply.content)
         assert hashlib.sha256(reply.content).hexdigest() == record['sha256'], record['name']
-        if record['file_type'] != 'deb':
+        seen.add(record['file_type'])
+        if record['file_type'] == 'deb':
+            assert reply.content.startswith(b'!<arch>\ndebian-binary')
+        elif record['file_type'] == 'rpm':
+            assert reply.content.startswith(b'\xed\xab\xee\xdb\x03\x00')  # an RPM v3 lead
+        else:
             assert reply.content.startswith(b'CrowdStrike Falcon sensor installer')
             assert record['name'].encode() in reply.content.split(b'\n', 1)[0]
+    assert seen == {'deb', 'rpm', 'exe', 'pkg'}
     again = api.get(DOWNLOAD % version, params={'id': falcon_emulator.installers()[0]['sha256']})
     assert hashlib.sha256(again.content).hexdigest() == falcon_emulator.installers()[0]['sha256']  # deterministic
     missing = api.get(DOWNLOAD % version)
