@@ -18,6 +18,7 @@ import parallel_reads
 import per_task
 import rate_limit
 import scale
+import sensor_download
 import token_economy
 import token_matrix
 import vendor
@@ -31,6 +32,7 @@ BENCHMARKS = [
     ('rate_limit', rate_limit.run),
     ('falconpy_reference', falconpy_reference.run),
     ('vendor', vendor.run),
+    ('sensor_download', sensor_download.run),
 ]
 
 
