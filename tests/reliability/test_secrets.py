@@ -231,6 +231,12 @@ MATRIX_FILE = os.path.join(
 )
 
 
+def failing_tasks():
+    """How many tasks of token_display.yml fail on purpose (one per module besides falcon_token)."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks', 'token_display.yml')) as handle:
+        return handle.read().count('ignore_errors: true')
+
+
 def callback_collections():
     """The directory holding ansible.posix for this ansible-core, or fail saying how to get it."""
     from ansible.release import __version__ as core  # pylint: disable=import-outside-toplevel
@@ -293,7 +299,7 @@ def test_token_and_loop_secret_hidden_in_every_display(
         assert any('/junit/' in path for path in written), sorted(written)
     if stdout_callback == 'ansible.posix.json':
         assert (
-            json.loads(run.stdout[run.stdout.index('{') :])['stats']['localhost']['ignored'] == 5
+            json.loads(run.stdout[run.stdout.index('{') :])['stats']['localhost']['ignored'] == failing_tasks()
         )  # after -v's config line
     if stdout_callback == 'ansible.posix.jsonl':
         assert len([json.loads(line) for line in run.stdout.splitlines() if line.startswith('{')]) > 3
@@ -313,3 +319,189 @@ def test_declared_floor_is_the_oldest_core_these_tests_prove():
         lines = [line.split() for line in handle if line.strip() and not line.startswith('#')]
     proved = sorted(tuple(int(p) for p in fields[0].split('.')[:2]) for fields in lines if 'integration' in fields[4])
     assert declared == '>=%d.%d.0' % proved[0], (declared, proved)
+
+
+# Maintenance tokens as the falcon_maintenance_token lookup documents their use: set_fact with no_log, then only tasks
+# with no_log (a debug, a command with the token as an argument, one with it on stdin that echoes it back, a failing
+# one), a lookup error shown after tokens were revealed, and a play that fails at the end. The tests compare the
+# tokens with the emulator's by their sha256 (inside a no_log assert): the real values are never written anywhere.
+MAINTENANCE_PLAY_NAME = 'Maintenance tokens used as documented'
+MAINTENANCE_PLAY = (
+    """
+- name: %s
+  hosts: falcon
+  gather_facts: false
+  tasks:
+    - name: Get this host's maintenance token
+      ansible.builtin.set_fact:
+        host_token: "{{ lookup('secops.falcon.falcon_maintenance_token', falcon_device_id) }}"
+      no_log: true
+
+    - name: Get the bulk maintenance token
+      ansible.builtin.set_fact:
+        bulk_token: "{{ lookup('secops.falcon.falcon_maintenance_token', bulk=true) }}"
+      no_log: true
+      run_once: true
+
+    - name: Show them, hidden
+      ansible.builtin.debug:
+        msg: "host {{ host_token }} bulk {{ bulk_token }}"
+      no_log: true
+
+    - name: Pass the token on standard input to a tool that prints it
+      ansible.builtin.command:
+        cmd: cat
+        stdin: "{{ host_token }}"
+        stdin_add_newline: false
+      register: echoed
+      changed_when: false
+      no_log: true
+
+    - name: Check each token is the emulator's (by hash, hidden)
+      ansible.builtin.assert:
+        that:
+          - host_token | hash('sha256') == expected_sha256[inventory_hostname]
+          - bulk_token | hash('sha256') == expected_sha256['MAINTENANCE']
+          - echoed.stdout == host_token
+      no_log: true
+
+    - name: A maintenance command that fails, the token as an argument
+      ansible.builtin.command:
+        argv:
+          - "{{ ansible_python_interpreter }}"
+          - -c
+          - "import sys; print(sys.argv[-1]); sys.stderr.write(sys.argv[-1]); sys.exit(3)"
+          - --maintenance-token
+          - "{{ host_token }}"
+      register: failed_command
+      ignore_errors: true
+      no_log: true
+
+    - name: Check that it failed
+      ansible.builtin.assert:
+        that:
+          - failed_command is failed
+        quiet: true
+
+    - name: A lookup error after a token was revealed in the same lookup
+      ansible.builtin.set_fact:
+        nothing: "{{ lookup('secops.falcon.falcon_maintenance_token', falcon_device_id, unknown_device) }}"
+      register: lookup_error
+      ignore_errors: true
+
+    - name: Check the error names the unknown device
+      ansible.builtin.assert:
+        that:
+          - lookup_error is failed
+          - lookup_error.msg is search(unknown_device)
+        quiet: true
+
+    - name: Forget the tokens
+      ansible.builtin.set_fact:
+        host_token: null
+        bulk_token: null
+
+    - name: Fail the play after using the tokens
+      ansible.builtin.fail:
+        msg: the play fails after using the tokens
+"""
+    % MAINTENANCE_PLAY_NAME
+)
+# Each callback (the tree callback always on too) at -v and at -vvvv.
+MAINTENANCE_DISPLAYS = dict(
+    ('%s %s' % (name, flag), ([flag], callback, enabled))
+    for name, callback, enabled in (
+        ('default', 'ansible.builtin.default', []),
+        ('minimal', 'ansible.builtin.minimal', []),
+        ('oneline', 'ansible.builtin.oneline', []),
+        ('json', 'ansible.posix.json', []),
+    )
+    for flag in ('-v', '-vvvv')
+)
+
+
+def maintenance_inventory(tmp_path, devices):
+    """A JSON inventory of local hosts named after devices, each with its falcon_device_id; return its path."""
+    import sys  # pylint: disable=import-outside-toplevel
+
+    hosts = dict((d['hostname'], {'falcon_device_id': d['device_id'], 'ansible_connection': 'local'}) for d in devices)
+    inventory = {
+        'all': {'children': {'falcon': {'hosts': hosts}}, 'vars': {'ansible_python_interpreter': sys.executable}}
+    }
+    path = str(tmp_path / 'maintenance-inventory.json')
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(inventory, handle)
+    return path
+
+
+@pytest.mark.parametrize('display', sorted(MAINTENANCE_DISPLAYS))
+def test_maintenance_tokens_hidden_in_every_display(display, falcon_emulator, emulator_env, collections_root, tmp_path):
+    """Per-host and bulk maintenance tokens got and used as documented, then failures: no token shows anywhere, and
+    the audit log the emulator kept holds none either but names the play and the host."""
+    import hashlib  # pylint: disable=import-outside-toplevel
+
+    from playbook_runner import run_playbook  # pylint: disable=import-outside-toplevel
+
+    flags, stdout_callback, enabled = MAINTENANCE_DISPLAYS[display]
+    out = tmp_path / 'out'
+    out.mkdir()
+    extra_env = {
+        'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([collections_root, callback_collections()]),
+        'ANSIBLE_STDOUT_CALLBACK': stdout_callback,
+        'ANSIBLE_CALLBACKS_ENABLED': ','.join(['ansible.builtin.tree'] + enabled),
+        'ANSIBLE_CALLBACK_TREE_DIR': str(out / 'tree'),
+        'ANSIBLE_LOG_PATH': str(out / 'ansible.log'),
+    }
+    devices = falcon_emulator.devices()[:2]
+    tokens = dict((d['hostname'], falcon_emulator.uninstall_token(d['device_id'])) for d in devices)
+    tokens['MAINTENANCE'] = falcon_emulator.uninstall_token('MAINTENANCE')
+    unknown = '0' * 31 + '1'
+    playbook = str(tmp_path / 'maintenance_tokens.yml')
+    with open(playbook, 'w', encoding='utf-8') as handle:
+        handle.write(MAINTENANCE_PLAY)
+    extra_vars = {
+        'unknown_device': unknown,
+        'expected_sha256': dict((k, hashlib.sha256(v.encode('ascii')).hexdigest()) for k, v in tokens.items()),
+    }
+    run = run_playbook(
+        playbook,
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars=extra_vars,
+        cli_args=flags,
+        inventory=maintenance_inventory(tmp_path, devices),
+        extra_env=extra_env,
+    )
+    # Only the last task failed (each host): every task before it, the hidden checks included, succeeded.
+    assert run.rc == 2, run.explain()
+    assert 'Traceback' not in run.output and run.dns_refused == [], run.explain()
+    assert run.output.count('the play fails after using the tokens') >= len(devices), run.explain()
+    assert 'no maintenance token for device id %s' % unknown in run.output, run.explain()
+    if '-vvvv' in flags:  # really that verbose: the command module's AnsiballZ payload is named
+        assert 'AnsiballZ_command.py' in run.stdout, run.stdout[-2000:]
+    written = files_under(str(out))
+    assert str(out / 'ansible.log') in written and any('/tree/' in path for path in written), sorted(written)
+
+    audit = falcon_emulator.uninstall_token_audit()
+    # One reveal per host, the bulk one, and the known device of the failing lookup on each host.
+    assert sorted(a['device_id'] for a in audit) == sorted([d['device_id'] for d in devices] * 2 + ['MAINTENANCE']), (
+        audit
+    )
+    for device in devices:
+        named = "secops.falcon falcon_maintenance_token: play '%s' host '%s' by " % (
+            MAINTENANCE_PLAY_NAME,
+            device['hostname'],
+        )
+        assert any(a['audit_message'].startswith(named) for a in audit if a['device_id'] == device['device_id']), audit
+
+    secrets = {'client secret': DEFAULT_CLIENT.client_secret}
+    for name, token in tokens.items():
+        secrets['maintenance token of %s' % name] = token
+        secrets['maintenance token of %s, prefix' % name] = token[:PREFIX]
+    for number, token in enumerate(issued_tokens(falcon_emulator)):
+        secrets['access token %d prefix' % number] = token[:PREFIX]
+    texts = {'stdout': run.stdout, 'stderr': run.stderr}
+    texts.update((path, data.decode('utf-8', 'replace')) for path, data in written.items())
+    texts.update(('audit message %d' % n, a['audit_message']) for n, a in enumerate(audit))
+    assert leaks(secrets, texts) == [], display
