@@ -125,7 +125,7 @@ def rpm_bytes(
     if arch not in LEAD_ARCHNUM:
         raise ValueError('unsupported rpm arch %r; allowed: %s' % (arch, ', '.join(sorted(LEAD_ARCHNUM))))
     files = sorted(((path.rstrip('/'), mode, data) for path, mode, data in files), key=lambda f: f[0])
-    paths = [path for path, _, _ in files]
+    paths = [entry[0] for entry in files]
     if not paths or len(set(paths)) != len(paths) or any(not path.startswith('/') for path in paths):
         raise ValueError('files must be a non-empty list of distinct absolute paths')
     full = [
@@ -139,7 +139,7 @@ def rpm_bytes(
     payload = packed.getvalue()
 
     dirnames, dirindexes, basenames = [], [], []
-    for path, _, _ in full:
+    for path, _mode, _data in full:
         head, base = path.rsplit('/', 1)
         head += '/'
         if head not in dirnames:
@@ -158,19 +158,19 @@ def rpm_bytes(
         (1005, I18NSTRING, [description]),
         (1006, INT32, [buildtime]),
         (1007, STRING, buildhost),
-        (1009, INT32, [sum(len(data) for _, _, data in full)]),  # SIZE
+        (1009, INT32, [sum(len(entry[2]) for entry in full)]),  # SIZE
         (1014, STRING, license),
         (1016, I18NSTRING, [group]),
         (1021, STRING, 'linux'),
         (1022, STRING, arch),
-        (1028, INT32, [len(data) for _, _, data in full]),  # FILESIZES
-        (1030, INT16, [mode for _, mode, _ in full]),  # FILEMODES
+        (1028, INT32, [len(entry[2]) for entry in full]),  # FILESIZES
+        (1030, INT16, [entry[1] for entry in full]),  # FILEMODES
         (1033, INT16, [0] * count),  # FILERDEVS
         (1034, INT32, [buildtime] * count),  # FILEMTIMES
         (
             1035,
             STRING_ARRAY,
-            ['' if mode & 0o040000 else hashlib.sha256(data).hexdigest() for _, mode, data in full],
+            ['' if mode & 0o040000 else hashlib.sha256(data).hexdigest() for _path, mode, data in full],
         ),  # FILEDIGESTS
         (1036, STRING_ARRAY, [''] * count),  # FILELINKTOS
         (1037, INT32, [0] * count),  # FILEFLAGS
@@ -180,8 +180,8 @@ def rpm_bytes(
         (1045, INT32, [-1] * count),  # FILEVERIFYFLAGS: verify everything
         (1047, STRING_ARRAY, [name, '%s(%s)' % (name, ISA[arch])]),  # PROVIDENAME
         (1048, INT32, [RPMSENSE_RPMLIB | RPMSENSE_LESS | RPMSENSE_EQUAL] * len(RPMLIB_REQUIRES)),
-        (1049, STRING_ARRAY, [n for n, _ in RPMLIB_REQUIRES]),
-        (1050, STRING_ARRAY, [v for _, v in RPMLIB_REQUIRES]),
+        (1049, STRING_ARRAY, [entry[0] for entry in RPMLIB_REQUIRES]),
+        (1050, STRING_ARRAY, [entry[1] for entry in RPMLIB_REQUIRES]),
         (1064, STRING, '4.18.0'),  # RPMVERSION: the rpm whose output this follows
         (1095, INT32, [1] * count),  # FILEDEVICES
         (1096, INT32, list(range(1, count + 1))),  # FILEINODES (distinct: no hard links)
@@ -196,7 +196,7 @@ def rpm_bytes(
         (1126, STRING, '9'),  # PAYLOADFLAGS
         (1132, STRING, platform or '%s-redhat-linux-gnu' % arch),
         (1140, INT32, [0] * count),  # FILECOLORS
-        (1141, INT32, [0 if mode & 0o040000 else 1 for _, mode, _ in full]),  # FILECLASS
+        (1141, INT32, [0 if entry[1] & 0o040000 else 1 for entry in full]),  # FILECLASS
         (1142, STRING_ARRAY, ['directory', 'file']),  # CLASSDICT
         (5011, INT32, [PGPHASHALGO_SHA256]),  # FILEDIGESTALGO
         (5062, STRING, 'utf-8'),  # ENCODING

@@ -41,7 +41,9 @@ def _check_package(data, record):
     version, build, dist, arch = NAME.match(record['name']).groups()
     assert arch == RPM_ARCH[record['architectures'][0]], record['name']
     # The lead (96 bytes): magic, format 3.0, binary, OS Linux, header-style signature, the NVR.
-    magic, major, minor, kind, _archnum, lead_name, osnum, sigtype, _ = struct.unpack('>4sBBhh66shh16s', data[:96])
+    magic, major, minor, kind, _archnum, lead_name, osnum, sigtype, _reserved = struct.unpack(
+        '>4sBBhh66shh16s', data[:96]
+    )
     assert (magic, major, minor, kind, osnum, sigtype) == (b'\xed\xab\xee\xdb', 3, 0, 0, 1, 5)
     assert lead_name.rstrip(b'\0').decode() == 'falcon-sensor-%s-%s.%s' % (version, build, dist)
     with rpmfile.open(fileobj=io.BytesIO(data)) as package:
