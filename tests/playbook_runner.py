@@ -98,6 +98,19 @@ def local_inventory(work_dir, hosts):
     return path
 
 
+def device_inventory(work_dir, devices, name='device-inventory.json'):
+    """Write a JSON inventory of local-connection hosts named after emulator devices, in group `falcon`, each with its
+    `falcon_device_id` (as the falcon_hosts inventory gives it); return its path."""
+    hosts = dict((d['hostname'], {'falcon_device_id': d['device_id'], 'ansible_connection': 'local'}) for d in devices)
+    inventory = {
+        'all': {'children': {'falcon': {'hosts': hosts}}, 'vars': {'ansible_python_interpreter': sys.executable}}
+    }
+    path = os.path.join(str(work_dir), name)
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(inventory, handle)
+    return path
+
+
 def _read_lines(path):
     """The lines of path, or [] when it does not exist."""
     try:

@@ -133,7 +133,7 @@ from ansible_collections.secops.falcon.plugins.module_utils._errors import (
     register_secret,
     scrub,
 )
-from ansible_collections.secops.falcon.plugins.module_utils._ids import is_hex32, unique, validate_hex32_ids
+from ansible_collections.secops.falcon.plugins.module_utils._ids import unique, validate_hex32_ids
 from ansible_collections.secops.falcon.plugins.plugin_utils._falcon_lookup import FalconLookupBase
 
 REVEAL_PATH = '/policy/combined/reveal-uninstall-token/v1'
@@ -205,14 +205,14 @@ def device_ids(terms):
             flat.extend(term)
         else:
             flat.append(term)
-    if any(not is_hex32(term) for term in flat):
-        try:
-            validate_hex32_ids(flat, 'device id')
-        except FalconConfigError as err:
-            hint = ''
-            if any(isinstance(t, str) and t.strip().upper() == BULK_DEVICE_ID for t in flat):
-                hint = ' For the bulk maintenance token set bulk=true and give no device id.'
-            raise FalconConfigError(str(err) + hint) from None
+    try:
+        validate_hex32_ids(flat, 'device id')
+    except FalconConfigError as err:
+        hint = ''
+        if any(isinstance(t, str) and t.strip().upper() == BULK_DEVICE_ID for t in flat):
+            hint = ' For the bulk maintenance token set bulk=true and give no device id.'
+        raise FalconConfigError(str(err) + hint) from None
+    # One token per term, in order, repeats included (validate_hex32_ids' answer drops repeats).
     return [term.lower() for term in flat]
 
 

@@ -6,12 +6,10 @@ malformed id, an unknown device and an API client without sensor-update-policies
 what is wrong. The tokens are compared with the emulator's own, and the audit log it kept names the play and host.
 """
 
-import json
 import os
-import sys
 
 from falcon_emulator.clients import DEFAULT_CLIENT, READONLY_CLIENT
-from playbook_runner import run_playbook
+from playbook_runner import device_inventory, run_playbook
 
 UNKNOWN_DEVICE = '0' * 31 + '1'
 PLAY_NAME = 'Maintenance tokens of the inventory hosts'
@@ -78,35 +76,23 @@ PLAY = (
 )
 
 
-def write_inventory(tmp_path, devices):
-    """An inventory of local hosts named after the devices, each with its falcon_device_id; return its path."""
-    hosts = {d['hostname']: {'falcon_device_id': d['device_id'], 'ansible_connection': 'local'} for d in devices}
-    inventory = {
-        'all': {'children': {'falcon': {'hosts': hosts}}, 'vars': {'ansible_python_interpreter': sys.executable}}
-    }
-    path = os.path.join(str(tmp_path), 'inventory.json')
-    with open(path, 'w', encoding='utf-8') as handle:
-        json.dump(inventory, handle)
-    return path
-
-
-def test_host_and_bulk_tokens_and_their_errors(falcon_emulator, collections_root, tmp_path):
+def test_host_and_bulk_tokens_and_their_errors(falcon_emulator, emulator_env, collections_root, tmp_path):
     devices = falcon_emulator.devices()[:3]
     playbook = os.path.join(str(tmp_path), 'maintenance_token.yml')
     with open(playbook, 'w', encoding='utf-8') as handle:
         handle.write(PLAY)
-    env = {
-        'FALCON_CLIENT_ID': DEFAULT_CLIENT.client_id,
-        'FALCON_CLIENT_SECRET': DEFAULT_CLIENT.client_secret,
-        'FALCON_BASE_URL': falcon_emulator.url,
-    }
     extra = {
         'unknown_device': UNKNOWN_DEVICE,
         'readonly_id': READONLY_CLIENT.client_id,
         'readonly_secret': READONLY_CLIENT.client_secret,
     }
     run = run_playbook(
-        playbook, env, collections_root, tmp_path, extra_vars=extra, inventory=write_inventory(tmp_path, devices)
+        playbook,
+        emulator_env,
+        collections_root,
+        tmp_path,
+        extra_vars=extra,
+        inventory=device_inventory(tmp_path, devices),
     )
     assert run.rc == 0, run.explain()
     assert 'Traceback' not in run.output and run.dns_refused == [], run.explain()

@@ -7,12 +7,14 @@ The emulator knows every token it issued; the test looks for each of them (and a
 token cut in half by a malformed answer) in stdout, stderr, the saved results and every file of the token cache.
 """
 
+import hashlib
 import json
 import os
 import stat
 
 import pytest
 from falcon_emulator.clients import DEFAULT_CLIENT, EU_CLIENT, READONLY_CLIENT
+from playbook_runner import device_inventory, run_playbook
 from reliability_steps import ACTION_PATH, DETAILS_PATH, TOKEN, assert_failed, assert_ok, step
 
 WRONG_SECRET = 'WrongSecret0000000000000000000000000007x'
@@ -259,6 +261,19 @@ def callback_collections():
     return given
 
 
+def display_env(out, collections_root, stdout_callback, enabled):
+    """The environment of a run shown by stdout_callback (plus the tree callback and enabled ones), writing its log and
+    tree files under out (made here)."""
+    out.mkdir()
+    return {
+        'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([collections_root, callback_collections()]),
+        'ANSIBLE_STDOUT_CALLBACK': stdout_callback,
+        'ANSIBLE_CALLBACKS_ENABLED': ','.join(['ansible.builtin.tree'] + enabled),
+        'ANSIBLE_CALLBACK_TREE_DIR': str(out / 'tree'),
+        'ANSIBLE_LOG_PATH': str(out / 'ansible.log'),
+    }
+
+
 @pytest.mark.parametrize('display', sorted(DISPLAYS))
 def test_token_and_loop_secret_hidden_in_every_display(
     display, falcon_emulator, emulator_env, play, collections_root, tmp_path
@@ -267,16 +282,8 @@ def test_token_and_loop_secret_hidden_in_every_display(
     or client secret on screen, in log_path, tree or callback files."""
     flags, stdout_callback, enabled = DISPLAYS[display]
     out = tmp_path / 'out'
-    out.mkdir()
-    extra_env = {
-        'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([collections_root, callback_collections()]),
-        'ANSIBLE_STDOUT_CALLBACK': stdout_callback,
-        'ANSIBLE_CALLBACKS_ENABLED': ','.join(['ansible.builtin.tree'] + enabled),
-        'ANSIBLE_CALLBACK_TREE_DIR': str(out / 'tree'),
-        'ANSIBLE_LOG_PATH': str(out / 'ansible.log'),
-        'JUNIT_OUTPUT_DIR': str(out / 'junit'),
-        'JUNIT_INCLUDE_SETUP_TASKS_IN_REPORT': 'true',
-    }
+    extra_env = display_env(out, collections_root, stdout_callback, enabled)
+    extra_env.update({'JUNIT_OUTPUT_DIR': str(out / 'junit'), 'JUNIT_INCLUDE_SETUP_TASKS_IN_REPORT': 'true'})
     clients = [READONLY_CLIENT, EU_CLIENT]
     loop_clients = [{'client_id': c.client_id, 'client_secret': c.client_secret} for c in clients]
     # The EU client's home is another cloud: with FALCON_BASE_URL pointing at this listener it is issued there too.
@@ -420,38 +427,13 @@ MAINTENANCE_DISPLAYS = dict(
 )
 
 
-def maintenance_inventory(tmp_path, devices):
-    """A JSON inventory of local hosts named after devices, each with its falcon_device_id; return its path."""
-    import sys  # pylint: disable=import-outside-toplevel
-
-    hosts = dict((d['hostname'], {'falcon_device_id': d['device_id'], 'ansible_connection': 'local'}) for d in devices)
-    inventory = {
-        'all': {'children': {'falcon': {'hosts': hosts}}, 'vars': {'ansible_python_interpreter': sys.executable}}
-    }
-    path = str(tmp_path / 'maintenance-inventory.json')
-    with open(path, 'w', encoding='utf-8') as handle:
-        json.dump(inventory, handle)
-    return path
-
-
 @pytest.mark.parametrize('display', sorted(MAINTENANCE_DISPLAYS))
 def test_maintenance_tokens_hidden_in_every_display(display, falcon_emulator, emulator_env, collections_root, tmp_path):
     """Per-host and bulk maintenance tokens got and used as documented, then failures: no token shows anywhere, and
     the audit log the emulator kept holds none either but names the play and the host."""
-    import hashlib  # pylint: disable=import-outside-toplevel
-
-    from playbook_runner import run_playbook  # pylint: disable=import-outside-toplevel
-
     flags, stdout_callback, enabled = MAINTENANCE_DISPLAYS[display]
     out = tmp_path / 'out'
-    out.mkdir()
-    extra_env = {
-        'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([collections_root, callback_collections()]),
-        'ANSIBLE_STDOUT_CALLBACK': stdout_callback,
-        'ANSIBLE_CALLBACKS_ENABLED': ','.join(['ansible.builtin.tree'] + enabled),
-        'ANSIBLE_CALLBACK_TREE_DIR': str(out / 'tree'),
-        'ANSIBLE_LOG_PATH': str(out / 'ansible.log'),
-    }
+    extra_env = display_env(out, collections_root, stdout_callback, enabled)
     devices = falcon_emulator.devices()[:2]
     tokens = dict((d['hostname'], falcon_emulator.uninstall_token(d['device_id'])) for d in devices)
     tokens['MAINTENANCE'] = falcon_emulator.uninstall_token('MAINTENANCE')
@@ -470,7 +452,7 @@ def test_maintenance_tokens_hidden_in_every_display(display, falcon_emulator, em
         tmp_path,
         extra_vars=extra_vars,
         cli_args=flags,
-        inventory=maintenance_inventory(tmp_path, devices),
+        inventory=device_inventory(tmp_path, devices),
         extra_env=extra_env,
     )
     # Only the last task failed (each host): every task before it, the hidden checks included, succeeded.
